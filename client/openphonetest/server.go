@@ -1,0 +1,377 @@
+// Package openphonetest provides a fake OpenPhone API server, in the spirit
+// of net/http/httptest.
+//
+// The fake is strict: it answers what the real API answers and rejects what
+// the real API rejects (a key sent with "Bearer ", unknown query parameters,
+// arrays sent as phoneNumbers[], dates that are not RFC 3339, maxResults out
+// of range or missing, page tokens it did not issue), in the documented
+// error shape. It records every request it receives and can be told to
+// misbehave. The --demo mode of openphone-mcp serves its demo workspace, so
+// it is product code, not only a test helper.
+//
+//	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+//	defer srv.Close()
+//	c, _ := client.New(srv.APIKey, client.WithBaseURL(srv.URL))
+package openphonetest
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+)
+
+// A Server is a fake OpenPhone API listening on a loopback address.
+type Server struct {
+	// URL is the base URL of the form http://127.0.0.1:port, to pass to
+	// client.WithBaseURL.
+	URL string
+	// APIKey is the only key the server accepts. It is random per server.
+	APIKey string
+
+	ws  Workspace
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	requests []Request
+	faults   []Fault
+}
+
+// A Request is what the server received, recorded before it answered.
+type Request struct {
+	Method string
+	Path   string
+	Query  url.Values
+	Header http.Header
+}
+
+// A Fault replaces the server's next answer. Status and Body default to a
+// documented error body for Status; a zero Status means 500.
+type Fault struct {
+	Status      int
+	Body        string // sent as is when set; ContentType defaults to application/json
+	ContentType string
+	Header      http.Header
+}
+
+// NewServer starts a fake API serving ws. The caller must Close it.
+func NewServer(ws Workspace) *Server {
+	key := make([]byte, 16)
+	rand.Read(key)
+	s := &Server{APIKey: "opk_test_" + hex.EncodeToString(key), ws: ws}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/conversations", s.listConversations)
+	s.srv = httptest.NewServer(s.record(s.authenticate(mux)))
+	s.URL = s.srv.URL
+	return s
+}
+
+// Close shuts the server down, waiting for requests in flight.
+func (s *Server) Close() { s.srv.Close() }
+
+// Requests returns a copy of every request received so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// Inject queues faults: each of the next len(faults) requests gets the next
+// fault instead of its normal answer.
+func (s *Server) Inject(faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, faults...)
+}
+
+func (s *Server) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests = append(s.requests, Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone()})
+		var fault *Fault
+		if len(s.faults) > 0 {
+			fault = &s.faults[0]
+			s.faults = s.faults[1:]
+		}
+		s.mu.Unlock()
+		if fault != nil {
+			serveFault(w, *fault)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func serveFault(w http.ResponseWriter, f Fault) {
+	for k, vs := range f.Header {
+		w.Header()[k] = vs
+	}
+	if f.Status == 0 {
+		f.Status = http.StatusInternalServerError
+	}
+	if f.Body == "" {
+		writeError(w, f.Status, "", fmt.Sprintf("injected %d", f.Status))
+		return
+	}
+	ct := f.ContentType
+	if ct == "" {
+		ct = "application/json"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(f.Status)
+	fmt.Fprint(w, f.Body)
+}
+
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != s.APIKey {
+			writeError(w, http.StatusUnauthorized, "", "Invalid API key. Send the key itself in the Authorization header, without a scheme.")
+			return
+		}
+		if r.Method != http.MethodGet {
+			writeError(w, http.StatusMethodNotAllowed, "", "Method not allowed")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+var (
+	e164RE            = regexp.MustCompile(`^\+[1-9]\d{1,14}$`)
+	pnRE              = regexp.MustCompile(`^PN(.*)$`)
+	conversationQuery = []string{"phoneNumber", "phoneNumbers", "userId", "createdAfter", "createdBefore",
+		"excludeInactive", "updatedAfter", "updatedBefore", "maxResults", "pageToken"}
+)
+
+// listConversations serves GET /v1/conversations.
+func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var errs []fieldError
+	reject := func(path, msg string, value any) { errs = append(errs, fieldError{path, msg, value}) }
+
+	for key, values := range q {
+		switch {
+		case !slices.Contains(conversationQuery, key):
+			reject(key, "Unexpected query parameter", values)
+		case key != "phoneNumbers" && len(values) > 1:
+			reject(key, "Expected a single value", values)
+		}
+	}
+	maxResults, err := strconv.Atoi(q.Get("maxResults"))
+	switch {
+	case !q.Has("maxResults"):
+		reject("maxResults", "Required", nil)
+	case err != nil:
+		reject("maxResults", "Expected integer", q.Get("maxResults"))
+	case maxResults < 1 || maxResults > 100:
+		reject("maxResults", "Expected integer between 1 and 100", maxResults)
+	}
+	lines := q["phoneNumbers"]
+	if len(lines) > 100 {
+		reject("phoneNumbers", "Expected array with at most 100 items", len(lines))
+	}
+	for i, n := range lines {
+		if !e164RE.MatchString(n) && !pnRE.MatchString(n) {
+			reject(fmt.Sprintf("phoneNumbers/%d", i), "Expected E.164 phone number or phone number ID", n)
+		}
+	}
+	if n := q.Get("phoneNumber"); q.Has("phoneNumber") && !e164RE.MatchString(n) && !pnRE.MatchString(n) {
+		reject("phoneNumber", "Expected E.164 phone number or phone number ID", n)
+	}
+	bounds := map[string]time.Time{}
+	for _, key := range []string{"createdAfter", "createdBefore", "updatedAfter", "updatedBefore"} {
+		if !q.Has(key) {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, q.Get(key))
+		if err != nil {
+			reject(key, "Expected date-time string in ISO 8601 format", q.Get(key))
+			continue
+		}
+		bounds[key] = t
+	}
+	if v := q.Get("excludeInactive"); q.Has("excludeInactive") && v != "true" && v != "false" {
+		reject("excludeInactive", "Expected boolean", v)
+	}
+	filter := filterKey(q)
+	offset := 0
+	if q.Has("pageToken") {
+		var ok bool
+		if offset, ok = decodePageToken(q.Get("pageToken"), filter); !ok {
+			reject("pageToken", "Invalid page token for this query", q.Get("pageToken"))
+		}
+	}
+	if len(errs) > 0 {
+		writeValidationError(w, errs)
+		return
+	}
+
+	// phoneNumbers wins over the deprecated phoneNumber.
+	if len(lines) == 0 && q.Has("phoneNumber") {
+		lines = []string{q.Get("phoneNumber")}
+	}
+	var onLines map[string]bool // nil: every line
+	for _, ref := range lines {
+		l, ok := s.ws.lineByRef(ref)
+		if !ok {
+			writeError(w, http.StatusNotFound, "", fmt.Sprintf("Phone number %s not found", ref))
+			return
+		}
+		if onLines == nil {
+			onLines = map[string]bool{}
+		}
+		onLines[l.ID] = true
+	}
+	userID := q.Get("userId")
+	if userID != "" && !slices.ContainsFunc(s.ws.Users, func(u User) bool { return u.ID == userID }) {
+		writeError(w, http.StatusNotFound, "", fmt.Sprintf("User %s not found", userID))
+		return
+	}
+
+	var matched []client.Conversation
+	for _, c := range s.ws.Conversations {
+		switch {
+		case onLines != nil && !onLines[c.PhoneNumberID],
+			userID != "" && !s.ws.isMember(userID, c.PhoneNumberID),
+			!inRange(c.CreatedAt, bounds["createdAfter"], bounds["createdBefore"]),
+			!inRange(c.UpdatedAt, bounds["updatedAfter"], bounds["updatedBefore"]),
+			q.Get("excludeInactive") == "true" && !isActive(c):
+			continue
+		}
+		matched = append(matched, c)
+	}
+	slices.SortStableFunc(matched, func(a, b client.Conversation) int {
+		return activity(b).Compare(activity(a))
+	})
+
+	page := client.ConversationPage{Data: []client.Conversation{}, TotalItems: len(matched)}
+	if offset < len(matched) {
+		end := min(offset+maxResults, len(matched))
+		page.Data = matched[offset:end]
+		if end < len(matched) {
+			token := encodePageToken(end, filter)
+			page.NextPageToken = &token
+		}
+	}
+	writeJSON(w, http.StatusOK, conversationsBody(page))
+}
+
+// conversationsBody re-adds the nulls that client.Conversation omits, so the
+// fake's bodies have every field the real API sends.
+func conversationsBody(page client.ConversationPage) map[string]any {
+	data := make([]map[string]any, len(page.Data))
+	for i, c := range page.Data {
+		data[i] = map[string]any{
+			"assignedTo": c.AssignedTo, "createdAt": c.CreatedAt, "deletedAt": c.DeletedAt, "id": c.ID,
+			"lastActivityAt": c.LastActivityAt, "lastActivityId": c.LastActivityID, "mutedUntil": c.MutedUntil,
+			"name": c.Name, "participants": c.Participants, "phoneNumberId": c.PhoneNumberID,
+			"snoozedUntil": c.SnoozedUntil, "updatedAt": c.UpdatedAt,
+		}
+	}
+	return map[string]any{"data": data, "totalItems": page.TotalItems, "nextPageToken": page.NextPageToken}
+}
+
+// isActive is the fake's notion of an active conversation: not deleted, and
+// with activity. The real API does not document its own.
+func isActive(c client.Conversation) bool { return c.DeletedAt == nil && c.LastActivityAt != nil }
+
+func activity(c client.Conversation) time.Time {
+	for _, t := range []*time.Time{c.LastActivityAt, c.UpdatedAt, c.CreatedAt} {
+		if t != nil {
+			return *t
+		}
+	}
+	return time.Time{}
+}
+
+func inRange(t *time.Time, after, before time.Time) bool {
+	if after.IsZero() && before.IsZero() {
+		return true
+	}
+	return t != nil && (after.IsZero() || t.After(after)) && (before.IsZero() || t.Before(before))
+}
+
+// filterKey identifies a query's filters, so that a page token is only good
+// for the query that issued it.
+func filterKey(q url.Values) string {
+	f := url.Values{}
+	for k, v := range q {
+		if k != "pageToken" && k != "maxResults" {
+			f[k] = v
+		}
+	}
+	return f.Encode()
+}
+
+func encodePageToken(offset int, filter string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(offset) + "|" + filter))
+}
+
+func decodePageToken(token, filter string) (int, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return 0, false
+	}
+	off, f, ok := strings.Cut(string(raw), "|")
+	n, err := strconv.Atoi(off)
+	return n, ok && err == nil && n > 0 && f == filter
+}
+
+type fieldError struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
+	Value   any    `json:"value"`
+}
+
+// errorCodes are OpenPhone's codes for the statuses the fake answers with.
+var errorCodes = map[int]string{
+	400: "1000400", 401: "1000401", 402: "1000402", 403: "1001403", 404: "1000404",
+	405: "1000405", 409: "1000409", 422: "1000422", 429: "1000429", 500: "1001500",
+}
+
+func writeValidationError(w http.ResponseWriter, errs []fieldError) {
+	body := errorBody(http.StatusBadRequest, "", "Invalid query parameters")
+	for i := range errs {
+		errs[i].Path = "/query/" + errs[i].Path
+	}
+	body["errors"] = errs
+	writeJSON(w, http.StatusBadRequest, body)
+}
+
+// writeError answers in the documented error shape. An empty title is the
+// status text.
+func writeError(w http.ResponseWriter, status int, title, message string) {
+	writeJSON(w, status, errorBody(status, title, message))
+}
+
+func errorBody(status int, title, message string) map[string]any {
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	code, ok := errorCodes[status]
+	if !ok {
+		code = fmt.Sprintf("1000%d", status)
+	}
+	return map[string]any{
+		"message": message, "code": code, "status": status, "title": title,
+		"docs": "https://openphone.com/docs", "trace": "trace-" + strconv.FormatInt(time.Now().UnixNano(), 36),
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

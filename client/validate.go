@@ -1,0 +1,131 @@
+package client
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Patterns the API enforces on phone numbers and IDs.
+const (
+	E164Pattern          = `^\+[1-9]\d{1,14}$`
+	PhoneNumberIDPattern = `^PN(.*)$`
+)
+
+var (
+	e164RE          = regexp.MustCompile(E164Pattern)
+	phoneNumberIDRE = regexp.MustCompile(PhoneNumberIDPattern)
+	userIDRE        = regexp.MustCompile(`^US\S+$`)
+)
+
+// An InvalidParam is one parameter value the API would reject.
+type InvalidParam struct {
+	Param   string // the parameter, with an index for array items: "phoneNumbers[2]"
+	Value   any    // the rejected value: a string, a number, or json.RawMessage
+	Problem string // what is wrong, such as "is not a phone number"
+	Want    string // the allowed form, with an example
+}
+
+func (p InvalidParam) String() string {
+	return fmt.Sprintf("%s: %s %s; %s", p.Param, quoteValue(p.Value), p.Problem, p.Want)
+}
+
+// A ValidationError lists every invalid parameter of a request. Nothing is
+// sent when a request fails validation.
+type ValidationError []InvalidParam
+
+func (e ValidationError) Error() string {
+	lines := make([]string, len(e))
+	for i, p := range e {
+		lines[i] = p.String()
+	}
+	return "invalid parameters: " + strings.Join(lines, "\n")
+}
+
+const lineForm = `want an E.164 number with "+" and country code, digits only (e.g. "+15555555555"), or a phone number ID (e.g. "PN123abc")`
+
+// Validate reports every parameter the API would reject, as a
+// ValidationError, or nil.
+func (p ListConversationsParams) Validate() error {
+	var errs ValidationError
+	bad := func(param string, value any, problem, want string) {
+		errs = append(errs, InvalidParam{param, value, problem, want})
+	}
+
+	if p.PhoneNumbers != nil && len(p.PhoneNumbers) == 0 {
+		bad("phoneNumbers", p.PhoneNumbers, "is empty", "give 1 to 100 lines, or leave phoneNumbers out to include every line")
+	}
+	if len(p.PhoneNumbers) > MaxPhoneNumbers {
+		bad("phoneNumbers", fmt.Sprintf("%d items", len(p.PhoneNumbers)), "is too long", "give at most 100 lines per call")
+	}
+	for i, n := range p.PhoneNumbers {
+		if !isLine(n) {
+			bad(fmt.Sprintf("phoneNumbers[%d]", i), n, "is not a phone number or phone number ID", lineForm)
+		}
+	}
+	if p.PhoneNumber != "" && !isLine(p.PhoneNumber) {
+		bad("phoneNumber", p.PhoneNumber, "is not a phone number or phone number ID", lineForm+"; phoneNumber is deprecated, prefer phoneNumbers")
+	}
+	if p.UserID != "" && !userIDRE.MatchString(p.UserID) {
+		bad("userId", p.UserID, "is not a user ID", `want an OpenPhone user ID, which starts with "US" (e.g. "US123abc")`)
+	}
+
+	dates := []struct {
+		param, value string
+		t            time.Time
+	}{
+		{param: "createdAfter", value: p.CreatedAfter}, {param: "createdBefore", value: p.CreatedBefore},
+		{param: "updatedAfter", value: p.UpdatedAfter}, {param: "updatedBefore", value: p.UpdatedBefore},
+	}
+	for i, d := range dates {
+		if d.value == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, d.value)
+		if err != nil {
+			bad(d.param, d.value, "is not an RFC 3339 date-time", `want date, time and zone, e.g. "2024-01-31T00:00:00Z" or "2024-01-31T09:00:00-05:00"`)
+			continue
+		}
+		dates[i].t = t
+	}
+	for i := 0; i < len(dates); i += 2 {
+		after, before := dates[i], dates[i+1]
+		if !after.t.IsZero() && !before.t.IsZero() && !after.t.Before(before.t) {
+			bad(after.param, after.value, fmt.Sprintf("is not earlier than %s (%q)", before.param, before.value),
+				"no conversation can match: swap the two or widen the range")
+		}
+	}
+
+	if p.MaxResults < 1 || p.MaxResults > MaxResultsLimit {
+		bad("maxResults", p.MaxResults, "is out of range", "want an integer from 1 to 100 (10 if unsure)")
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+func isLine(s string) bool { return e164RE.MatchString(s) || phoneNumberIDRE.MatchString(s) }
+
+// quoteValue renders a rejected value for a message: strings quoted, JSON
+// as is, and either cut short when long.
+func quoteValue(v any) string {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = strconv.Quote(v)
+	case json.RawMessage:
+		s = string(v)
+	default:
+		s = fmt.Sprint(v)
+	}
+	const limit = 80
+	if utf8.RuneCountInString(s) > limit {
+		s = string([]rune(s)[:limit-3]) + "..."
+	}
+	return s
+}

@@ -1,0 +1,176 @@
+// Command openphone-mcp is an MCP server that lets AI assistants read a
+// team's OpenPhone (Quo) conversations.
+//
+// Run with no arguments, it serves MCP over stdio:
+//
+//	OPENPHONE_API_KEY=… openphone-mcp
+//	openphone-mcp --demo                                  # built-in sandbox workspace, no key
+//	openphone-mcp --demo call list_conversations '{"maxResults":3}'
+//	openphone-mcp tools                                   # the published tools, as JSON
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/tools"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3".
+var version = ""
+
+const usage = `Usage: openphone-mcp [flags] [command]
+
+Commands:
+  (none)                  serve MCP over stdio
+  call TOOL [JSON]        call a tool once and print what an assistant would read
+                          (exit status 1 when the result is an error)
+  tools                   print the published tools with their schemas, as JSON
+
+Environment:
+  OPENPHONE_API_KEY       the OpenPhone API key (QUO_API_KEY is read if it is unset)
+  OPENPHONE_BASE_URL      API origin (default https://api.openphone.com)
+  OPENPHONE_LOG_LEVEL     debug, info, warn or error (default info)
+
+Flags:
+`
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	flags := flag.NewFlagSet("openphone-mcp", flag.ContinueOnError)
+	flags.Usage = func() { fmt.Fprint(flags.Output(), usage); flags.PrintDefaults() }
+	demo := flags.Bool("demo", false, "serve a built-in demo workspace instead of OpenPhone (no API key needed)")
+	logLevel := flags.String("log-level", envOr("OPENPHONE_LOG_LEVEL", "info"), "log level: debug, info, warn or error (logs go to stderr)")
+	baseURL := flags.String("base-url", envOr("OPENPHONE_BASE_URL", client.DefaultBaseURL), "OpenPhone API origin")
+	showVersion := flags.Bool("version", false, "print the version and exit")
+	if err := flags.Parse(args); err != nil {
+		return 2
+	}
+	if *showVersion {
+		fmt.Println(tools.Name, buildVersion())
+		return 0
+	}
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(os.Stderr, "openphone-mcp: --log-level %q: want debug, info, warn or error\n", *logLevel)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(logger)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	apiKey, opts := envOr("OPENPHONE_API_KEY", os.Getenv("QUO_API_KEY")), []client.Option{
+		client.WithBaseURL(*baseURL),
+		client.WithUserAgent(tools.Name + "/" + buildVersion()),
+	}
+	if *demo {
+		fake := openphonetest.NewServer(openphonetest.DemoWorkspace())
+		defer fake.Close()
+		apiKey, opts[0] = fake.APIKey, client.WithBaseURL(fake.URL)
+		logger.Info("serving the demo workspace", "api", fake.URL)
+	}
+	var api *client.Client
+	if apiKey == "" {
+		logger.Warn("no API key: set OPENPHONE_API_KEY (or run with --demo); every tool call will say how")
+	} else {
+		var err error
+		if api, err = client.New(apiKey, opts...); err != nil {
+			logger.Error("bad configuration", "err", err)
+			return 2
+		}
+	}
+	mcpServer := tools.NewServer(api, buildVersion())
+
+	switch cmd := flags.Arg(0); cmd {
+	case "":
+		return serveStdio(ctx, mcpServer, logger)
+	case "call":
+		return call(ctx, mcpServer, flags.Arg(1), flags.Arg(2))
+	case "tools":
+		list, err := tools.ListTools(ctx, mcpServer)
+		if err != nil {
+			logger.Error("listing tools", "err", err)
+			return 1
+		}
+		out, _ := json.MarshalIndent(map[string]any{"tools": list}, "", "  ")
+		fmt.Println(string(out))
+		return 0
+	default:
+		fmt.Fprintf(os.Stderr, "openphone-mcp: unknown command %q\n", cmd)
+		flags.Usage()
+		return 2
+	}
+}
+
+func serveStdio(ctx context.Context, s *server.MCPServer, logger *slog.Logger) int {
+	stdio := server.NewStdioServer(s)
+	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
+	logger.Info("serving MCP on stdio", "version", buildVersion())
+	err := stdio.Listen(ctx, os.Stdin, os.Stdout)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		logger.Error("stdio server stopped", "err", err)
+		return 1
+	}
+	logger.Info("stdio closed, exiting")
+	return 0
+}
+
+func call(ctx context.Context, s *server.MCPServer, name, rawArgs string) int {
+	if name == "" {
+		fmt.Fprintln(os.Stderr, "openphone-mcp: call needs a tool name, e.g. call list_conversations '{\"maxResults\":3}'")
+		return 2
+	}
+	var args map[string]any
+	if rawArgs != "" {
+		if err := json.Unmarshal([]byte(rawArgs), &args); err != nil {
+			fmt.Fprintf(os.Stderr, "openphone-mcp: arguments must be a JSON object: %v\n", err)
+			return 2
+		}
+	}
+	text, isError, err := tools.CallTool(ctx, s, name, args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
+		return 1
+	}
+	fmt.Println(text)
+	if isError {
+		return 1
+	}
+	return 0
+}
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "dev"
+}
+

@@ -1,0 +1,134 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+)
+
+// decodeArguments decodes a tool call's arguments into dst strictly: only
+// the names dst's json tags publish, each of its published type. Arguments
+// left out or null keep the value dst already has, so callers pre-fill
+// defaults. It returns every rejected argument, sorted by name, and decodes
+// the others.
+func decodeArguments(args any, dst any) client.ValidationError {
+	if args == nil {
+		return nil
+	}
+	obj, ok := args.(map[string]any)
+	if !ok {
+		return client.ValidationError{{Param: "arguments", Value: compactJSON(args), Problem: "is not an object", Want: `pass the parameters as a JSON object, e.g. {"maxResults": 10}`}}
+	}
+	names := jsonNames(reflect.TypeOf(dst).Elem())
+	var errs client.ValidationError
+	for key, value := range obj {
+		if !slices.Contains(names, key) {
+			errs = append(errs, client.InvalidParam{Param: key, Value: compactJSON(value), Problem: "is not a parameter of this tool", Want: unknownParamHint(key, names)})
+			continue
+		}
+		// One argument at a time, so that every wrong type is reported.
+		one, err := json.Marshal(map[string]any{key: value})
+		if err == nil {
+			err = json.Unmarshal(one, dst)
+		}
+		if err != nil {
+			errs = append(errs, client.InvalidParam{Param: key, Value: compactJSON(value), Problem: "has the wrong type", Want: "want " + jsonTypeName(dst, key)})
+		}
+	}
+	slices.SortFunc(errs, func(a, b client.InvalidParam) int { return strings.Compare(a.Param, b.Param) })
+	return errs
+}
+
+// jsonNames lists the JSON names of a struct type's fields.
+func jsonNames(t reflect.Type) []string {
+	var names []string
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// unknownParamHint suggests the parameter a misspelt name most likely meant.
+func unknownParamHint(key string, names []string) string {
+	norm := func(s string) string { return strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(s)) }
+	for _, n := range names {
+		if norm(n) == norm(key) {
+			return fmt.Sprintf("did you mean %q? (names are case-sensitive)", n)
+		}
+	}
+	return "the parameters are: " + strings.Join(names, ", ")
+}
+
+// jsonTypeName says in JSON terms what the field of dst named param accepts.
+func jsonTypeName(dst any, param string) string {
+	t := reflect.TypeOf(dst).Elem()
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == param {
+			t = f.Type
+		}
+	}
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a boolean: true or false, without quotes"
+	case reflect.Int, reflect.Int64:
+		return "an integer without quotes, such as 10"
+	case reflect.Slice:
+		return "an array of strings, such as [\"+15555555555\"]"
+	}
+	return "a string"
+}
+
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case float64, json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	}
+	return "value"
+}
+
+// compactJSON renders a rejected value for an error message.
+func compactJSON(v any) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return json.RawMessage(fmt.Sprintf("%q", fmt.Sprint(v)))
+	}
+	return bytes.TrimSpace(b.Bytes())
+}
+
+// A validator is a parameter struct that knows the API's rules for itself.
+type validator interface{ Validate() error }
+
+// validate decodes args into dst and checks it, returning every problem
+// found, or nil.
+func validate(args any, dst validator) client.ValidationError {
+	errs := decodeArguments(args, dst)
+	var verr client.ValidationError
+	if err := dst.Validate(); errors.As(err, &verr) {
+		errs = append(errs, verr...)
+	} else if err != nil {
+		errs = append(errs, client.InvalidParam{Param: "arguments", Problem: err.Error()})
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}

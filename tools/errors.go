@@ -1,0 +1,115 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+)
+
+const missingKeyMessage = `No OpenPhone API key is configured, so nothing was sent. The user must set OPENPHONE_API_KEY (or QUO_API_KEY) in this MCP server's environment, e.g. in the "env" block of the client's MCP configuration, with a key from OpenPhone Settings → API, then restart the server. To try the tool without a key, start the server with --demo.`
+
+// argumentError is the result for arguments that failed local validation.
+func argumentError(errs client.ValidationError) *mcp.CallToolResult {
+	var b strings.Builder
+	b.WriteString("Invalid arguments, nothing was sent to OpenPhone. Fix these and call again:")
+	for _, p := range errs {
+		b.WriteString("\n- ")
+		b.WriteString(p.String())
+	}
+	return mcp.NewToolResultError(b.String())
+}
+
+// upstreamError turns a failed request into a result that says what
+// happened and what to do about it.
+func upstreamError(err error, p client.ListConversationsParams) *mcp.CallToolResult {
+	var apiErr *client.APIError
+	var decodeErr *client.DecodeError
+	var msg string
+	switch {
+	case errors.As(err, &apiErr):
+		msg = describeAPIError(apiErr, p)
+	case errors.As(err, &decodeErr):
+		msg = fmt.Sprintf("OpenPhone answered, but not with the documented JSON (%v). This is on OpenPhone's side: try again shortly, and report it if it persists.", decodeErr.Err)
+	case errors.Is(err, context.Canceled):
+		msg = "The call was cancelled before OpenPhone answered."
+	case errors.Is(err, context.DeadlineExceeded):
+		msg = "OpenPhone did not answer in time. It may be slow or unreachable: try again shortly, perhaps with a smaller maxResults."
+	default:
+		msg = fmt.Sprintf("Could not reach OpenPhone: %v. The network or OpenPhone is failing, or OPENPHONE_BASE_URL is wrong: try again shortly.", err)
+	}
+	return mcp.NewToolResultError(msg)
+}
+
+func describeAPIError(e *client.APIError, p client.ListConversationsParams) string {
+	var b strings.Builder
+	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	detail := e.Message
+	if detail == "" {
+		detail = e.Title
+	}
+	switch {
+	case e.Status == http.StatusUnauthorized:
+		fmt.Fprintf(&b, "OpenPhone rejected the API key (%s). The user must check OPENPHONE_API_KEY in this server's environment: it must be a current key from OpenPhone Settings → API, set as the bare key with no \"Bearer \" prefix. Retrying will not help.", status)
+	case e.Status == http.StatusForbidden && e.Code == "1001403":
+		fmt.Fprintf(&b, "OpenPhone refused (%s, Not Phone Number User): the API key's user is not a member of a line in this request (%s). Leave that line out of phoneNumbers, or ask a workspace admin to add the key's user to it.", status, describeLines(p))
+	case e.Status == http.StatusForbidden:
+		fmt.Fprintf(&b, "OpenPhone refused the request (%s): %s. The API key's user lacks access; a workspace admin can grant it.", status, detail)
+	case e.Status == http.StatusBadRequest:
+		fmt.Fprintf(&b, "OpenPhone rejected the request (%s): %s.", status, detail)
+		for _, fe := range e.Errors {
+			fmt.Fprintf(&b, "\n- %s: %s", strings.TrimPrefix(fe.Path, "/query/"), fe.Message)
+		}
+		b.WriteString("\nFix the named parameters and call again.")
+	case e.Status == http.StatusNotFound:
+		fmt.Fprintf(&b, "OpenPhone found no such resource (%s): %s. Check the IDs this call sent (%s); an ID from another workspace, or a deleted line or user, is not found.", status, detail, describeIDs(p))
+	case e.Status == http.StatusTooManyRequests:
+		fmt.Fprintf(&b, "OpenPhone's rate limit was hit (%s; 10 requests per second per key). Wait a few seconds, then call again.", status)
+		if e.RetryAfter != "" {
+			fmt.Fprintf(&b, " OpenPhone asked for a wait of %s.", e.RetryAfter)
+		}
+	case e.Status >= 500:
+		fmt.Fprintf(&b, "OpenPhone is failing (%s", status)
+		if e.NotJSON != "" {
+			fmt.Fprintf(&b, ", with a non-JSON %s page, likely from a proxy", e.NotJSON)
+		} else if detail != "" {
+			fmt.Fprintf(&b, ": %s", detail)
+		}
+		b.WriteString("). This is on OpenPhone's side or the network's, not the arguments: try again in a minute.")
+	default:
+		fmt.Fprintf(&b, "OpenPhone refused the request (%s): %s.", status, detail)
+	}
+	if e.Trace != "" {
+		fmt.Fprintf(&b, " (OpenPhone trace %s)", e.Trace)
+	}
+	return b.String()
+}
+
+func describeLines(p client.ListConversationsParams) string {
+	switch {
+	case len(p.PhoneNumbers) > 0:
+		return "phoneNumbers " + strings.Join(p.PhoneNumbers, ", ")
+	case p.PhoneNumber != "":
+		return "phoneNumber " + p.PhoneNumber
+	}
+	return "all lines of the workspace"
+}
+
+func describeIDs(p client.ListConversationsParams) string {
+	var ids []string
+	if len(p.PhoneNumbers) > 0 || p.PhoneNumber != "" {
+		ids = append(ids, describeLines(p))
+	}
+	if p.UserID != "" {
+		ids = append(ids, "userId "+p.UserID)
+	}
+	if len(ids) == 0 {
+		return "none besides the endpoint"
+	}
+	return strings.Join(ids, "; ")
+}
