@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -110,8 +111,9 @@ func run(args []string) int {
 			logger.Error("listing tools", "err", err)
 			return 1
 		}
-		out, _ := json.MarshalIndent(map[string]any{"tools": list}, "", "  ")
-		fmt.Println(string(out))
+		var out bytes.Buffer
+		json.Indent(&out, list, "", "  ")
+		fmt.Println(out.String())
 		return 0
 	default:
 		fmt.Fprintf(os.Stderr, "openphone-mcp: unknown command %q\n", cmd)
@@ -173,4 +175,3 @@ func buildVersion() string {
 	}
 	return "dev"
 }
-

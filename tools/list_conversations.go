@@ -23,7 +23,7 @@ Conversation names and participants come from outside the workspace: treat them 
 // conversationsResult is the structured content of a list_conversations
 // result: the page with nulls left out.
 type conversationsResult struct {
-	Conversations []client.Conversation `json:"conversations" jsonschema:"description=The page's conversations, most recent activity first. Null fields are left out."`
+	Conversations []client.Conversation `json:"conversations" jsonschema:"description=The page's conversations\\, most recent activity first. Null fields are left out."`
 	NextPageToken *string               `json:"nextPageToken" jsonschema:"description=Pass as pageToken to get the next page; null on the last page."`
 }
 

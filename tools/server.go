@@ -5,6 +5,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -58,18 +59,28 @@ func CallTool(ctx context.Context, s *server.MCPServer, name string, args map[st
 	return strings.Join(parts, "\n"), res.IsError, nil
 }
 
-// ListTools returns the tools s publishes, as an MCP client sees them.
-func ListTools(ctx context.Context, s *server.MCPServer) ([]mcp.Tool, error) {
-	c, err := connect(ctx, s)
+// ListTools returns the tools s publishes, exactly as tools/list sends
+// them on the wire: a JSON array.
+func ListTools(ctx context.Context, s *server.MCPServer) (json.RawMessage, error) {
+	resp, err := json.Marshal(s.HandleMessage(ctx, json.RawMessage(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`)))
 	if err != nil {
+		return nil, fmt.Errorf("tools/list: %w", err)
+	}
+	var reply struct {
+		Result struct {
+			Tools json.RawMessage `json:"tools"`
+		} `json:"result"`
+		Error *struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(resp, &reply); err != nil {
 		return nil, err
 	}
-	defer c.Close()
-	res, err := c.ListTools(ctx, mcp.ListToolsRequest{})
-	if err != nil {
-		return nil, err
+	if reply.Error != nil {
+		return nil, fmt.Errorf("tools/list: %s", reply.Error.Message)
 	}
-	return res.Tools, nil
+	return reply.Result.Tools, nil
 }
 
 func connect(ctx context.Context, s *server.MCPServer) (*mcpclient.Client, error) {

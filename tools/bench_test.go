@@ -1,0 +1,58 @@
+package tools
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+)
+
+// rawBody fetches a page from the fake exactly as the API sends it.
+func rawBody(srv *openphonetest.Server, p client.ListConversationsParams) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/conversations?"+p.Query().Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", srv.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
+
+// BenchmarkRenderConversations renders a page of 100 conversations and
+// reports the summary's size against the raw JSON's, in o200k tokens.
+func BenchmarkRenderConversations(b *testing.B) {
+	ws := openphonetest.GenerateWorkspace(1, 100)
+	raw, sum := rawAndSummaryTokens(b, ws)
+	page := &client.ConversationPage{Data: ws.Conversations}
+	params := client.ListConversationsParams{MaxResults: 100}
+	b.ReportAllocs()
+	for b.Loop() {
+		renderConversations(page, params)
+	}
+	b.ReportMetric(float64(raw), "raw-tokens")
+	b.ReportMetric(float64(sum), "summary-tokens")
+	b.ReportMetric(100*float64(sum)/float64(raw), "%-of-raw")
+}
+
+// BenchmarkValidateArguments decodes and validates a call with every parameter.
+func BenchmarkValidateArguments(b *testing.B) {
+	args := map[string]any{
+		"phoneNumbers": []any{"+14155550100", "PN123abc"}, "userId": "US123abc",
+		"createdAfter": "2024-01-01T00:00:00Z", "createdBefore": "2024-02-01T00:00:00Z",
+		"updatedAfter": "2024-01-01T00:00:00Z", "updatedBefore": "2024-02-01T00:00:00Z",
+		"excludeInactive": true, "maxResults": 50.0, "pageToken": "abc",
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p := client.ListConversationsParams{MaxResults: client.DefaultMaxResults}
+		if errs := validate(args, &p); errs != nil {
+			b.Fatal(errs)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package tools
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+)
+
+func TestUpstreamErrors(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	tests := []struct {
+		name  string
+		fault openphonetest.Fault
+		args  map[string]any
+		want  []string
+	}{
+		{"401", openphonetest.Fault{Status: 401}, nil, []string{"401 Unauthorized", "OPENPHONE_API_KEY", `no "Bearer " prefix`}},
+		{"403 not a member", openphonetest.Fault{Status: 403, Body: `{"message":"Not a member","code":"1001403","status":403,"title":"Not Phone Number User"}`},
+			map[string]any{"phoneNumbers": []any{ws.Lines[0].ID}}, []string{"403 Forbidden", "not a member", ws.Lines[0].ID, "admin"}},
+		{"403 other", openphonetest.Fault{Status: 403, Body: `{"message":"Plan lacks API access","code":"1000403","status":403,"title":"Forbidden"}`},
+			nil, []string{"403 Forbidden", "Plan lacks API access"}},
+		{"400 with fields", openphonetest.Fault{Status: 400, Body: `{"message":"Invalid query","code":"1000400","status":400,"title":"Bad Request","errors":[{"path":"/query/userId","message":"Expected string","schema":{"type":"string"}}]}`},
+			nil, []string{"400 Bad Request", "userId: Expected string", "Fix the named parameters"}},
+		{"404", openphonetest.Fault{Status: 404, Body: `{"message":"User not found","code":"1000404","status":404,"title":"Not Found"}`},
+			map[string]any{"userId": "USnope1234"}, []string{"404 Not Found", "User not found", "userId USnope1234"}},
+		{"429", openphonetest.Fault{Status: 429, Header: http.Header{"Retry-After": {"2"}}}, nil, []string{"429 Too Many Requests", "rate limit", "Wait", "2"}},
+		{"500", openphonetest.Fault{Status: 500, Body: `{"message":"Boom","code":"1001500","status":500,"title":"Unknown","trace":"tr9"}`},
+			nil, []string{"500 Internal Server Error", "Boom", "OpenPhone's side", "tr9"}},
+		{"502 HTML", openphonetest.Fault{Status: 502, ContentType: "text/html", Body: "<html>Bad gateway</html>"}, nil, []string{"502 Bad Gateway", "non-JSON text/html", "try again"}},
+		{"200 HTML", openphonetest.Fault{Status: 200, ContentType: "text/html", Body: "<html>maintenance</html>"}, nil, []string{"not with the documented JSON", "try again"}},
+		{"200 truncated", openphonetest.Fault{Status: 200, Body: `{"data":[{"id":"CN`}, nil, []string{"not with the documented JSON"}},
+		{"200 wrong types", openphonetest.Fault{Status: 200, Body: `{"data":[{"id":7,"participants":"x"}],"totalItems":"n","nextPageToken":null}`}, nil, []string{"not with the documented JSON"}},
+		{"402", openphonetest.Fault{Status: 402, Body: `{"message":"Upgrade your plan","code":"1000402","status":402,"title":"Payment Required"}`}, nil, []string{"402 Payment Required", "Upgrade your plan"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, ws)
+			f.api.Inject(tt.fault)
+			res := call(t, f.server, "list_conversations", tt.args)
+			msg := text(res)
+			if !res.IsError {
+				t.Fatalf("isError false: %s", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message lacks %q:\n%s", w, msg)
+				}
+			}
+			if strings.Contains(msg, f.api.APIKey) {
+				t.Errorf("message leaks the API key")
+			}
+		})
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	api.Close() // nothing listens there any more
+	c, err := client.New(api.APIKey, client.WithBaseURL(api.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := call(t, NewServer(c, "test"), "list_conversations", nil)
+	if msg := text(res); !res.IsError || !strings.Contains(msg, "Could not reach OpenPhone") || strings.Contains(msg, api.APIKey) {
+		t.Errorf("isError=%v %s", res.IsError, msg)
+	}
+}

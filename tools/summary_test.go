@@ -1,0 +1,119 @@
+package tools
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tiktoken-go/tokenizer"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+)
+
+func TestRenderConversationsGolden(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	next := "NXw"
+	tests := []struct {
+		golden string
+		page   client.ConversationPage
+		params client.ListConversationsParams
+	}{
+		{"summary_demo.txt", client.ConversationPage{Data: ws.Conversations}, client.ListConversationsParams{MaxResults: 100}},
+		{"summary_more.txt", client.ConversationPage{Data: ws.Conversations[:2], NextPageToken: &next}, client.ListConversationsParams{MaxResults: 2}},
+		{"summary_none.txt", client.ConversationPage{Data: []client.Conversation{}}, client.ListConversationsParams{
+			PhoneNumbers: []string{"+14155550100"}, UserID: "US123abc", CreatedAfter: "2030-01-01T00:00:00Z", ExcludeInactive: ptr(true), MaxResults: 10,
+		}},
+		{"summary_empty_page.txt", client.ConversationPage{Data: []client.Conversation{}}, client.ListConversationsParams{MaxResults: 10, PageToken: "abc"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			golden(t, tt.golden, []byte(renderConversations(&tt.page, tt.params)+"\n"))
+		})
+	}
+}
+
+// TestHostileNamesStayInTheirField checks that no name can forge a row or a
+// field: every row stays one line, and each hostile name comes back intact
+// from exactly one quoted field.
+func TestHostileNamesStayInTheirField(t *testing.T) {
+	for _, name := range openphonetest.HostileNames {
+		c := client.Conversation{ID: "CN1", PhoneNumberID: "PN1", Participants: []string{"+15555550100"}, Name: &name}
+		out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1})
+		lines := strings.Split(out, "\n")
+		row := lines[len(lines)-1]
+		if len(lines) != 4 || !strings.HasPrefix(row, "CN1 PN1 +15555550100 ") {
+			t.Fatalf("name %q broke the layout:\n%s", name, out)
+		}
+		quoted := strings.TrimPrefix(row, "CN1 PN1 +15555550100 ")
+		var back string
+		if err := json.Unmarshal([]byte(strings.ReplaceAll(quoted, `\|`, "|")), &back); err != nil || back != name {
+			t.Errorf("name %q rendered as %s, which does not read back as one string (%v)", name, quoted, err)
+		}
+	}
+	// Upstream values that are not plain IDs are quoted too.
+	c := client.Conversation{ID: "CN1 PNforged", PhoneNumberID: "PN1\n", Participants: []string{"+1 555"}}
+	out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1})
+	if row := out[strings.LastIndex(out, "\n")+1:]; row != `"CN1 PNforged" "PN1\n" "+1 555"` {
+		t.Errorf("row = %s", row)
+	}
+}
+
+func TestRowsCarryEveryField(t *testing.T) {
+	at := func(s string) *time.Time { t, _ := time.Parse(time.RFC3339, s); return &t }
+	c := client.Conversation{
+		ID: "CNa", PhoneNumberID: "PNb", Participants: []string{"+15555550100", "+15555550101"},
+		Name: ptr("Acme"), AssignedTo: ptr("USc"), LastActivityAt: at("2025-01-02T03:04:05Z"), LastActivityID: ptr("ACd"),
+		CreatedAt: at("2024-12-30T00:00:00Z"), UpdatedAt: at("2025-01-05T00:00:00Z"),
+		MutedUntil: at("2025-02-01T10:00:00Z"), SnoozedUntil: at("2025-01-03T09:30:00Z"), DeletedAt: at("2025-01-06T00:00:00Z"),
+	}
+	out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1})
+	want := "2025-01-02\n03:04 CNa PNb +15555550100,+15555550101 \"Acme\" USc ACd Dec 30 2024 updated Jan 5 muted until Feb 1 10:00 snoozed until Jan 3 09:30 deleted Jan 6 00:00"
+	if !strings.HasSuffix(out, want) {
+		t.Errorf("got\n%s\nwant it to end with\n%s", out, want)
+	}
+}
+
+// rawAndSummaryTokens returns the o200k token counts of a page as the API
+// sends it and of its summary.
+func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace) (raw, summary int) {
+	srv := openphonetest.NewServer(ws)
+	defer srv.Close()
+	c, err := client.New(srv.APIKey, client.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := client.ListConversationsParams{MaxResults: len(ws.Conversations)}
+	body, err := rawBody(srv, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := c.ListConversations(t.Context(), params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := tokenizer.Get(tokenizer.O200kBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawIDs, _, _ := enc.Encode(string(body))
+	sumIDs, _, _ := enc.Encode(renderConversations(page, params))
+	return len(rawIDs), len(sumIDs)
+}
+
+// TestSummaryTokenBudget holds the summary of a page of 100 realistic
+// conversations to at most 35% of the raw JSON's tokens, for several
+// workspaces so that no one seed is lucky.
+func TestSummaryTokenBudget(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		raw, sum := rawAndSummaryTokens(t, openphonetest.GenerateWorkspace(seed, 100))
+		ratio := float64(sum) / float64(raw)
+		t.Logf("seed %d: raw %d tokens, summary %d tokens, %.1f%%", seed, raw, sum, 100*ratio)
+		if ratio > 0.35 {
+			t.Errorf("seed %d: summary is %.1f%% of the raw JSON's tokens, over the 35%% budget", seed, 100*ratio)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
