@@ -2,8 +2,7 @@ package tools
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
+		"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +36,7 @@ func renderConversations(page *client.ConversationPage, p client.ListConversatio
 	}
 	if page.NextPageToken != nil && *page.NextPageToken != "" {
 		fmt.Fprintf(&b, " More exist: call again with the same filters and pageToken %s.", strconv.Quote(*page.NextPageToken))
-	} else if n > 0 {
+	} else if n > 0 || p.PageToken != "" {
 		b.WriteString(" This is the last page.")
 	}
 	if n == 0 {
@@ -63,74 +62,105 @@ func renderConversations(page *client.ConversationPage, p client.ListConversatio
 }
 
 func writeConversationRow(b *strings.Builder, c client.Conversation) {
-	var fields []string
+	row := rowWriter{b: b}
 	if c.LastActivityAt != nil {
-		fields = append(fields, c.LastActivityAt.UTC().Format("15:04"))
+		row.time(*c.LastActivityAt, "", "15:04")
 	}
-	fields = append(fields, field(c.ID), field(c.PhoneNumberID))
-	participants := make([]string, len(c.Participants))
+	row.field(c.ID)
+	row.field(c.PhoneNumberID)
 	for i, p := range c.Participants {
-		participants[i] = field(p)
+		if i == 0 {
+			row.sep()
+		} else {
+			b.WriteByte(',')
+		}
+		writeField(b, p)
 	}
-	fields = append(fields, strings.Join(participants, ","))
 	if c.Name != nil {
-		fields = append(fields, quote(*c.Name))
+		row.sep()
+		writeQuoted(b, *c.Name)
 	}
 	if c.AssignedTo != nil {
-		fields = append(fields, field(*c.AssignedTo))
+		row.field(*c.AssignedTo)
 	}
 	if c.LastActivityID != nil {
-		fields = append(fields, field(*c.LastActivityID))
+		row.field(*c.LastActivityID)
 	}
+	heading := c.LastActivityAt
 	if c.CreatedAt != nil {
-		fields = append(fields, shortDay(*c.CreatedAt, c.LastActivityAt))
+		row.time(*c.CreatedAt, "", dateLayout(*c.CreatedAt, heading))
 	}
-	if c.UpdatedAt != nil && (c.LastActivityAt == nil || !sameDay(*c.UpdatedAt, *c.LastActivityAt)) {
-		fields = append(fields, "updated "+shortDay(*c.UpdatedAt, c.LastActivityAt))
+	if c.UpdatedAt != nil && (heading == nil || !sameDay(*c.UpdatedAt, *heading)) {
+		row.time(*c.UpdatedAt, "updated ", dateLayout(*c.UpdatedAt, heading))
 	}
 	for _, state := range []struct {
 		label string
 		t     *time.Time
 	}{{"muted until ", c.MutedUntil}, {"snoozed until ", c.SnoozedUntil}, {"deleted ", c.DeletedAt}} {
 		if state.t != nil {
-			fields = append(fields, state.label+shortDay(*state.t, c.LastActivityAt)+state.t.UTC().Format(" 15:04"))
+			row.time(*state.t, state.label, dateLayout(*state.t, heading)+" 15:04")
 		}
 	}
-	b.WriteString(strings.Join(fields, " "))
 }
 
-// shortDay writes t's date, without the year when it is the year of the
-// heading the row stands under.
-func shortDay(t time.Time, heading *time.Time) string {
-	t = t.UTC()
-	if heading != nil && heading.UTC().Year() == t.Year() {
-		return t.Format("Jan 2")
+// rowWriter writes a row's fields separated by single spaces.
+type rowWriter struct {
+	b       *strings.Builder
+	started bool
+	scratch [32]byte
+}
+
+func (r *rowWriter) sep() {
+	if r.started {
+		r.b.WriteByte(' ')
 	}
-	return t.Format("Jan 2 2006")
+	r.started = true
+}
+
+func (r *rowWriter) field(s string) {
+	r.sep()
+	writeField(r.b, s)
+}
+
+func (r *rowWriter) time(t time.Time, label, layout string) {
+	r.sep()
+	r.b.WriteString(label)
+	r.b.Write(t.UTC().AppendFormat(r.scratch[:0], layout))
+}
+
+// dateLayout formats a date without its year when it is the year of the
+// heading the row stands under.
+func dateLayout(t time.Time, heading *time.Time) string {
+	if heading != nil && heading.UTC().Year() == t.UTC().Year() {
+		return "Jan 2"
+	}
+	return "Jan 2 2006"
 }
 
 func sameDay(a, b time.Time) bool {
-	return a.UTC().Format(dayLayout) == b.UTC().Format(dayLayout)
+	ay, am, ad := a.UTC().Date()
+	by, bm, bd := b.UTC().Date()
+	return ay == by && am == bm && ad == bd
 }
 
-// plainField matches values safe to print bare: they can neither start a
-// new row nor a new column.
-var plainField = regexp.MustCompile(`^[A-Za-z0-9+._:@-]+$`)
-
-// field prints an upstream value bare when it is plain, and quoted when not,
-// so that no value can forge a row or a column.
-func field(s string) string {
-	if plainField.MatchString(s) {
-		return s
+// writeField writes an upstream value bare when it is plain (letters,
+// digits, +._:@-), and quoted when not, so that no value can forge a row or
+// a field.
+func writeField(b *strings.Builder, s string) {
+	if s == "" || strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+._:@-", r))
+	}) >= 0 {
+		writeQuoted(b, s)
+		return
 	}
-	return quote(s)
+	b.WriteString(s)
 }
 
-// quote renders untrusted text as a Go-quoted string: newlines, quotes and
-// invisible or direction-changing characters are escaped, and so is the
-// column separator.
-func quote(s string) string {
-	return strings.ReplaceAll(strconv.Quote(s), "|", `\|`)
+// writeQuoted writes untrusted text as a Go-quoted string: newlines, quotes
+// and invisible or direction-changing characters are escaped.
+func writeQuoted(b *strings.Builder, s string) {
+	var scratch [64]byte
+	b.Write(strconv.AppendQuote(scratch[:0], s))
 }
 
 // describeFilters echoes the filters of a call, for a result with no match.

@@ -48,7 +48,7 @@ func TestHostileNamesStayInTheirField(t *testing.T) {
 		}
 		quoted := strings.TrimPrefix(row, "CN1 PN1 +15555550100 ")
 		var back string
-		if err := json.Unmarshal([]byte(strings.ReplaceAll(quoted, `\|`, "|")), &back); err != nil || back != name {
+		if err := json.Unmarshal([]byte(quoted), &back); err != nil || back != name {
 			t.Errorf("name %q rendered as %s, which does not read back as one string (%v)", name, quoted, err)
 		}
 	}

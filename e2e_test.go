@@ -1,0 +1,388 @@
+package main_test
+
+// End-to-end tests: they build the binary and speak MCP to it over
+// stdin/stdout, as an assistant's client would, against the fake OpenPhone
+// API on loopback.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	mcpclient "github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "openphone-mcp-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "openphone-mcp")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building the binary: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// apiEnv points the binary at the fake API with its key.
+func apiEnv(api *openphonetest.Server) []string {
+	return []string{"OPENPHONE_API_KEY=" + api.APIKey, "QUO_API_KEY=", "OPENPHONE_BASE_URL=" + api.URL + "/", "OPENPHONE_LOG_LEVEL=debug"}
+}
+
+// noKeyEnv clears every way of passing a key.
+var noKeyEnv = []string{"OPENPHONE_API_KEY=", "QUO_API_KEY=", "OPENPHONE_BASE_URL="}
+
+// startClient spawns the binary and completes the MCP handshake.
+func startClient(t *testing.T, env []string, args ...string) *mcpclient.Client {
+	t.Helper()
+	c, err := mcpclient.NewStdioMCPClient(binary, env, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+	res, err := c.Initialize(ctx, init)
+	if err != nil {
+		t.Fatalf("initialize: %v", err)
+	}
+	if res.ServerInfo.Name != "openphone-mcp" || res.Capabilities.Tools == nil || res.Instructions == "" {
+		t.Errorf("initialize result: %+v", res)
+	}
+	return c
+}
+
+func callTool(t *testing.T, c *mcpclient.Client, args map[string]any) *mcp.CallToolResult {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "list_conversations"
+	req.Params.Arguments = args
+	res, err := c.CallTool(ctx, req)
+	if err != nil {
+		t.Fatalf("tools/call: %v", err)
+	}
+	return res
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := mcp.AsTextContent(c); ok {
+			b.WriteString(tc.Text)
+		}
+	}
+	return b.String()
+}
+
+type structuredPage struct {
+	Conversations []struct {
+		ID            string `json:"id"`
+		PhoneNumberID string `json:"phoneNumberId"`
+	} `json:"conversations"`
+	NextPageToken *string `json:"nextPageToken"`
+}
+
+func structured(t *testing.T, res *mcp.CallToolResult) structuredPage {
+	t.Helper()
+	raw, _ := json.Marshal(res.StructuredContent)
+	var p structuredPage
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatalf("structuredContent %s: %v", raw, err)
+	}
+	return p
+}
+
+func TestE2EToolsList(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	c := startClient(t, apiEnv(api))
+	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tools) != 1 || res.Tools[0].Name != "list_conversations" {
+		t.Fatalf("tools: %+v", res.Tools)
+	}
+	raw, _ := json.Marshal(res.Tools[0])
+	for _, want := range []string{`"readOnlyHint":true`, `"destructiveHint":false`, `"outputSchema"`, `"maxResults"`, `"additionalProperties":false`} {
+		if !strings.Contains(string(raw), want) {
+			t.Errorf("published tool lacks %s: %s", want, raw)
+		}
+	}
+}
+
+func TestE2ECallWithEveryParameter(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	defer api.Close()
+	c := startClient(t, apiEnv(api))
+	args := map[string]any{
+		"phoneNumbers":    []any{ws.Lines[0].Number, ws.Lines[1].ID},
+		"phoneNumber":     ws.Lines[2].Number,
+		"userId":          ws.Users[1].ID,
+		"createdAfter":    "2026-01-01T00:00:00Z",
+		"createdBefore":   "2026-12-01T00:00:00-05:00",
+		"updatedAfter":    "2026-11-01T00:00:00Z",
+		"updatedBefore":   "2026-12-01T00:00:00Z",
+		"excludeInactive": true,
+		"maxResults":      3,
+	}
+	res := callTool(t, c, args)
+	if res.IsError {
+		t.Fatal(resultText(res))
+	}
+	next := structured(t, res).NextPageToken
+	if next == nil {
+		t.Fatal("want a next page")
+	}
+	args["pageToken"] = *next
+	if res := callTool(t, c, args); res.IsError {
+		t.Fatal(resultText(res))
+	}
+
+	reqs := api.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("fake received %d requests, want 2", len(reqs))
+	}
+	q := reqs[1].Query
+	want := map[string][]string{
+		"phoneNumbers": {ws.Lines[0].Number, ws.Lines[1].ID}, "phoneNumber": {ws.Lines[2].Number},
+		"userId": {ws.Users[1].ID}, "createdAfter": {"2026-01-01T00:00:00Z"}, "createdBefore": {"2026-12-01T00:00:00-05:00"},
+		"updatedAfter": {"2026-11-01T00:00:00Z"}, "updatedBefore": {"2026-12-01T00:00:00Z"}, "excludeInactive": {"true"},
+		"maxResults": {"3"}, "pageToken": {*next},
+	}
+	for key, values := range want {
+		if !slices.Equal(q[key], values) {
+			t.Errorf("fake received %s=%q, want %q", key, q[key], values)
+		}
+	}
+	if len(q) != len(want) {
+		t.Errorf("fake received %d parameters, want %d: %v", len(q), len(want), q)
+	}
+	if auth := reqs[0].Header.Get("Authorization"); auth != api.APIKey {
+		t.Errorf("Authorization %q, want the bare key", auth)
+	}
+}
+
+func TestE2EPagesToTheEnd(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	defer api.Close()
+	c := startClient(t, apiEnv(api))
+	seen := map[string]bool{}
+	args := map[string]any{"maxResults": 10}
+	for page := 0; ; page++ {
+		if page > 10 {
+			t.Fatal("paging does not end")
+		}
+		res := callTool(t, c, args)
+		if res.IsError {
+			t.Fatal(resultText(res))
+		}
+		p := structured(t, res)
+		for _, conv := range p.Conversations {
+			if seen[conv.ID] {
+				t.Fatalf("%s returned twice", conv.ID)
+			}
+			seen[conv.ID] = true
+			if !strings.Contains(resultText(res), conv.ID) {
+				t.Errorf("summary lacks %s", conv.ID)
+			}
+		}
+		if p.NextPageToken == nil {
+			if !strings.Contains(resultText(res), "This is the last page.") {
+				t.Errorf("last page does not say so: %s", resultText(res))
+			}
+			break
+		}
+		args["pageToken"] = *p.NextPageToken
+	}
+	if len(seen) != len(ws.Conversations) {
+		t.Errorf("paged through %d conversations, want %d", len(seen), len(ws.Conversations))
+	}
+}
+
+func TestE2EUpstreamError(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	c := startClient(t, apiEnv(api))
+	api.Inject(openphonetest.Fault{Status: 503, ContentType: "text/html", Body: "<h1>down</h1>"})
+	res := callTool(t, c, nil)
+	if !res.IsError || !strings.Contains(resultText(res), "503") {
+		t.Errorf("isError=%v %s", res.IsError, resultText(res))
+	}
+	// The server goes on serving.
+	if res := callTool(t, c, nil); res.IsError {
+		t.Errorf("after an upstream error: %s", resultText(res))
+	}
+}
+
+func TestE2EBadArgumentsNeverReachTheNetwork(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	c := startClient(t, apiEnv(api))
+	res := callTool(t, c, map[string]any{"phoneNumbers": []any{"not a number"}, "maxResults": 500})
+	if !res.IsError || !strings.Contains(resultText(res), "phoneNumbers[0]") || !strings.Contains(resultText(res), "maxResults") {
+		t.Errorf("isError=%v %s", res.IsError, resultText(res))
+	}
+	if n := len(api.Requests()); n != 0 {
+		t.Errorf("fake received %d requests", n)
+	}
+}
+
+func TestE2EDemo(t *testing.T) {
+	c := startClient(t, noKeyEnv, "--demo")
+	res := callTool(t, c, map[string]any{"maxResults": 5})
+	if res.IsError || len(structured(t, res).Conversations) != 5 {
+		t.Fatalf("isError=%v %s", res.IsError, resultText(res))
+	}
+}
+
+func TestE2EMissingKey(t *testing.T) {
+	c := startClient(t, noKeyEnv)
+	res := callTool(t, c, nil)
+	if !res.IsError || !strings.Contains(resultText(res), "OPENPHONE_API_KEY") {
+		t.Errorf("isError=%v %s", res.IsError, resultText(res))
+	}
+}
+
+// TestE2EStdoutIsProtocolOnly drives the binary by hand: every line it
+// writes to stdout must be JSON-RPC, logs go to stderr, and it exits 0 when
+// stdin closes.
+func TestE2EStdoutIsProtocolOnly(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), apiEnv(api)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.Stdin = strings.NewReader(strings.Join([]string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`,
+		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list_conversations","arguments":{"maxResults":2}}}`,
+		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"list_conversations","arguments":{"maxResults":"two"}}}`,
+		`{"jsonrpc":"2.0","id":5,"method":"no/such/method"}`,
+	}, "\n") + "\n")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("exit: %v\nstderr:\n%s", err, stderr.String())
+	}
+	ids := map[float64]bool{}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var msg struct {
+			JSONRPC string  `json:"jsonrpc"`
+			ID      float64 `json:"id"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &msg); err != nil || msg.JSONRPC != "2.0" {
+			t.Fatalf("stdout line is not JSON-RPC: %s", sc.Text())
+		}
+		ids[msg.ID] = true
+	}
+	for _, id := range []float64{1, 2, 3, 4, 5} {
+		if !ids[id] {
+			t.Errorf("no reply to request %v; stdout:\n%s", id, out)
+		}
+	}
+	if !strings.Contains(stderr.String(), "level=") {
+		t.Errorf("no logs on stderr: %q", stderr.String())
+	}
+	if strings.Contains(stderr.String()+string(out), api.APIKey) {
+		t.Error("the API key appears in the output")
+	}
+}
+
+func TestE2ESignalsExitCleanly(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(binary, "--demo")
+			cmd.Env = append(os.Environ(), noKeyEnv...)
+			stdin, _ := cmd.StdinPipe() // kept open: only the signal may end it
+			defer stdin.Close()
+			stderr, _ := cmd.StderrPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Wait until it serves, then signal it.
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() && !strings.Contains(sc.Text(), "serving MCP on stdio") {
+			}
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("exit after %v: %v", sig, err)
+				}
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running 10s after %v", sig)
+			}
+		})
+	}
+}
+
+func TestE2ECommandLine(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		want     []string
+	}{
+		{"call on the demo", []string{"--demo", "call", "list_conversations", `{"maxResults":3}`}, 0, []string{"3 conversations", "More exist"}},
+		{"call with bad arguments", []string{"--demo", "call", "list_conversations", `{"maxResults":0}`}, 1, []string{"maxResults", "nothing was sent"}},
+		{"call without a key", []string{"call", "list_conversations"}, 1, []string{"OPENPHONE_API_KEY"}},
+		{"tools", []string{"tools"}, 0, []string{`"name": "list_conversations"`, `"inputSchema"`}},
+		{"version", []string{"--version"}, 0, []string{"openphone-mcp "}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(binary, tt.args...)
+			cmd.Env = append(os.Environ(), noKeyEnv...)
+			out, err := cmd.Output()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d; stdout:\n%s", code, tt.wantCode, out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
