@@ -386,3 +386,21 @@ func TestE2ECommandLine(t *testing.T) {
 		})
 	}
 }
+
+// TestE2EReadmeSample keeps the README's sample output true: it is what the
+// README's first command prints.
+func TestE2EReadmeSample(t *testing.T) {
+	cmd := exec.Command(binary, "--demo", "call", "list_conversations", `{"maxResults":5}`)
+	cmd.Env = append(os.Environ(), noKeyEnv...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "```\n"+string(out)+"```") {
+		t.Errorf("README's sample differs from what the demo prints now:\n%s", out)
+	}
+}

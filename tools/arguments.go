@@ -25,7 +25,7 @@ func decodeArguments(args any, dst any) client.ValidationError {
 	if !ok {
 		return client.ValidationError{{Param: "arguments", Value: compactJSON(args), Problem: "is not an object", Want: `pass the parameters as a JSON object, e.g. {"maxResults": 10}`}}
 	}
-	names := jsonNames(reflect.TypeOf(dst).Elem())
+	names := jsonNames(structType(dst))
 	var errs client.ValidationError
 	for key, value := range obj {
 		if !slices.Contains(names, key) {
@@ -44,6 +44,9 @@ func decodeArguments(args any, dst any) client.ValidationError {
 	slices.SortFunc(errs, func(a, b client.InvalidParam) int { return strings.Compare(a.Param, b.Param) })
 	return errs
 }
+
+// structType is the struct type a pointer points to.
+func structType(ptr any) reflect.Type { return reflect.TypeOf(ptr).Elem() }
 
 // jsonNames lists the JSON names of a struct type's fields.
 func jsonNames(t reflect.Type) []string {
@@ -69,7 +72,7 @@ func unknownParamHint(key string, names []string) string {
 
 // jsonTypeName says in JSON terms what the field of dst named param accepts.
 func jsonTypeName(dst any, param string) string {
-	t := reflect.TypeOf(dst).Elem()
+	t := structType(dst)
 	for f := range t.Fields() {
 		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == param {
 			t = f.Type

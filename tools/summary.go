@@ -2,7 +2,7 @@ package tools
 
 import (
 	"fmt"
-		"strconv"
+	"strconv"
 	"strings"
 	"time"
 
