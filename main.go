@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -21,6 +20,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 
@@ -28,6 +28,10 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
+
+// shutdownGrace bounds how long calls in flight may run on after stdin
+// closes or a signal arrives.
+const shutdownGrace = 10 * time.Second
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version = ""
@@ -123,11 +127,9 @@ func run(args []string) int {
 }
 
 func serveStdio(ctx context.Context, s *server.MCPServer, logger *slog.Logger) int {
-	stdio := server.NewStdioServer(s)
-	stdio.SetErrorLogger(slog.NewLogLogger(logger.Handler(), slog.LevelError))
 	logger.Info("serving MCP on stdio", "version", buildVersion())
-	err := stdio.Listen(ctx, os.Stdin, os.Stdout)
-	if err != nil && !errors.Is(err, context.Canceled) {
+	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelError)
+	if err := tools.ServeStdio(ctx, s, os.Stdin, os.Stdout, shutdownGrace, errLog); err != nil {
 		logger.Error("stdio server stopped", "err", err)
 		return 1
 	}

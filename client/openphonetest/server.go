@@ -57,9 +57,12 @@ type Request struct {
 	Header http.Header
 }
 
-// A Fault replaces the server's next answer. Status and Body default to a
-// documented error body for Status; a zero Status means 500.
+// A Fault replaces the server's next answer. Without a Body, the answer is
+// the documented error body for Status.
 type Fault struct {
+	// Delay holds the answer back, or until the client gives up on the
+	// request; a fault with only a Delay then answers normally.
+	Delay       time.Duration
 	Status      int
 	Body        string // sent as is when set; ContentType defaults to application/json
 	ContentType string
@@ -106,7 +109,14 @@ func (s *Server) record(next http.Handler) http.Handler {
 			s.faults = s.faults[1:]
 		}
 		s.mu.Unlock()
-		if fault != nil {
+		if fault != nil && fault.Delay > 0 {
+			select {
+			case <-time.After(fault.Delay):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		if fault != nil && (fault.Status != 0 || fault.Body != "") {
 			serveFault(w, *fault)
 			return
 		}
@@ -119,7 +129,7 @@ func serveFault(w http.ResponseWriter, f Fault) {
 		w.Header()[k] = vs
 	}
 	if f.Status == 0 {
-		f.Status = http.StatusInternalServerError
+		f.Status = http.StatusOK
 	}
 	if f.Body == "" {
 		writeError(w, f.Status, "", fmt.Sprintf("injected %d", f.Status))
