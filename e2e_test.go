@@ -404,3 +404,15 @@ func TestE2EReadmeSample(t *testing.T) {
 		t.Errorf("README's sample differs from what the demo prints now:\n%s", out)
 	}
 }
+
+func TestE2EQuoKeyFallback(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	c := startClient(t, []string{"OPENPHONE_API_KEY=", "QUO_API_KEY=" + api.APIKey, "OPENPHONE_BASE_URL=" + api.URL})
+	if res := callTool(t, c, nil); res.IsError {
+		t.Fatal(resultText(res))
+	}
+	if auth := api.Requests()[0].Header.Get("Authorization"); auth != api.APIKey {
+		t.Errorf("Authorization %q, want the QUO_API_KEY", auth)
+	}
+}
