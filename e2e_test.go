@@ -228,9 +228,9 @@ func TestE2EUpstreamError(t *testing.T) {
 	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
 	defer api.Close()
 	c := startClient(t, apiEnv(api))
-	api.Inject(openphonetest.Fault{Status: 503, ContentType: "text/html", Body: "<h1>down</h1>"})
+	api.Inject(openphonetest.Fault{Status: 500, ContentType: "text/html", Body: "<h1>down</h1>"})
 	res := callTool(t, c, nil)
-	if !res.IsError || !strings.Contains(resultText(res), "503") {
+	if !res.IsError || !strings.Contains(resultText(res), "500") {
 		t.Errorf("isError=%v %s", res.IsError, resultText(res))
 	}
 	// The server goes on serving.

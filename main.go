@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -48,6 +49,8 @@ Environment:
   OPENPHONE_API_KEY       the OpenPhone API key (QUO_API_KEY is read if it is unset)
   OPENPHONE_BASE_URL      API origin (default https://api.openphone.com)
   OPENPHONE_LOG_LEVEL     debug, info, warn or error (default info)
+  OPENPHONE_MAX_RPS       requests per second to OpenPhone (default 10)
+  OPENPHONE_CALL_TIMEOUT  time limit of one tool call, such as 30s (default 30s)
 
 Flags:
 `
@@ -62,6 +65,8 @@ func run(args []string) int {
 	demo := flags.Bool("demo", false, "serve a built-in demo workspace instead of OpenPhone (no API key needed)")
 	logLevel := flags.String("log-level", envOr("OPENPHONE_LOG_LEVEL", "info"), "log level: debug, info, warn or error (logs go to stderr)")
 	baseURL := flags.String("base-url", envOr("OPENPHONE_BASE_URL", client.DefaultBaseURL), "OpenPhone API origin")
+	maxRPS := flags.Float64("max-rps", envFloat("OPENPHONE_MAX_RPS", client.DefaultRateLimit), "requests per second to OpenPhone, shared by all calls (OpenPhone allows 10 per key)")
+	callTimeout := flags.Duration("call-timeout", envDuration("OPENPHONE_CALL_TIMEOUT", tools.DefaultCallTimeout), "time limit of one tool call, retries included")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	if err := flags.Parse(args); err != nil {
 		return 2
@@ -85,6 +90,8 @@ func run(args []string) int {
 	apiKey, opts := envOr("OPENPHONE_API_KEY", os.Getenv("QUO_API_KEY")), []client.Option{
 		client.WithBaseURL(*baseURL),
 		client.WithUserAgent(tools.Name + "/" + buildVersion()),
+		client.WithRateLimit(*maxRPS),
+		client.WithLogger(logger),
 	}
 	if *demo {
 		fake := openphonetest.NewServer(openphonetest.DemoWorkspace())
@@ -102,7 +109,7 @@ func run(args []string) int {
 			return 2
 		}
 	}
-	mcpServer := tools.NewServer(api, buildVersion())
+	mcpServer := tools.NewServer(tools.Config{Client: api, Version: buildVersion(), CallTimeout: *callTimeout, Logger: logger})
 
 	switch cmd := flags.Arg(0); cmd {
 	case "":
@@ -164,6 +171,20 @@ func call(ctx context.Context, s *server.MCPServer, name, rawArgs string) int {
 func envOr(key, fallback string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
+	}
+	return fallback
+}
+
+func envFloat(key string, fallback float64) float64 {
+	if f, err := strconv.ParseFloat(os.Getenv(key), 64); err == nil {
+		return f
+	}
+	return fallback
+}
+
+func envDuration(key string, fallback time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
+		return d
 	}
 	return fallback
 }

@@ -10,10 +10,13 @@
 package client
 
 import (
+	"log/slog"
+
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/time/rate"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,10 +27,11 @@ import (
 // DefaultBaseURL is the origin of the OpenPhone public API.
 const DefaultBaseURL = "https://api.openphone.com"
 
-// Defaults for the limits a Client enforces on every request.
+// Defaults for the limits a Client enforces.
 const (
-	DefaultTimeout      = 15 * time.Second
+	DefaultTimeout      = 15 * time.Second // per attempt
 	DefaultMaxBodyBytes = 4 << 20
+	DefaultRateLimit    = 10 // requests per second: OpenPhone's limit per key
 )
 
 // A Client talks to the OpenPhone API with one API key. It is safe for
@@ -39,6 +43,11 @@ type Client struct {
 	userAgent    string
 	timeout      time.Duration
 	maxBodyBytes int64
+	limiter      *rate.Limiter
+	rps          float64
+	retry        RetryPolicy
+	logger       *slog.Logger
+	sleep        func(context.Context, time.Duration) error
 }
 
 // An Option configures a Client.
@@ -89,6 +98,39 @@ func WithMaxBodyBytes(n int64) Option {
 	}
 }
 
+// WithRateLimit caps the requests the client sends per second. OpenPhone
+// allows 10 per key, shared by everything that uses the key; a Client holds
+// one limiter, so use one Client per key. Requests are spaced evenly, 2%
+// wider than the limit, so that network jitter cannot put more than rps
+// into any one second at OpenPhone's end.
+func WithRateLimit(rps float64) Option {
+	return func(c *Client) error {
+		if rps <= 0 {
+			return fmt.Errorf("rate limit %v: must be positive", rps)
+		}
+		c.rps = rps
+		c.limiter = rate.NewLimiter(rate.Limit(rps*0.98), 1)
+		return nil
+	}
+}
+
+// WithRetryPolicy sets how failed requests are retried.
+func WithRetryPolicy(p RetryPolicy) Option {
+	return func(c *Client) error {
+		if p.MaxAttempts < 1 || p.BaseDelay < 0 || p.MaxDelay < 0 {
+			return fmt.Errorf("retry policy %+v: want at least 1 attempt and no negative delay", p)
+		}
+		c.retry = p
+		return nil
+	}
+}
+
+// WithLogger logs each attempt at debug level: method, path, query,
+// status and duration, never headers.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) error { c.logger = l; return nil }
+}
+
 // New returns a Client that authenticates with apiKey.
 func New(apiKey string, opts ...Option) (*Client, error) {
 	if apiKey == "" {
@@ -102,7 +144,11 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		userAgent:    "openphone-mcp",
 		timeout:      DefaultTimeout,
 		maxBodyBytes: DefaultMaxBodyBytes,
+		retry:        DefaultRetryPolicy,
+		logger:       slog.New(slog.DiscardHandler),
+		sleep:        sleep,
 	}
+	opts = append([]Option{WithRateLimit(DefaultRateLimit)}, opts...)
 	for _, opt := range opts {
 		if err := opt(c); err != nil {
 			return nil, fmt.Errorf("openphone: %w", err)
@@ -111,10 +157,74 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// get sends GET {base}{path}?{query} and decodes a 2xx JSON body into out.
+// get sends GET {base}{path}?{query} and decodes a 2xx JSON body into out,
+// within the rate limit, retrying what may pass.
 func (c *Client) get(ctx context.Context, path string, query url.Values, out any) error {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	var attempts []string
+	fail := func(err error) error {
+		outOfTime := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+		if len(attempts) > 1 || (len(attempts) == 1 && outOfTime) {
+			return &RetryError{Attempts: attempts, Err: err}
+		}
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		if err := c.waitForRateLimit(ctx, attempt); err != nil {
+			return fail(err)
+		}
+		err := c.getOnce(ctx, path, query, out, attempt)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil { // the caller gave up, or its deadline passed
+			attempts = append(attempts, describeFailure(err))
+			return fail(ctx.Err())
+		}
+		attempts = append(attempts, describeFailure(err))
+		delay, reason, retry := c.retry.retryDelay(attempt, err)
+		if !retry || attempt >= c.retry.MaxAttempts {
+			return fail(err)
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+			return fail(err) // the wait would outlast the call
+		}
+		traceWait(ctx, Wait{Kind: WaitBeforeRetry, Reason: reason, Duration: delay, Attempt: attempt + 1})
+		if err := c.sleep(ctx, delay); err != nil {
+			return fail(err)
+		}
+	}
+}
+
+// waitForRateLimit holds a request back until the limiter lets it go.
+func (c *Client) waitForRateLimit(ctx context.Context, attempt int) error {
+	r := c.limiter.Reserve()
+	d := r.Delay()
+	if d == 0 {
+		return nil
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+		r.Cancel()
+		return context.DeadlineExceeded // waiting would outlast the call
+	}
+	traceWait(ctx, Wait{Kind: WaitForRateLimit, Reason: fmt.Sprintf("rate limit (%g requests/s)", c.rps), Duration: d, Attempt: attempt})
+	if err := c.sleep(ctx, d); err != nil {
+		r.Cancel()
+		return err
+	}
+	return nil
+}
+
+// getOnce makes one attempt.
+func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out any, attempt int) (err error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errAttemptTimeout)
 	defer cancel()
+	start := time.Now()
+	status := 0
+	defer func() {
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "openphone request", slog.String("path", path),
+			slog.String("query", query.Encode()), slog.Int("attempt", attempt), slog.Int("status", status),
+			slog.Duration("took", time.Since(start)), slog.Any("err", err))
+	}()
 
 	u := *c.baseURL
 	u.Path = strings.TrimRight(u.Path, "/") + path
@@ -129,13 +239,14 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", path, err)
+		return c.transportError(ctx, path, err)
 	}
 	defer resp.Body.Close()
+	status = resp.StatusCode
 
 	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBodyBytes+1))
 	if err != nil {
-		return fmt.Errorf("GET %s: reading response: %w", path, err)
+		return c.transportError(ctx, path, fmt.Errorf("reading response: %w", err))
 	}
 	if int64(len(body)) > c.maxBodyBytes {
 		return fmt.Errorf("GET %s: response body exceeds %d bytes", path, c.maxBodyBytes)
@@ -147,6 +258,15 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 		return &DecodeError{Path: path, ContentType: resp.Header.Get("Content-Type"), Err: err}
 	}
 	return nil
+}
+
+// transportError names a failed exchange, marking one that ran out of the
+// attempt's own time.
+func (c *Client) transportError(ctx context.Context, path string, err error) error {
+	if context.Cause(ctx) == errAttemptTimeout {
+		return fmt.Errorf("GET %s: %w after %v", path, errAttemptTimeout, c.timeout)
+	}
+	return fmt.Errorf("GET %s: %w", path, err)
 }
 
 // A DecodeError reports a successful response whose body could not be read

@@ -14,6 +14,9 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
+// noRetries makes one attempt per call.
+var noRetries = client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1})
+
 func newClient(t *testing.T, srv *openphonetest.Server, opts ...client.Option) *client.Client {
 	t.Helper()
 	c, err := client.New(srv.APIKey, append([]client.Option{client.WithBaseURL(srv.URL + "/")}, opts...)...)
@@ -172,7 +175,7 @@ func TestErrors(t *testing.T) {
 			srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
 			defer srv.Close()
 			srv.Inject(tt.fault)
-			_, err := newClient(t, srv).ListConversations(context.Background(), client.ListConversationsParams{MaxResults: 10})
+			_, err := newClient(t, srv, noRetries).ListConversations(context.Background(), client.ListConversationsParams{MaxResults: 10})
 			var apiErr *client.APIError
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v, want *APIError", err)

@@ -26,7 +26,7 @@ func argumentError(errs client.ValidationError) *mcp.CallToolResult {
 }
 
 // upstreamError turns a failed request into a result that says what
-// happened and what to do about it.
+// happened, what was tried, and what to do about it.
 func upstreamError(err error, p client.ListConversationsParams) *mcp.CallToolResult {
 	var apiErr *client.APIError
 	var decodeErr *client.DecodeError
@@ -39,11 +39,24 @@ func upstreamError(err error, p client.ListConversationsParams) *mcp.CallToolRes
 	case errors.Is(err, context.Canceled):
 		msg = "The call was cancelled before OpenPhone answered."
 	case errors.Is(err, context.DeadlineExceeded):
-		msg = "OpenPhone did not answer in time. It may be slow or unreachable: try again shortly, perhaps with a smaller maxResults."
+		msg = "OpenPhone did not answer within this call's time limit. It may be slow or unreachable: try again shortly, perhaps with a smaller maxResults."
 	default:
-		msg = fmt.Sprintf("Could not reach OpenPhone: %v. The network or OpenPhone is failing, or OPENPHONE_BASE_URL is wrong: try again shortly.", err)
+		msg = fmt.Sprintf("Could not reach OpenPhone: %v. The network or OpenPhone is failing, or OPENPHONE_BASE_URL is wrong: try again shortly.", unwrapAll(err))
+	}
+	var retryErr *client.RetryError
+	if errors.As(err, &retryErr) {
+		msg += fmt.Sprintf(" Tried %d times: %s.", len(retryErr.Attempts), strings.Join(retryErr.Attempts, ", "))
 	}
 	return mcp.NewToolResultError(msg)
+}
+
+// unwrapAll drops the RetryError layer, whose attempts are said apart.
+func unwrapAll(err error) error {
+	var retryErr *client.RetryError
+	if errors.As(err, &retryErr) {
+		return retryErr.Err
+	}
+	return err
 }
 
 func describeAPIError(e *client.APIError, p client.ListConversationsParams) string {

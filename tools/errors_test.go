@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
@@ -37,7 +38,7 @@ func TestUpstreamErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t, ws)
+			f := newFixture(t, ws, client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1}))
 			f.api.Inject(tt.fault)
 			res := call(t, f.server, "list_conversations", tt.args)
 			msg := text(res)
@@ -63,8 +64,35 @@ func TestUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := call(t, NewServer(c, "test"), "list_conversations", nil)
+	res := call(t, NewServer(Config{Client: c, Version: "test"}), "list_conversations", nil)
 	if msg := text(res); !res.IsError || !strings.Contains(msg, "Could not reach OpenPhone") || strings.Contains(msg, api.APIKey) {
+		t.Errorf("isError=%v %s", res.IsError, msg)
+	}
+}
+
+func TestRetriesExhausted(t *testing.T) {
+	f := newFixture(t, openphonetest.DemoWorkspace(), client.WithTimeout(50*time.Millisecond),
+		client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
+	f.api.Inject(openphonetest.Fault{Status: 503}, openphonetest.Fault{HangBody: true}, openphonetest.Fault{Status: 429})
+	res := call(t, f.server, "list_conversations", nil)
+	want := "Tried 3 times: 503 Service Unavailable, timeout, 429 Too Many Requests."
+	if msg := text(res); !res.IsError || !strings.Contains(msg, want) || !strings.Contains(msg, "rate limit") {
+		t.Errorf("isError=%v %s\nwant it to end with %q", res.IsError, msg, want)
+	}
+}
+
+func TestCallDeadline(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	c, err := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithTimeout(20*time.Millisecond),
+		client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 10, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.Inject(openphonetest.Fault{Delay: time.Hour}, openphonetest.Fault{Delay: time.Hour}, openphonetest.Fault{Delay: time.Hour})
+	s := NewServer(Config{Client: c, CallTimeout: 50 * time.Millisecond})
+	res := call(t, s, "list_conversations", nil)
+	if msg := text(res); !res.IsError || !strings.Contains(msg, "did not answer within this call's time limit") || !strings.Contains(msg, "timeout") {
 		t.Errorf("isError=%v %s", res.IsError, msg)
 	}
 }

@@ -44,15 +44,15 @@ type fixture struct {
 	server *server.MCPServer
 }
 
-func newFixture(t *testing.T, ws openphonetest.Workspace) fixture {
+func newFixture(t *testing.T, ws openphonetest.Workspace, opts ...client.Option) fixture {
 	t.Helper()
 	api := openphonetest.NewServer(ws)
 	t.Cleanup(api.Close)
-	c, err := client.New(api.APIKey, client.WithBaseURL(api.URL))
+	c, err := client.New(api.APIKey, append([]client.Option{client.WithBaseURL(api.URL)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{api, NewServer(c, "test")}
+	return fixture{api, NewServer(Config{Client: c, Version: "test"})}
 }
 
 // call calls a tool through the MCP server in-process, as a client would.
@@ -85,7 +85,7 @@ func text(res *mcp.CallToolResult) string {
 }
 
 func TestPublishedTools(t *testing.T) {
-	s := NewServer(nil, "test")
+	s := NewServer(Config{Version: "test"})
 	for name, tool := range s.ListTools() {
 		// Trap: a tool that does not marshal silently empties tools/list over stdio.
 		if _, err := json.Marshal(tool.Tool); err != nil {
@@ -202,7 +202,7 @@ func TestBadArguments(t *testing.T) {
 }
 
 func TestMissingKey(t *testing.T) {
-	res := call(t, NewServer(nil, "test"), "list_conversations", map[string]any{"maxResults": 5})
+	res := call(t, NewServer(Config{Version: "test"}), "list_conversations", map[string]any{"maxResults": 5})
 	if !res.IsError || !strings.Contains(text(res), "OPENPHONE_API_KEY") || !strings.Contains(text(res), "--demo") {
 		t.Errorf("got isError=%v %q; want an error naming OPENPHONE_API_KEY and --demo", res.IsError, text(res))
 	}

@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -44,9 +45,10 @@ type Server struct {
 	ws  Workspace
 	srv *httptest.Server
 
-	mu       sync.Mutex
-	requests []Request
-	faults   []Fault
+	mu        sync.Mutex
+	requests  []Request
+	faults    []Fault
+	cancelled int
 }
 
 // A Request is what the server received, recorded before it answered.
@@ -55,6 +57,7 @@ type Request struct {
 	Path   string
 	Query  url.Values
 	Header http.Header
+	At     time.Time // when it arrived
 }
 
 // A Fault replaces the server's next answer. Without a Body, the answer is
@@ -62,7 +65,12 @@ type Request struct {
 type Fault struct {
 	// Delay holds the answer back, or until the client gives up on the
 	// request; a fault with only a Delay then answers normally.
-	Delay       time.Duration
+	Delay time.Duration
+	// Drop closes the connection without an answer.
+	Drop bool
+	// HangBody sends the status line and half the body, then waits until
+	// the client gives up.
+	HangBody    bool
 	Status      int
 	Body        string // sent as is when set; ContentType defaults to application/json
 	ContentType string
@@ -102,26 +110,59 @@ func (s *Server) Inject(faults ...Fault) {
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone()})
+		s.requests = append(s.requests, Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), time.Now()})
 		var fault *Fault
 		if len(s.faults) > 0 {
 			fault = &s.faults[0]
 			s.faults = s.faults[1:]
 		}
 		s.mu.Unlock()
-		if fault != nil && fault.Delay > 0 {
-			select {
-			case <-time.After(fault.Delay):
-			case <-r.Context().Done():
-				return
-			}
-		}
-		if fault != nil && (fault.Status != 0 || fault.Body != "") {
-			serveFault(w, *fault)
+		if fault == nil {
+			next.ServeHTTP(w, r)
 			return
 		}
-		next.ServeHTTP(w, r)
+		if fault.Delay > 0 && !s.wait(r, time.After(fault.Delay)) {
+			return
+		}
+		switch {
+		case fault.Drop:
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				conn.Close()
+			}
+		case fault.HangBody:
+			body := `{"data":[{"id":"CN1","phoneNumberId":"PN1","participants":["+15555550100"]}],"totalItems":1,"nextPageToken":null}`
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+			w.WriteHeader(http.StatusOK)
+			io.WriteString(w, body[:len(body)/2])
+			http.NewResponseController(w).Flush()
+			s.wait(r, nil)
+		case fault.Status != 0 || fault.Body != "":
+			serveFault(w, *fault)
+		default:
+			next.ServeHTTP(w, r)
+		}
 	})
+}
+
+// Cancelled counts the requests whose client gave up while a fault held
+// the answer back.
+func (s *Server) Cancelled() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cancelled
+}
+
+// wait waits for done, or until the client gives up on r, which it counts.
+func (s *Server) wait(r *http.Request, done <-chan time.Time) bool {
+	select {
+	case <-done:
+		return true
+	case <-r.Context().Done():
+		s.mu.Lock()
+		s.cancelled++
+		s.mu.Unlock()
+		return false
+	}
 }
 
 func serveFault(w http.ResponseWriter, f Fault) {

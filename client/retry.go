@@ -1,0 +1,171 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// A RetryPolicy says how the client retries a request that failed in a way
+// that may pass: 429, 502, 503 and 504 answers, and transport errors such as
+// a reset connection or a body cut short. Other failures are not retried.
+type RetryPolicy struct {
+	MaxAttempts int           // attempts in all, the first included
+	BaseDelay   time.Duration // ceiling of the first backoff; it doubles per attempt
+	MaxDelay    time.Duration // cap on any one wait, Retry-After included
+}
+
+// DefaultRetryPolicy makes up to 4 attempts, waiting at most 5s at a time.
+var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
+
+// A RetryError reports a request that failed after more than one attempt,
+// or ran out of time after one. Err is the last error.
+type RetryError struct {
+	Attempts []string // what each attempt ended with, such as "503 Service Unavailable"
+	Err      error
+}
+
+func (e *RetryError) Error() string {
+	return fmt.Sprintf("%v (after %d attempts: %s)", e.Err, len(e.Attempts), strings.Join(e.Attempts, ", "))
+}
+
+func (e *RetryError) Unwrap() error { return e.Err }
+
+// A Trace receives events from the calls made with a context, in the
+// manner of net/http/httptrace. Its functions may be called from any
+// goroutine.
+type Trace struct {
+	// Wait is called before the client waits, for the rate limit or before
+	// a retry.
+	Wait func(Wait)
+}
+
+// A Wait is a pause the client is about to make.
+type Wait struct {
+	Kind     WaitKind
+	Reason   string // for the user, such as "rate limit (10 requests/s)"
+	Duration time.Duration
+	Attempt  int // the attempt the wait comes before
+}
+
+// A WaitKind says why the client waits.
+type WaitKind int
+
+// The reasons to wait.
+const (
+	WaitForRateLimit WaitKind = iota // the request would exceed the rate limit
+	WaitBeforeRetry                  // backing off before another attempt
+)
+
+type traceKey struct{}
+
+// WithTrace returns a context whose calls report to t.
+func WithTrace(ctx context.Context, t *Trace) context.Context {
+	return context.WithValue(ctx, traceKey{}, t)
+}
+
+func traceWait(ctx context.Context, w Wait) {
+	if t, _ := ctx.Value(traceKey{}).(*Trace); t != nil && t.Wait != nil {
+		t.Wait(w)
+	}
+}
+
+// retryDelay says whether err may pass on retry, and how long to wait
+// before attempt+1.
+func (p RetryPolicy) retryDelay(attempt int, err error) (time.Duration, string, bool) {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.Status {
+		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		default:
+			return 0, "", false
+		}
+		if d, ok := parseRetryAfter(apiErr.RetryAfter, time.Now()); ok {
+			return min(d, p.MaxDelay), fmt.Sprintf("OpenPhone answered %d and asked for a pause (Retry-After %s)", apiErr.Status, apiErr.RetryAfter), true
+		}
+		return p.backoff(attempt), fmt.Sprintf("backing off after %d %s", apiErr.Status, http.StatusText(apiErr.Status)), true
+	}
+	if !isTransient(err) {
+		return 0, "", false
+	}
+	return p.backoff(attempt), "backing off after " + describeFailure(err), true
+}
+
+// backoff is exponential with full jitter.
+func (p RetryPolicy) backoff(attempt int) time.Duration {
+	ceiling := min(p.MaxDelay, p.BaseDelay<<min(attempt-1, 20))
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling + 1)
+}
+
+// parseRetryAfter reads a Retry-After header: seconds, or an HTTP date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// errAttemptTimeout marks an attempt that ran out of its own time while the
+// call as a whole had time left.
+var errAttemptTimeout = errors.New("request timed out")
+
+// isTransient reports transport failures worth another attempt.
+func isTransient(err error) bool {
+	var ne net.Error
+	return errors.Is(err, errAttemptTimeout) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
+
+// describeFailure names how an attempt failed, in a few words.
+func describeFailure(err error) string {
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("%d %s", apiErr.Status, http.StatusText(apiErr.Status))
+	case errors.Is(err, errAttemptTimeout):
+		return "timeout"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "connection closed mid-answer"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "out of time"
+	}
+	var decodeErr *DecodeError
+	if errors.As(err, &decodeErr) {
+		return "unreadable answer"
+	}
+	return "transport error"
+}
+
+// sleep waits for d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,192 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+)
+
+// sleeplessClient returns a client that does not sleep when it waits.
+func sleeplessClient(t *testing.T, srv *openphonetest.Server, opts ...client.Option) *client.Client {
+	c := newClient(t, srv, opts...)
+	client.SetSleep(c, func(ctx context.Context, d time.Duration) error { return ctx.Err() })
+	return c
+}
+
+func list(ctx context.Context, c *client.Client) error {
+	_, err := c.ListConversations(ctx, client.ListConversationsParams{MaxResults: 5})
+	return err
+}
+
+// listTraced lists conversations and returns the waits before retries
+// that the call reported.
+func listTraced(ctx context.Context, c *client.Client) ([]time.Duration, error) {
+	var mu sync.Mutex
+	var waits []time.Duration
+	ctx = client.WithTrace(ctx, &client.Trace{Wait: func(w client.Wait) {
+		if w.Kind == client.WaitBeforeRetry {
+			mu.Lock()
+			defer mu.Unlock()
+			waits = append(waits, w.Duration)
+		}
+	}})
+	err := list(ctx, c)
+	return waits, err
+}
+
+func TestRetries(t *testing.T) {
+	tests := []struct {
+		name     string
+		faults   []openphonetest.Fault
+		wantErr  bool
+		attempts int // requests the fake must see
+	}{
+		{"503 then success", []openphonetest.Fault{{Status: 503}}, false, 2},
+		{"429, 502, 504 then success", []openphonetest.Fault{{Status: 429}, {Status: 502}, {Status: 504}}, false, 4},
+		{"dropped connection then success", []openphonetest.Fault{{Drop: true}}, false, 2},
+		{"body cut short then success", []openphonetest.Fault{{HangBody: true}}, false, 2},
+		{"gives up after 4 attempts", []openphonetest.Fault{{Status: 503}, {Status: 503}, {Status: 503}, {Status: 503}}, true, 4},
+		{"400 is final", []openphonetest.Fault{{Status: 400}}, true, 1},
+		{"401 is final", []openphonetest.Fault{{Status: 401}}, true, 1},
+		{"403 is final", []openphonetest.Fault{{Status: 403}}, true, 1},
+		{"404 is final", []openphonetest.Fault{{Status: 404}}, true, 1},
+		{"422 is final", []openphonetest.Fault{{Status: 422}}, true, 1},
+		{"500 is final", []openphonetest.Fault{{Status: 500}}, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+			defer srv.Close()
+			srv.Inject(tt.faults...)
+			waits, err := listTraced(context.Background(), sleeplessClient(t, srv, client.WithTimeout(200*time.Millisecond)))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, want error %v", err, tt.wantErr)
+			}
+			if got := len(srv.Requests()); got != tt.attempts {
+				t.Errorf("fake saw %d attempts, want %d", got, tt.attempts)
+			}
+			if got := len(waits); got != tt.attempts-1 {
+				t.Errorf("%d backoff waits, want %d", got, tt.attempts-1)
+			}
+			for _, w := range waits {
+				if w < 0 || w > client.DefaultRetryPolicy.MaxDelay {
+					t.Errorf("wait %v outside [0, %v]", w, client.DefaultRetryPolicy.MaxDelay)
+				}
+			}
+			var retryErr *client.RetryError
+			if tt.attempts > 1 && tt.wantErr && (!errors.As(err, &retryErr) || len(retryErr.Attempts) != tt.attempts) {
+				t.Errorf("err = %v, want a RetryError listing %d attempts", err, tt.attempts)
+			}
+		})
+	}
+}
+
+func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	srv.Inject(
+		openphonetest.Fault{Status: 429, Header: http.Header{"Retry-After": {"3"}}},
+		openphonetest.Fault{Status: 503, Header: http.Header{"Retry-After": {"120"}}},
+	)
+	waits, err := listTraced(context.Background(), sleeplessClient(t, srv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []time.Duration{3 * time.Second, client.DefaultRetryPolicy.MaxDelay}; !slices.Equal(waits, want) {
+		t.Errorf("waits %v, want %v", waits, want)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		header string
+		want   time.Duration
+		ok     bool
+	}{
+		{"", 0, false}, {"5", 5 * time.Second, true}, {" 0 ", 0, true}, {"-1", 0, false}, {"soon", 0, false},
+		{"Thu, 01 Jan 2026 00:00:07 GMT", 7 * time.Second, true},
+		{"Wed, 31 Dec 2025 23:00:00 GMT", 0, true}, // in the past: no wait
+	} {
+		got, ok := client.ParseRetryAfter(tt.header, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.header, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestDeadlineStopsRetries(t *testing.T) {
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	srv.Inject(openphonetest.Fault{Status: 429, Header: http.Header{"Retry-After": {"4"}}})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	waits, err := listTraced(ctx, sleeplessClient(t, srv))
+	var apiErr *client.APIError
+	if !errors.As(err, &apiErr) || apiErr.Status != 429 || len(waits) != 0 {
+		t.Errorf("err = %v after waits %v; want the 429 at once, since the wait would outlast the deadline", err, waits)
+	}
+}
+
+func TestCancellationEndsTheRequest(t *testing.T) {
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	srv.Inject(openphonetest.Fault{Delay: time.Hour})
+	c := newClient(t, srv)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- list(ctx, c) }()
+	for len(srv.Requests()) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	for srv.Cancelled() == 0 { // the fake notices the request's end
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestRateLimit fires 100 calls at once: all succeed, and the fake never
+// sees more than the limit in any one-second window.
+func TestRateLimit(t *testing.T) {
+	const rps = 50 // the default is 10; a higher limit keeps the test short
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	c := newClient(t, srv, client.WithRateLimit(rps))
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for range 100 {
+		wg.Go(func() { errs <- list(context.Background(), c) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 100 {
+		t.Fatalf("fake saw %d requests, want 100", len(reqs))
+	}
+	for i := range reqs {
+		n := 0
+		for _, r := range reqs[i:] {
+			if r.At.Sub(reqs[i].At) < time.Second {
+				n++
+			}
+		}
+		if n > rps {
+			t.Fatalf("%d requests in the second from request %d, over the limit of %d", n, i, rps)
+		}
+	}
+}
