@@ -16,7 +16,9 @@ import (
 // ServeStdio serves MCP over in and out until in ends or ctx is done.
 //
 // Either way, requests already read are not dropped: they get up to grace to
-// be answered before the server stops. (mcp-go alone cancels in-flight calls
+// be answered before the server stops. When ctx ends first, a goroutine
+// stays blocked reading in until in returns; a process that exits, or a
+// caller that closes in, releases it. (mcp-go alone cancels in-flight calls
 // at end of input, and a client that writes its requests and closes stdin
 // would get no answers.)
 func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, grace time.Duration, errLog *log.Logger) error {
@@ -38,6 +40,10 @@ func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.W
 
 	stdio := server.NewStdioServer(s)
 	stdio.SetErrorLogger(errLog)
+	// Calls mostly wait on OpenPhone; enough workers keep the rate limit,
+	// not the pool, the bottleneck. Calls beyond the queue are read slower.
+	server.WithWorkerPoolSize(32)(stdio)
+	server.WithQueueSize(256)(stdio)
 	// The handlers' context outlives ctx: cancellation arrives as end of
 	// input, after the grace period.
 	err := stdio.Listen(context.WithoutCancel(ctx), pr, &responseWriter{w: out, t: t})

@@ -51,6 +51,7 @@ func TestServeStdioGraceIsBounded(t *testing.T) {
 	f := newFixture(t, openphonetest.DemoWorkspace())
 	f.api.Inject(openphonetest.Fault{Delay: time.Hour}) // upstream never answers
 	in, stdin := io.Pipe()
+	defer stdin.Close() // releases the reader, still blocked on input
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var out strings.Builder
