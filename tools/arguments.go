@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
@@ -29,7 +30,7 @@ func decodeArguments(args any, dst any) client.ValidationError {
 	var errs client.ValidationError
 	for key, value := range obj {
 		if !slices.Contains(names, key) {
-			errs = append(errs, client.InvalidParam{Param: key, Value: compactJSON(value), Problem: "is not a parameter of this tool", Want: unknownParamHint(key, names)})
+			errs = append(errs, client.InvalidParam{Param: unknownName(key), Value: compactJSON(value), Problem: "is not a parameter of this tool", Want: unknownParamHint(key, names)})
 			continue
 		}
 		// One argument at a time, so that every wrong type is reported.
@@ -57,6 +58,21 @@ func jsonNames(t reflect.Type) []string {
 		}
 	}
 	return names
+}
+
+// unknownName shows a name that is not a parameter: quoted when it is not a
+// plain identifier, and cut short when long.
+func unknownName(key string) string {
+	plain := key != "" && strings.IndexFunc(key, func(r rune) bool {
+		return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) < 0
+	if len(key) > 40 {
+		key, plain = strings.ToValidUTF8(key[:37], "")+"...", false
+	}
+	if plain {
+		return key
+	}
+	return strconv.Quote(key)
 }
 
 // unknownParamHint suggests the parameter a misspelt name most likely meant.
