@@ -1,0 +1,298 @@
+// Command bench measures openphone-mcp as an assistant's client meets it:
+// it builds the binary, serves a fake OpenPhone API on loopback, drives the
+// server over stdio and prints a Markdown table.
+//
+//	go run ./bench
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tiktoken-go/tokenizer"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type row struct{ metric, value, note string }
+
+func run() error {
+	dir, err := os.MkdirTemp("", "openphone-mcp-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	binary := filepath.Join(dir, "openphone-mcp")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	api := openphonetest.NewServer(openphonetest.GenerateWorkspace(1, 200))
+	defer api.Close()
+	env := []string{"OPENPHONE_API_KEY=" + api.APIKey, "OPENPHONE_BASE_URL=" + api.URL, "OPENPHONE_LOG_LEVEL=error"}
+
+	var rows []row
+	add := func(metric, value, note string) { rows = append(rows, row{metric, value, note}) }
+
+	// Startup: spawn -> initialize answered.
+	var startups []time.Duration
+	for range 15 {
+		start := time.Now()
+		s, err := spawn(binary, env)
+		if err != nil {
+			return err
+		}
+		startups = append(startups, time.Since(start))
+		s.close()
+	}
+	add("startup: spawn to initialize answered", ms(median(startups)), "median of 15")
+
+	// Per-call overhead: tools/call minus a direct GET of the same page.
+	s, err := spawn(binary, append(env, "OPENPHONE_MAX_RPS=100000"))
+	if err != nil {
+		return err
+	}
+	params := client.ListConversationsParams{MaxResults: 10}
+	var overheads []time.Duration
+	for i := range 300 {
+		t0 := time.Now()
+		if _, err := s.call(`{"maxResults":10}`); err != nil {
+			return err
+		}
+		viaMCP := time.Since(t0)
+		t0 = time.Now()
+		if _, err := rawPage(api, params); err != nil {
+			return err
+		}
+		direct := time.Since(t0)
+		if i >= 50 { // after warm-up
+			overheads = append(overheads, viaMCP-direct)
+		}
+	}
+	add("per-call overhead, median", us(median(overheads)), "tools/call over stdio minus a direct HTTP GET of the same page, 250 calls")
+	add("per-call overhead, p90", us(percentile(overheads, 0.9)), "")
+
+	// Tokens and bytes of a page.
+	enc, err := tokenizer.Get(tokenizer.O200kBase)
+	if err != nil {
+		return err
+	}
+	for _, n := range []int{10, 100} {
+		raw, err := rawPage(api, client.ListConversationsParams{MaxResults: n})
+		if err != nil {
+			return err
+		}
+		summary, err := s.call(fmt.Sprintf(`{"maxResults":%d}`, n))
+		if err != nil {
+			return err
+		}
+		rawTokens, _, _ := enc.Encode(string(raw))
+		sumTokens, _, _ := enc.Encode(summary)
+		add(fmt.Sprintf("tokens, page of %d", n), fmt.Sprintf("%d vs %d raw (%.1f%%)", len(sumTokens), len(rawTokens), 100*float64(len(sumTokens))/float64(len(rawTokens))), "o200k; summary text vs the API's JSON")
+		add(fmt.Sprintf("bytes, page of %d", n), fmt.Sprintf("%d vs %d raw (%.1f%%)", len(summary), len(raw), 100*float64(len(summary))/float64(len(raw))), "")
+	}
+	s.close()
+
+	// 100 concurrent calls at the default rate limit.
+	s, err = spawn(binary, env)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for i := range 100 {
+		wg.Go(func() {
+			if _, err := s.call(fmt.Sprintf(`{"maxResults":%d}`, i%100+1)); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	rss, err := peakRSS(s.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	s.close()
+	add("100 concurrent calls at 10 requests/s", fmt.Sprintf("%.2f s", wall.Seconds()), "the floor is 9.9 s: 100 requests spaced for 10/s")
+	add("peak RSS of the server", fmt.Sprintf("%.1f MiB", float64(rss)/(1<<20)), "VmHWM of the process that served the 100 calls")
+
+	fmt.Printf("Measured %s on %s, %d cores, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version())
+	fmt.Println("| metric | value | note |\n|---|---|---|")
+	for _, r := range rows {
+		fmt.Printf("| %s | %s | %s |\n", r.metric, r.value, r.note)
+	}
+	return nil
+}
+
+// session is a minimal MCP client over the server's stdio.
+type session struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	mu    sync.Mutex
+	next  int
+	wait  map[string]chan json.RawMessage
+}
+
+func spawn(binary string, env []string) (*session, error) {
+	s := &session{cmd: exec.Command(binary), wait: map[string]chan json.RawMessage{}}
+	s.cmd.Env = append(os.Environ(), env...)
+	s.stdin, _ = s.cmd.StdinPipe()
+	stdout, _ := s.cmd.StdoutPipe()
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go s.read(stdout)
+	if _, err := s.request("initialize", `{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}`); err != nil {
+		return nil, err
+	}
+	_, err := io.WriteString(s.stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n")
+	return s, err
+}
+
+func (s *session) read(stdout io.Reader) {
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		var msg struct {
+			ID     json.RawMessage `json:"id"`
+			Result json.RawMessage `json:"result"`
+			Error  json.RawMessage `json:"error"`
+		}
+		if json.Unmarshal(sc.Bytes(), &msg) != nil {
+			continue
+		}
+		s.mu.Lock()
+		ch := s.wait[string(msg.ID)]
+		delete(s.wait, string(msg.ID))
+		s.mu.Unlock()
+		if ch != nil {
+			if msg.Error != nil {
+				ch <- nil
+			} else {
+				ch <- msg.Result
+			}
+		}
+	}
+}
+
+func (s *session) request(method, params string) (json.RawMessage, error) {
+	s.mu.Lock()
+	s.next++
+	id := strconv.Itoa(s.next)
+	ch := make(chan json.RawMessage, 1)
+	s.wait[id] = ch
+	_, err := io.WriteString(s.stdin, fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"method":%q,"params":%s}`+"\n", id, method, params))
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case res := <-ch:
+		if res == nil {
+			return nil, fmt.Errorf("%s: JSON-RPC error", method)
+		}
+		return res, nil
+	case <-time.After(60 * time.Second):
+		return nil, fmt.Errorf("%s: no answer in 60s", method)
+	}
+}
+
+// call calls list_conversations and returns its text.
+func (s *session) call(args string) (string, error) {
+	raw, err := s.request("tools/call", `{"name":"list_conversations","arguments":`+args+`}`)
+	if err != nil {
+		return "", err
+	}
+	var res struct {
+		Content []struct{ Text string } `json:"content"`
+		IsError bool                    `json:"isError"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil || len(res.Content) == 0 {
+		return "", fmt.Errorf("tools/call: unreadable result %s", raw)
+	}
+	if res.IsError {
+		return "", fmt.Errorf("tools/call: %s", res.Content[0].Text)
+	}
+	return res.Content[0].Text, nil
+}
+
+func (s *session) close() {
+	s.stdin.Close()
+	s.cmd.Wait()
+}
+
+// rawPage fetches a page from the fake exactly as the API sends it.
+func rawPage(api *openphonetest.Server, p client.ListConversationsParams) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, api.URL+"/v1/conversations?"+p.Query().Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", api.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
+
+// peakRSS reads a process's peak resident set size from /proc.
+func peakRSS(pid int) (int64, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(status)) {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+}
+
+func cpuModel() string {
+	info, _ := os.ReadFile("/proc/cpuinfo")
+	for line := range strings.Lines(string(info)) {
+		if name, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+		}
+	}
+	return runtime.GOARCH
+}
+
+func median(d []time.Duration) time.Duration { return percentile(d, 0.5) }
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[int(p*float64(len(s)-1))]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
