@@ -249,7 +249,7 @@ func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out
 		return c.transportError(ctx, path, fmt.Errorf("reading response: %w", err))
 	}
 	if int64(len(body)) > c.maxBodyBytes {
-		return fmt.Errorf("GET %s: response body exceeds %d bytes", path, c.maxBodyBytes)
+		return &BodyTooLargeError{Path: path, Limit: c.maxBodyBytes}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return parseAPIError(resp, body)
@@ -267,6 +267,16 @@ func (c *Client) transportError(ctx context.Context, path string, err error) err
 		return fmt.Errorf("GET %s: %w after %v", path, errAttemptTimeout, c.timeout)
 	}
 	return fmt.Errorf("GET %s: %w", path, err)
+}
+
+// A BodyTooLargeError reports an answer larger than the client reads.
+type BodyTooLargeError struct {
+	Path  string
+	Limit int64
+}
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("GET %s: response body exceeds %d bytes", e.Path, e.Limit)
 }
 
 // A DecodeError reports a successful response whose body could not be read

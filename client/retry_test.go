@@ -158,10 +158,11 @@ func TestCancellationEndsTheRequest(t *testing.T) {
 // TestRateLimit fires 100 calls at once: all succeed, and the fake never
 // sees more than the limit in any one-second window.
 func TestRateLimit(t *testing.T) {
-	const rps = 50 // the default is 10; a higher limit keeps the test short
+	t.Parallel() // it takes 10 s: let the other tests run meanwhile
+	const rps = client.DefaultRateLimit
 	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
 	defer srv.Close()
-	c := newClient(t, srv, client.WithRateLimit(rps))
+	c := newClient(t, srv)
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for range 100 {

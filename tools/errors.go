@@ -30,8 +30,11 @@ func argumentError(errs client.ValidationError) *mcp.CallToolResult {
 func upstreamError(err error, p client.ListConversationsParams) *mcp.CallToolResult {
 	var apiErr *client.APIError
 	var decodeErr *client.DecodeError
+	var tooLarge *client.BodyTooLargeError
 	var msg string
 	switch {
+	case errors.As(err, &tooLarge):
+		msg = fmt.Sprintf("OpenPhone's answer was larger than the %d MiB this server reads. Ask for fewer conversations with a smaller maxResults.", tooLarge.Limit>>20)
 	case errors.As(err, &apiErr):
 		msg = describeAPIError(apiErr, p)
 	case errors.As(err, &decodeErr):

@@ -34,6 +34,7 @@ func TestUpstreamErrors(t *testing.T) {
 		{"200 HTML", openphonetest.Fault{Status: 200, ContentType: "text/html", Body: "<html>maintenance</html>"}, nil, []string{"not with the documented JSON", "try again"}},
 		{"200 truncated", openphonetest.Fault{Status: 200, Body: `{"data":[{"id":"CN`}, nil, []string{"not with the documented JSON"}},
 		{"200 wrong types", openphonetest.Fault{Status: 200, Body: `{"data":[{"id":7,"participants":"x"}],"totalItems":"n","nextPageToken":null}`}, nil, []string{"not with the documented JSON"}},
+		{"200 over the size cap", openphonetest.Fault{Status: 200, Body: `{"data":[],"pad":"` + strings.Repeat("x", client.DefaultMaxBodyBytes) + `"}`}, nil, []string{"larger than the 4 MiB", "smaller maxResults"}},
 		{"402", openphonetest.Fault{Status: 402, Body: `{"message":"Upgrade your plan","code":"1000402","status":402,"title":"Payment Required"}`}, nil, []string{"402 Payment Required", "Upgrade your plan"}},
 	}
 	for _, tt := range tests {
