@@ -1,0 +1,114 @@
+// The official TypeScript MCP SDK as a client of openphone-mcp. Run by
+// e2e_interop_test.go, which builds the binary, serves the fake OpenPhone API
+// and passes both in OPM_FIXTURE.
+import test from "node:test";
+import assert from "node:assert/strict";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+
+const fixture = JSON.parse(process.env.OPM_FIXTURE);
+
+async function connect() {
+  const client = new Client({ name: "interop-ts-sdk", version: "1.0.0" });
+  await client.connect(new StdioClientTransport({ command: fixture.binary, env: fixture.env, stderr: "ignore" }));
+  return client;
+}
+
+function compile(schema) {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(schema);
+}
+
+const client = await connect();
+const { tools } = await client.listTools();
+const tool = tools.find((t) => t.name === "list_conversations");
+const call = (args) => client.callTool({ name: "list_conversations", arguments: args });
+const text = (result) => result.content.map((c) => c.text).join("\n");
+
+test("tools/list publishes list_conversations with hints", () => {
+  assert.equal(tools.length, 1);
+  assert.ok(tool, "list_conversations is listed");
+  assert.deepEqual(
+    { ...tool.annotations, title: undefined },
+    { title: undefined, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  );
+  assert.ok(tool.outputSchema, "an outputSchema is published");
+});
+
+const valid = [
+  {},
+  { maxResults: 10 },
+  { maxResults: 1 },
+  { maxResults: 100 },
+  { phoneNumbers: ["+15555555555", "PN123abc"] },
+  { phoneNumber: "+15555555555" },
+  { userId: "US123abc", excludeInactive: true, pageToken: "abc" },
+  { createdAfter: "2022-01-01T00:00:00Z", createdBefore: "2022-02-01T00:00:00+01:00" },
+  { updatedAfter: "2022-01-01T00:00:00.123Z", updatedBefore: "2022-01-02T00:00:00Z" },
+];
+const invalid = [
+  { maxResults: 0 },
+  { maxResults: 101 },
+  { maxResults: "10" },
+  { maxResults: 2.5 },
+  { phoneNumbers: [] },
+  { phoneNumbers: ["555-0100"] },
+  { phoneNumbers: "+15555555555" },
+  { createdAfter: "yesterday" },
+  { excludeInactive: "true" },
+  { limit: 5 },
+];
+
+test("the inputSchema compiles and holds the spec's examples", () => {
+  const validate = compile(tool.inputSchema);
+  for (const args of valid) assert.ok(validate(args), `${JSON.stringify(args)} should be valid: ${JSON.stringify(validate.errors)}`);
+  for (const args of invalid) assert.ok(!validate(args), `${JSON.stringify(args)} should be invalid`);
+});
+
+test("the server rejects what the schema rejects, with isError", async () => {
+  for (const args of invalid) {
+    const result = await call(args);
+    assert.equal(result.isError, true, `${JSON.stringify(args)} was accepted: ${text(result)}`);
+    assert.match(text(result), /nothing was sent to OpenPhone/);
+  }
+});
+
+test("a call with every parameter matches the outputSchema", async () => {
+  const validateOutput = compile(tool.outputSchema);
+  const result = await call(fixture.everyParameter);
+  assert.ok(!result.isError, text(result));
+  assert.ok(validateOutput(result.structuredContent), JSON.stringify(validateOutput.errors));
+  assert.match(text(result), /^\d+ conversations?, most recent activity first\./);
+});
+
+test("paging reaches the end with no duplicates", async () => {
+  const validateOutput = compile(tool.outputSchema);
+  const seen = new Set();
+  let pageToken;
+  for (let page = 0; ; page++) {
+    assert.ok(page < 20, "paging does not end");
+    const result = await call(pageToken ? { maxResults: 7, pageToken } : { maxResults: 7 });
+    assert.ok(!result.isError, text(result));
+    assert.ok(validateOutput(result.structuredContent), JSON.stringify(validateOutput.errors));
+    for (const c of result.structuredContent.conversations) {
+      assert.ok(!seen.has(c.id), `${c.id} returned twice`);
+      seen.add(c.id);
+      assert.ok(text(result).includes(c.id), `the summary lacks ${c.id}`);
+    }
+    pageToken = result.structuredContent.nextPageToken;
+    if (pageToken === null) break;
+  }
+  assert.equal(seen.size, fixture.total);
+});
+
+test("an upstream 404 is an isError result naming the ID", async () => {
+  const result = await call({ phoneNumbers: ["PNdoesnotexist"] });
+  assert.equal(result.isError, true);
+  assert.match(text(result), /404 Not Found/);
+  assert.match(text(result), /PNdoesnotexist/);
+});
+
+test.after(() => client.close());
