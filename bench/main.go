@@ -73,7 +73,7 @@ func run() error {
 	}
 	params := client.ListConversationsParams{MaxResults: 10}
 	var overheads []time.Duration
-	for i := range 300 {
+	for i := range 1050 {
 		t0 := time.Now()
 		if _, err := s.call(`{"maxResults":10}`); err != nil {
 			return err
@@ -88,7 +88,16 @@ func run() error {
 			overheads = append(overheads, viaMCP-direct)
 		}
 	}
-	add("per-call overhead, median", us(median(overheads)), "tools/call over stdio minus a direct HTTP GET of the same page, 250 calls")
+	var pings []time.Duration
+	for range 500 {
+		t0 := time.Now()
+		if _, err := s.request("ping", `{}`); err != nil {
+			return err
+		}
+		pings = append(pings, time.Since(t0))
+	}
+	add("stdio round trip (ping), median", us(median(pings)), "the floor under any call: pipes, scheduling, mcp-go")
+	add("per-call overhead, median", us(median(overheads)), "tools/call over stdio minus a direct HTTP GET of the same page, 1000 calls")
 	add("per-call overhead, p90", us(percentile(overheads, 0.9)), "")
 
 	// Tokens and bytes of a page.

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -150,9 +151,46 @@ type responseWriter struct {
 
 func (rw *responseWriter) Write(p []byte) (int, error) {
 	n, err := rw.w.Write(p)
-	var m rpcMessage
-	if json.Unmarshal(p, &m) == nil && m.Method == "" && m.hasID() && (m.Result != nil || m.Error != nil) {
-		rw.t.done(m.ID)
+	if id, ok := responseID(p); ok {
+		rw.t.done(id)
 	}
 	return n, err
+}
+
+// responseID returns the id of a JSON-RPC response. It reads no further
+// than it must: mcp-go writes "result" after "id", so a result of any size
+// is not parsed.
+func responseID(p []byte) (json.RawMessage, bool) {
+	dec := json.NewDecoder(bytes.NewReader(p))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
+	}
+	var id json.RawMessage
+	answered := false
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		switch key {
+		case "method":
+			return nil, false // a request or notification to the client
+		case "result", "error":
+			answered = true
+		}
+		if answered && id != nil {
+			break
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, false
+		}
+		if key == "id" {
+			id = value
+		}
+	}
+	if !answered || id == nil || string(id) == "null" {
+		return nil, false
+	}
+	return id, true
 }

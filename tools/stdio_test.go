@@ -70,3 +70,23 @@ func TestServeStdioGraceIsBounded(t *testing.T) {
 		t.Fatal("ServeStdio did not return after its grace period")
 	}
 }
+
+func TestResponseID(t *testing.T) {
+	for _, tt := range []struct {
+		msg, id string
+	}{
+		{`{"jsonrpc":"2.0","id":7,"result":{"big":[1,2,3]}}`, "7"},
+		{`{"jsonrpc":"2.0","id":"a","error":{"code":-32601}}`, `"a"`},
+		{`{"result":{},"jsonrpc":"2.0","id":{"x":1}}`, `{"x":1}`},
+		{`{"jsonrpc":"2.0","id":null,"error":{"code":-32700}}`, ""},
+		{`{"jsonrpc":"2.0","method":"notifications/progress","params":{}}`, ""},
+		{`{"jsonrpc":"2.0","id":3,"method":"sampling/createMessage"}`, ""},
+		{`{"jsonrpc":"2.0","id":3}`, ""},
+		{`not json`, ""},
+	} {
+		id, ok := responseID([]byte(tt.msg))
+		if string(id) != tt.id || ok != (tt.id != "") {
+			t.Errorf("responseID(%s) = %s, %v; want %s", tt.msg, id, ok, tt.id)
+		}
+	}
+}
