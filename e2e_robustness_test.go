@@ -198,7 +198,7 @@ func TestE2EConcurrentCalls(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(api.Requests()); n != 100 {
+	if n := len(conversationRequests(api)); n != 100 {
 		t.Errorf("fake saw %d requests, want 100", n)
 	}
 }
@@ -241,7 +241,7 @@ func TestE2EHostileInput(t *testing.T) {
 	if isErrorResult(t, s.await("99")) {
 		t.Error("the server stopped serving after hostile input")
 	}
-	if n := len(api.Requests()); n > 2 {
+	if n := len(conversationRequests(api)); n > 2 {
 		t.Errorf("hostile input reached OpenPhone: %d requests", n)
 	}
 }

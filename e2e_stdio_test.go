@@ -122,14 +122,19 @@ func TestE2EToolsList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Tools) != 1 || res.Tools[0].Name != "list_conversations" {
-		t.Fatalf("tools: %+v", res.Tools)
-	}
-	raw, _ := json.Marshal(res.Tools[0])
-	for _, want := range []string{`"readOnlyHint":true`, `"destructiveHint":false`, `"outputSchema"`, `"maxResults"`, `"additionalProperties":false`} {
-		if !strings.Contains(string(raw), want) {
-			t.Errorf("published tool lacks %s: %s", want, raw)
+	var names []string
+	for _, tool := range res.Tools {
+		names = append(names, tool.Name)
+		raw, _ := json.Marshal(tool)
+		for _, want := range []string{`"readOnlyHint":true`, `"destructiveHint":false`, `"outputSchema"`, `"additionalProperties":false`} {
+			if !strings.Contains(string(raw), want) {
+				t.Errorf("published tool lacks %s: %s", want, raw)
+			}
 		}
+	}
+	slices.Sort(names)
+	if want := []string{"list_conversations", "list_phone_numbers", "list_users"}; !slices.Equal(names, want) {
+		t.Errorf("tools %v, want %v", names, want)
 	}
 }
 
@@ -162,7 +167,7 @@ func TestE2ECallWithEveryParameter(t *testing.T) {
 		t.Fatal(resultText(res))
 	}
 
-	reqs := api.Requests()
+	reqs := conversationRequests(api)
 	if len(reqs) != 2 {
 		t.Fatalf("fake received %d requests, want 2", len(reqs))
 	}
@@ -243,13 +248,33 @@ func TestE2EBadArgumentsNeverReachTheNetwork(t *testing.T) {
 	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
 	defer api.Close()
 	c := startClient(t, apiEnv(api))
-	res := callTool(t, c, map[string]any{"phoneNumbers": []any{"not a number"}, "maxResults": 500})
-	if !res.IsError || !strings.Contains(resultText(res), "phoneNumbers[0]") || !strings.Contains(resultText(res), "maxResults") {
+	res := callTool(t, c, map[string]any{"phoneNumbers": []any{7}, "maxResults": 500, "createdAfter": "today"})
+	if !res.IsError || !strings.Contains(resultText(res), "phoneNumbers") || !strings.Contains(resultText(res), "maxResults") {
 		t.Errorf("isError=%v %s", res.IsError, resultText(res))
 	}
 	if n := len(api.Requests()); n != 0 {
 		t.Errorf("fake received %d requests", n)
 	}
+	// A value that may be a line's name is looked up; the conversations are
+	// still not requested.
+	res = callTool(t, c, map[string]any{"phoneNumbers": []any{"Marketing"}})
+	if !res.IsError || !strings.Contains(resultText(res), `"Sales"`) {
+		t.Errorf("isError=%v %s", res.IsError, resultText(res))
+	}
+	if n := len(conversationRequests(api)); n != 0 {
+		t.Errorf("fake received %d conversation requests", n)
+	}
+}
+
+// conversationRequests are the requests for conversations the fake received.
+func conversationRequests(api *openphonetest.Server) []openphonetest.Request {
+	var reqs []openphonetest.Request
+	for _, r := range api.Requests() {
+		if r.Path == "/v1/conversations" {
+			reqs = append(reqs, r)
+		}
+	}
+	return reqs
 }
 
 func TestE2EDemo(t *testing.T) {
@@ -359,7 +384,7 @@ func TestE2ECommandLine(t *testing.T) {
 		want     []string
 	}{
 		{"call on the demo", []string{"--demo", "call", "list_conversations", `{"maxResults":3}`}, 0, []string{"3 conversations", "More exist"}},
-		{"call with bad arguments", []string{"--demo", "call", "list_conversations", `{"maxResults":0}`}, 1, []string{"maxResults", "nothing was sent"}},
+		{"call with bad arguments", []string{"--demo", "call", "list_conversations", `{"maxResults":0}`}, 1, []string{"maxResults", "the request was not sent"}},
 		{"call without a key", []string{"call", "list_conversations"}, 1, []string{"OPENPHONE_API_KEY"}},
 		{"tools", []string{"tools"}, 0, []string{`"name": "list_conversations"`, `"inputSchema"`}},
 		{"version", []string{"--version"}, 0, []string{"openphone-mcp "}},
@@ -414,5 +439,45 @@ func TestE2EQuoKeyFallback(t *testing.T) {
 	}
 	if auth := api.Requests()[0].Header.Get("Authorization"); auth != api.APIKey {
 		t.Errorf("Authorization %q, want the QUO_API_KEY", auth)
+	}
+}
+
+// TestE2ECompanionTools finds a line and a user by name with the companion
+// tools, then lists their conversations, as an assistant would.
+func TestE2ECompanionTools(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	defer api.Close()
+	c := startClient(t, apiEnv(api))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	callNamed := func(name string, args map[string]any) *mcp.CallToolResult {
+		req := mcp.CallToolRequest{}
+		req.Params.Name, req.Params.Arguments = name, args
+		res, err := c.CallTool(ctx, req)
+		if err != nil || res.IsError {
+			t.Fatalf("%s: %v %s", name, err, resultText(res))
+		}
+		return res
+	}
+
+	lines := callNamed("list_phone_numbers", nil)
+	if !strings.Contains(resultText(lines), ws.Lines[1].ID+` "Support" +14155550123`) {
+		t.Errorf("list_phone_numbers:\n%s", resultText(lines))
+	}
+	users := callNamed("list_users", map[string]any{"maxResults": 50})
+	jordan := ws.Users[1]
+	if !strings.Contains(resultText(users), jordan.ID+` "Jordan Okafor" jordan@example.com admin`) {
+		t.Errorf("list_users:\n%s", resultText(users))
+	}
+
+	convs := callNamed("list_conversations", map[string]any{"phoneNumbers": []any{"support"}, "userId": jordan.ID, "maxResults": 5})
+	out := resultText(convs)
+	if !strings.Contains(out, "Lines: "+ws.Lines[1].ID+` "Support"`) || strings.Contains(out, ws.Lines[0].ID) {
+		t.Errorf("list_conversations by line name:\n%s", out)
+	}
+	q := conversationRequests(api)[0].Query
+	if q.Get("phoneNumbers") != ws.Lines[1].ID || q.Get("userId") != jordan.ID {
+		t.Errorf("the fake received %v", q)
 	}
 }

@@ -195,6 +195,18 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 	}
 }
 
+// getList is get for an answer whose "data" array is required: data
+// points into out, at the slice that must not stay nil.
+func getList[T any](c *Client, ctx context.Context, path string, query url.Values, out any, data *[]T) error {
+	if err := c.get(ctx, path, query, out); err != nil {
+		return err
+	}
+	if *data == nil {
+		return &DecodeError{Path: path, ContentType: "application/json", Err: errors.New(`no "data" array`)}
+	}
+	return nil
+}
+
 // waitForRateLimit holds a request back until the limiter lets it go.
 func (c *Client) waitForRateLimit(ctx context.Context, attempt int) error {
 	r := c.limiter.Reserve()

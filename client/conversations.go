@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"strconv"
 	"time"
@@ -120,11 +119,8 @@ func (c *Client) ListConversations(ctx context.Context, p ListConversationsParam
 		return nil, err
 	}
 	var page ConversationPage
-	if err := c.get(ctx, conversationsPath, p.Query(), &page); err != nil {
+	if err := getList(c, ctx, conversationsPath, p.Query(), &page, &page.Data); err != nil {
 		return nil, err
-	}
-	if page.Data == nil {
-		return nil, &DecodeError{Path: conversationsPath, ContentType: "application/json", Err: errors.New(`no "data" array`)}
 	}
 	return &page, nil
 }

@@ -46,6 +46,10 @@ func (e ValidationError) Error() string {
 	return "invalid parameters: " + strings.Join(lines, "\n")
 }
 
+// ProblemNotALine is the Problem of an InvalidParam whose value is neither
+// an E.164 number nor a phone number ID.
+const ProblemNotALine = "is not a phone number or phone number ID"
+
 const lineForm = `want an E.164 number with "+" and country code, digits only (e.g. "+15555555555"), or a phone number ID (e.g. "PN123abc")`
 
 // Validate reports every parameter the API would reject, as a
@@ -63,15 +67,15 @@ func (p ListConversationsParams) Validate() error {
 		bad("phoneNumbers", fmt.Sprintf("%d items", len(p.PhoneNumbers)), "is too long", "give at most 100 lines per call")
 	}
 	for i, n := range p.PhoneNumbers {
-		if !isLine(n) {
-			bad(fmt.Sprintf("phoneNumbers[%d]", i), n, "is not a phone number or phone number ID", lineForm)
+		if !IsLineRef(n) {
+			bad(fmt.Sprintf("phoneNumbers[%d]", i), n, ProblemNotALine, lineForm)
 		}
 	}
-	if p.PhoneNumber != "" && !isLine(p.PhoneNumber) {
-		bad("phoneNumber", p.PhoneNumber, "is not a phone number or phone number ID", lineForm+"; phoneNumber is deprecated, prefer phoneNumbers")
+	if p.PhoneNumber != "" && !IsLineRef(p.PhoneNumber) {
+		bad("phoneNumber", p.PhoneNumber, ProblemNotALine, lineForm+"; phoneNumber is deprecated, prefer phoneNumbers")
 	}
 	if p.UserID != "" && !userIDRE.MatchString(p.UserID) {
-		bad("userId", p.UserID, "is not a user ID", `want an OpenPhone user ID, which starts with "US" (e.g. "US123abc")`)
+		errs = append(errs, invalidUserID(p.UserID))
 	}
 
 	dates := []struct {
@@ -109,7 +113,13 @@ func (p ListConversationsParams) Validate() error {
 	return nil
 }
 
-func isLine(s string) bool { return e164RE.MatchString(s) || phoneNumberIDRE.MatchString(s) }
+func invalidUserID(id string) InvalidParam {
+	return InvalidParam{"userId", id, "is not a user ID", `want an OpenPhone user ID, which starts with "US" (e.g. "US123abc")`}
+}
+
+// IsLineRef reports whether s is a line as the API takes it: an E.164
+// number or a phone number ID.
+func IsLineRef(s string) bool { return e164RE.MatchString(s) || phoneNumberIDRE.MatchString(s) }
 
 // quoteValue renders a rejected value for a message: strings quoted, JSON
 // as is, and either cut short when long.

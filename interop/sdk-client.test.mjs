@@ -28,14 +28,17 @@ const tool = tools.find((t) => t.name === "list_conversations");
 const call = (args) => client.callTool({ name: "list_conversations", arguments: args });
 const text = (result) => result.content.map((c) => c.text).join("\n");
 
-test("tools/list publishes list_conversations with hints", () => {
-  assert.equal(tools.length, 1);
-  assert.ok(tool, "list_conversations is listed");
-  assert.deepEqual(
-    { ...tool.annotations, title: undefined },
-    { title: undefined, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
-  );
-  assert.ok(tool.outputSchema, "an outputSchema is published");
+test("tools/list publishes the three tools, read-only, with schemas that compile", () => {
+  assert.deepEqual(tools.map((t) => t.name).sort(), ["list_conversations", "list_phone_numbers", "list_users"]);
+  for (const t of tools) {
+    assert.deepEqual(
+      { ...t.annotations, title: undefined },
+      { title: undefined, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+      t.name,
+    );
+    compile(t.inputSchema);
+    compile(t.outputSchema);
+  }
 });
 
 const valid = [
@@ -72,7 +75,7 @@ test("the server rejects what the schema rejects, with isError", async () => {
   for (const args of invalid) {
     const result = await call(args);
     assert.equal(result.isError, true, `${JSON.stringify(args)} was accepted: ${text(result)}`);
-    assert.match(text(result), /nothing was sent to OpenPhone/);
+    assert.match(text(result), /the request was not sent to OpenPhone/);
   }
 });
 
@@ -102,6 +105,17 @@ test("paging reaches the end with no duplicates", async () => {
     if (pageToken === null) break;
   }
   assert.equal(seen.size, fixture.total);
+});
+
+test("list_phone_numbers and list_users answer within their outputSchemas", async () => {
+  for (const [name, args, key] of [["list_phone_numbers", {}, "phoneNumbers"], ["list_users", { maxResults: 2 }, "users"]]) {
+    const t = tools.find((t) => t.name === name);
+    const result = await client.callTool({ name, arguments: args });
+    assert.ok(!result.isError, text(result));
+    const validate = compile(t.outputSchema);
+    assert.ok(validate(result.structuredContent), JSON.stringify(validate.errors));
+    assert.ok(result.structuredContent[key].length > 0);
+  }
 });
 
 test("an upstream 404 is an isError result naming the ID", async () => {

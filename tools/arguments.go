@@ -40,6 +40,7 @@ func decodeArguments(args any, dst any) client.ValidationError {
 		}
 		if err != nil {
 			errs = append(errs, client.InvalidParam{Param: key, Value: compactJSON(value), Problem: "has the wrong type", Want: "want " + jsonTypeName(dst, key)})
+			field(dst, key).SetZero() // drop what a failed decode left half done
 		}
 	}
 	slices.SortFunc(errs, func(a, b client.InvalidParam) int { return strings.Compare(a.Param, b.Param) })
@@ -86,14 +87,20 @@ func unknownParamHint(key string, names []string) string {
 	return "the parameters are: " + strings.Join(names, ", ")
 }
 
-// jsonTypeName says in JSON terms what the field of dst named param accepts.
-func jsonTypeName(dst any, param string) string {
-	t := structType(dst)
-	for f := range t.Fields() {
+// field returns the field of the struct dst points to whose JSON name is param.
+func field(dst any, param string) reflect.Value {
+	v := reflect.ValueOf(dst).Elem()
+	for f := range structType(dst).Fields() {
 		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == param {
-			t = f.Type
+			return v.FieldByIndex(f.Index)
 		}
 	}
+	panic("tools: no field " + param) // decodeArguments only asks for published names
+}
+
+// jsonTypeName says in JSON terms what the field of dst named param accepts.
+func jsonTypeName(dst any, param string) string {
+	t := field(dst, param).Type()
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -139,15 +146,21 @@ type validator interface{ Validate() error }
 // validate decodes args into dst and checks it, returning every problem
 // found, or nil.
 func validate(args any, dst validator) client.ValidationError {
-	errs := decodeArguments(args, dst)
-	var verr client.ValidationError
-	if err := dst.Validate(); errors.As(err, &verr) {
-		errs = append(errs, verr...)
-	} else if err != nil {
-		errs = append(errs, client.InvalidParam{Param: "arguments", Problem: err.Error()})
-	}
+	errs := append(decodeArguments(args, dst), validationErrors(dst.Validate())...)
 	if len(errs) == 0 {
 		return nil
 	}
 	return errs
+}
+
+// validationErrors lists the problems a Validate method reported.
+func validationErrors(err error) client.ValidationError {
+	var verr client.ValidationError
+	if errors.As(err, &verr) {
+		return verr
+	}
+	if err != nil {
+		return client.ValidationError{{Param: "arguments", Problem: err.Error(), Want: "fix the arguments"}}
+	}
+	return nil
 }

@@ -28,12 +28,13 @@ func rawBody(srv *openphonetest.Server, p client.ListConversationsParams) ([]byt
 // reports the summary's size against the raw JSON's, in o200k tokens.
 func BenchmarkRenderConversations(b *testing.B) {
 	ws := openphonetest.GenerateWorkspace(1, 100)
-	raw, sum := rawAndSummaryTokens(b, ws)
+	raw, _, sum := rawAndSummaryTokens(b, ws)
 	page := &client.ConversationPage{Data: ws.Conversations}
 	params := client.ListConversationsParams{MaxResults: 100}
+	n := workspaceNames(b, ws)
 	b.ReportAllocs()
 	for b.Loop() {
-		renderConversations(page, params)
+		renderConversations(page, params, n, nil)
 	}
 	b.ReportMetric(float64(raw), "raw-tokens")
 	b.ReportMetric(float64(sum), "summary-tokens")

@@ -17,7 +17,7 @@ const missingKeyMessage = `No OpenPhone API key is configured, so nothing was se
 // argumentError is the result for arguments that failed local validation.
 func argumentError(errs client.ValidationError) *mcp.CallToolResult {
 	var b strings.Builder
-	b.WriteString("Invalid arguments, nothing was sent to OpenPhone. Fix these and call again:")
+	b.WriteString("Invalid arguments: the request was not sent to OpenPhone. Fix these and call again:")
 	for _, p := range errs {
 		b.WriteString("\n- ")
 		b.WriteString(p.String())
@@ -25,9 +25,23 @@ func argumentError(errs client.ValidationError) *mcp.CallToolResult {
 	return mcp.NewToolResultError(b.String())
 }
 
+// sentIDs are the IDs a request sent, for messages about them.
+type sentIDs struct {
+	lines  []string // phoneNumbers, or the deprecated phoneNumber
+	userID string
+}
+
+func conversationIDs(p client.ListConversationsParams) sentIDs {
+	ids := sentIDs{lines: p.PhoneNumbers, userID: p.UserID}
+	if len(ids.lines) == 0 && p.PhoneNumber != "" {
+		ids.lines = []string{p.PhoneNumber}
+	}
+	return ids
+}
+
 // upstreamError turns a failed request into a result that says what
 // happened, what was tried, and what to do about it.
-func upstreamError(err error, p client.ListConversationsParams) *mcp.CallToolResult {
+func upstreamError(err error, ids sentIDs) *mcp.CallToolResult {
 	var apiErr *client.APIError
 	var decodeErr *client.DecodeError
 	var tooLarge *client.BodyTooLargeError
@@ -36,7 +50,7 @@ func upstreamError(err error, p client.ListConversationsParams) *mcp.CallToolRes
 	case errors.As(err, &tooLarge):
 		msg = fmt.Sprintf("OpenPhone's answer was larger than the %d MiB this server reads. Ask for fewer conversations with a smaller maxResults.", tooLarge.Limit>>20)
 	case errors.As(err, &apiErr):
-		msg = describeAPIError(apiErr, p)
+		msg = describeAPIError(apiErr, ids)
 	case errors.As(err, &decodeErr):
 		msg = fmt.Sprintf("OpenPhone answered, but not with the documented JSON (%v). This is on OpenPhone's side: try again shortly, and report it if it persists.", decodeErr.Err)
 	case errors.Is(err, context.Canceled):
@@ -62,7 +76,7 @@ func unwrapAll(err error) error {
 	return err
 }
 
-func describeAPIError(e *client.APIError, p client.ListConversationsParams) string {
+func describeAPIError(e *client.APIError, ids sentIDs) string {
 	var b strings.Builder
 	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
 	detail := e.Message
@@ -73,7 +87,7 @@ func describeAPIError(e *client.APIError, p client.ListConversationsParams) stri
 	case e.Status == http.StatusUnauthorized:
 		fmt.Fprintf(&b, "OpenPhone rejected the API key (%s). The user must check OPENPHONE_API_KEY in this server's environment: it must be a current key from OpenPhone Settings → API, set as the bare key with no \"Bearer \" prefix. Retrying will not help.", status)
 	case e.Status == http.StatusForbidden && e.Code == "1001403":
-		fmt.Fprintf(&b, "OpenPhone refused (%s, Not Phone Number User): the API key's user is not a member of a line in this request (%s). Leave that line out of phoneNumbers, or ask a workspace admin to add the key's user to it.", status, describeLines(p))
+		fmt.Fprintf(&b, "OpenPhone refused (%s, Not Phone Number User): the API key's user is not a member of a line in this request (%s). Leave that line out of phoneNumbers, or ask a workspace admin to add the key's user to it.", status, ids.describeLines())
 	case e.Status == http.StatusForbidden:
 		fmt.Fprintf(&b, "OpenPhone refused the request (%s): %s. The API key's user lacks access; a workspace admin can grant it.", status, detail)
 	case e.Status == http.StatusBadRequest:
@@ -83,7 +97,7 @@ func describeAPIError(e *client.APIError, p client.ListConversationsParams) stri
 		}
 		b.WriteString("\nFix the named parameters and call again.")
 	case e.Status == http.StatusNotFound:
-		fmt.Fprintf(&b, "OpenPhone found no such resource (%s): %s. Check the IDs this call sent (%s); an ID from another workspace, or a deleted line or user, is not found.", status, detail, describeIDs(p))
+		fmt.Fprintf(&b, "OpenPhone found no such resource (%s): %s. Check the IDs this call sent (%s); an ID from another workspace, or a deleted line or user, is not found.", status, detail, ids.describe())
 	case e.Status == http.StatusTooManyRequests:
 		fmt.Fprintf(&b, "OpenPhone's rate limit was hit (%s; 10 requests per second per key). Wait a few seconds, then call again.", status)
 		if e.RetryAfter != "" {
@@ -106,26 +120,23 @@ func describeAPIError(e *client.APIError, p client.ListConversationsParams) stri
 	return b.String()
 }
 
-func describeLines(p client.ListConversationsParams) string {
-	switch {
-	case len(p.PhoneNumbers) > 0:
-		return "phoneNumbers " + strings.Join(p.PhoneNumbers, ", ")
-	case p.PhoneNumber != "":
-		return "phoneNumber " + p.PhoneNumber
+func (ids sentIDs) describeLines() string {
+	if len(ids.lines) == 0 {
+		return "all lines of the workspace"
 	}
-	return "all lines of the workspace"
+	return "phoneNumbers " + strings.Join(ids.lines, ", ")
 }
 
-func describeIDs(p client.ListConversationsParams) string {
-	var ids []string
-	if len(p.PhoneNumbers) > 0 || p.PhoneNumber != "" {
-		ids = append(ids, describeLines(p))
+func (ids sentIDs) describe() string {
+	var parts []string
+	if len(ids.lines) > 0 {
+		parts = append(parts, ids.describeLines())
 	}
-	if p.UserID != "" {
-		ids = append(ids, "userId "+p.UserID)
+	if ids.userID != "" {
+		parts = append(parts, "userId "+ids.userID)
 	}
-	if len(ids) == 0 {
+	if len(parts) == 0 {
 		return "none besides the endpoint"
 	}
-	return strings.Join(ids, "; ")
+	return strings.Join(parts, "; ")
 }

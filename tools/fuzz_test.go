@@ -69,7 +69,7 @@ func FuzzRenderConversations(f *testing.F) {
 		if json.Unmarshal(body, &page) != nil || page.Data == nil {
 			return
 		}
-		out := renderConversations(&page, client.ListConversationsParams{MaxResults: 10})
+		out := renderConversations(&page, client.ListConversationsParams{MaxResults: 10}, nil, nil)
 		if strings.ContainsFunc(out, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
 			t.Fatalf("control character in the summary:\n%q", out)
 		}
@@ -81,7 +81,7 @@ func FuzzRenderConversations(f *testing.F) {
 			return
 		}
 		rows := 0
-		for _, l := range lines[2:] {
+		for _, l := range lines[2:] { // after the headline and the column legend
 			if !headingLine.MatchString(l) {
 				rows++
 			}

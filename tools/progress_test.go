@@ -36,7 +36,7 @@ func TestProgressWhileWaiting(t *testing.T) {
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "list_conversations"
 	req.Params.Meta = &mcp.Meta{ProgressToken: "tok-1"}
-	res, err := c.CallTool(ctx, req) // 503, a backoff, then a wait for the rate limit
+	res, err := c.CallTool(ctx, req) // 503, a backoff, a wait for the rate limit, then the names look-up
 	if err != nil || res.IsError {
 		t.Fatalf("err %v, result %v", err, res)
 	}
@@ -51,8 +51,8 @@ func TestProgressWhileWaiting(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(messages) != len(want) {
-		t.Fatalf("progress messages %q, want %d", messages, len(want))
+	if len(messages) < len(want) {
+		t.Fatalf("progress messages %q, want at least %d", messages, len(want))
 	}
 	for i, w := range want {
 		if !strings.HasPrefix(messages[i], "waiting ") || !strings.Contains(messages[i], w) {

@@ -2,45 +2,30 @@ package tools
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/invopop/jsonschema"
 )
 
-const (
-	readmePath   = "../README.md"
-	tableStart   = "<!-- list_conversations parameters: generated from the schema by go test ./tools -update -->"
-	tableEnd     = "<!-- end of list_conversations parameters -->"
-	readmeUpdate = "run go test ./tools -update to regenerate it"
-)
+const readmePath = "../README.md"
 
-// parameterTable renders the README's table of the tool's parameters from
-// the published input schema.
-func parameterTable(t *testing.T) string {
-	var schema struct {
-		Properties map[string]struct {
-			Type  string `json:"type"`
-			Items *struct {
-				Type  string `json:"type"`
-				AnyOf []any  `json:"anyOf"`
-			} `json:"items"`
-			Description string `json:"description"`
-			Format      string `json:"format"`
-			Default     any    `json:"default"`
-			Deprecated  bool   `json:"deprecated"`
-		} `json:"properties"`
-	}
-	if err := json.Unmarshal(reflectSchema(&client.ListConversationsParams{}), &schema); err != nil {
-		t.Fatal(err)
-	}
+func tableMarkers(tool string) (start, end string) {
+	return "<!-- " + tool + " parameters: generated from the published schema by go test ./tools -update -->",
+		"<!-- end of " + tool + " parameters -->"
+}
+
+// parameterTable renders a README table of a tool's parameters from its
+// published input schema.
+func parameterTable(schema *jsonschema.Schema) string {
 	var b bytes.Buffer
 	b.WriteString("| parameter | type | description |\n|---|---|---|\n")
-	for _, name := range jsonNames(structType(&client.ListConversationsParams{})) {
-		p := schema.Properties[name]
+	for pair := schema.Properties.Oldest(); pair != nil; pair = pair.Next() {
+		p := pair.Value
 		typ := p.Type
 		if typ == "" {
 			typ = "string"
@@ -57,24 +42,40 @@ func parameterTable(t *testing.T) string {
 		if p.Deprecated {
 			typ += ", deprecated"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, typ, strings.ReplaceAll(p.Description, "|", `\|`))
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", pair.Key, typ, strings.ReplaceAll(p.Description, "|", `\|`))
 	}
 	return b.String()
 }
 
-// TestReadmeParameters keeps the README's parameter table in step with the
-// published schema.
+// TestReadmeParameters keeps the README's parameter tables in step with
+// the published schemas, one table per tool.
 func TestReadmeParameters(t *testing.T) {
+	raw, err := ListTools(context.Background(), NewServer(Config{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tools []struct {
+		Name        string             `json:"name"`
+		InputSchema *jsonschema.Schema `json:"inputSchema"`
+	}
+	if err := json.Unmarshal(raw, &tools); err != nil {
+		t.Fatal(err)
+	}
 	readme, err := os.ReadFile(readmePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, rest, ok1 := strings.Cut(string(readme), tableStart)
-	_, after, ok2 := strings.Cut(rest, tableEnd)
-	if !ok1 || !ok2 {
-		t.Fatalf("README lacks the markers %q and %q", tableStart, tableEnd)
+	want := string(readme)
+	for _, tool := range tools {
+		start, end := tableMarkers(tool.Name)
+		before, rest, ok1 := strings.Cut(want, start)
+		_, after, ok2 := strings.Cut(rest, end)
+		if !ok1 || !ok2 {
+			t.Errorf("README lacks the markers %q and %q", start, end)
+			continue
+		}
+		want = before + start + "\n" + parameterTable(tool.InputSchema) + end + after
 	}
-	want := before + tableStart + "\n" + parameterTable(t) + tableEnd + after
 	if *update {
 		if err := os.WriteFile(readmePath, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
@@ -82,6 +83,6 @@ func TestReadmeParameters(t *testing.T) {
 		return
 	}
 	if string(readme) != want {
-		t.Errorf("the README's parameter table is out of step with the schema: %s", readmeUpdate)
+		t.Errorf("the README's parameter tables are out of step with the schemas: run go test ./tools -update to regenerate them")
 	}
 }

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +13,30 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 )
 
+// workspaceNames looks up a workspace's names the way the server does,
+// through the fake API.
+func workspaceNames(t testing.TB, ws openphonetest.Workspace) *names {
+	t.Helper()
+	srv := openphonetest.NewServer(ws)
+	defer srv.Close()
+	c, err := client.New(srv.APIKey, client.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var userIDs []string
+	for _, u := range ws.Users {
+		userIDs = append(userIDs, u.ID)
+	}
+	n, err := newDirectory(c).lookup(t.Context(), nil, userIDs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func TestRenderConversationsGolden(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
+	n := workspaceNames(t, ws)
 	next := "NXw"
 	tests := []struct {
 		golden string
@@ -29,7 +52,7 @@ func TestRenderConversationsGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			golden(t, tt.golden, []byte(renderConversations(&tt.page, tt.params)+"\n"))
+			golden(t, tt.golden, []byte(renderConversations(&tt.page, tt.params, n, nil)+"\n"))
 		})
 	}
 }
@@ -40,7 +63,7 @@ func TestRenderConversationsGolden(t *testing.T) {
 func TestHostileNamesStayInTheirField(t *testing.T) {
 	for _, name := range openphonetest.HostileNames {
 		c := client.Conversation{ID: "CN1", PhoneNumberID: "PN1", Participants: []string{"+15555550100"}, Name: &name}
-		out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1})
+		out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1}, nil, nil)
 		lines := strings.Split(out, "\n")
 		row := lines[len(lines)-1]
 		if len(lines) != 4 || !strings.HasPrefix(row, "CN1 PN1 +15555550100 ") {
@@ -54,7 +77,7 @@ func TestHostileNamesStayInTheirField(t *testing.T) {
 	}
 	// Upstream values that are not plain IDs are quoted too.
 	c := client.Conversation{ID: "CN1 PNforged", PhoneNumberID: "PN1\n", Participants: []string{"+1 555"}}
-	out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1})
+	out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1}, nil, nil)
 	if row := out[strings.LastIndex(out, "\n")+1:]; row != `"CN1 PNforged" "PN1\n" "+1 555"` {
 		t.Errorf("row = %s", row)
 	}
@@ -68,16 +91,20 @@ func TestRowsCarryEveryField(t *testing.T) {
 		CreatedAt: at("2024-12-30T00:00:00Z"), UpdatedAt: at("2025-01-05T00:00:00Z"),
 		MutedUntil: at("2025-02-01T10:00:00Z"), SnoozedUntil: at("2025-01-03T09:30:00Z"), DeletedAt: at("2025-01-06T00:00:00Z"),
 	}
-	out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1})
+	out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1}, nil, nil)
 	want := "2025-01-02\n03:04 CNa PNb +15555550100,+15555550101 \"Acme\" USc ACd Dec 30 2024 updated Jan 5 muted until Feb 1 10:00 snoozed until Jan 3 09:30 deleted Jan 6 00:00"
 	if !strings.HasSuffix(out, want) {
 		t.Errorf("got\n%s\nwant it to end with\n%s", out, want)
 	}
 }
 
+// millis matches the milliseconds of the API's timestamps.
+var millis = regexp.MustCompile(`\.\d{3}Z"`)
+
 // rawAndSummaryTokens returns the o200k token counts of a page as the API
-// sends it and of its summary.
-func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace) (raw, summary int) {
+// sends it, of the same page with whole-second timestamps, and of its
+// summary, names legend included.
+func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace) (raw, rawSeconds, summary int) {
 	srv := openphonetest.NewServer(ws)
 	defer srv.Close()
 	c, err := client.New(srv.APIKey, client.WithBaseURL(srv.URL))
@@ -98,8 +125,9 @@ func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace) (raw, summary
 		t.Fatal(err)
 	}
 	rawIDs, _, _ := enc.Encode(string(body))
-	sumIDs, _, _ := enc.Encode(renderConversations(page, params))
-	return len(rawIDs), len(sumIDs)
+	secondsIDs, _, _ := enc.Encode(millis.ReplaceAllString(string(body), `Z"`))
+	sumIDs, _, _ := enc.Encode(renderConversations(page, params, workspaceNames(t, ws), nil))
+	return len(rawIDs), len(secondsIDs), len(sumIDs)
 }
 
 // TestSummaryTokenBudget holds the summary of a page of 100 realistic
@@ -107,9 +135,10 @@ func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace) (raw, summary
 // workspaces so that no one seed is lucky.
 func TestSummaryTokenBudget(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
-		raw, sum := rawAndSummaryTokens(t, openphonetest.GenerateWorkspace(seed, 100))
+		raw, rawSeconds, sum := rawAndSummaryTokens(t, openphonetest.GenerateWorkspace(seed, 100))
 		ratio := float64(sum) / float64(raw)
-		t.Logf("seed %d: raw %d tokens, summary %d tokens, %.1f%%", seed, raw, sum, 100*ratio)
+		t.Logf("seed %d: raw %d tokens, summary %d tokens, %.1f%% (%.1f%% of the raw JSON with whole-second timestamps)",
+			seed, raw, sum, 100*ratio, 100*float64(sum)/float64(rawSeconds))
 		if ratio > 0.35 {
 			t.Errorf("seed %d: summary is %.1f%% of the raw JSON's tokens, over the 35%% budget", seed, 100*ratio)
 		}

@@ -55,6 +55,17 @@ func newFixture(t *testing.T, ws openphonetest.Workspace, opts ...client.Option)
 	return fixture{api, NewServer(Config{Client: c, Version: "test"})}
 }
 
+// conversationRequests are the requests for conversations the fake received.
+func (f fixture) conversationRequests() []openphonetest.Request {
+	var reqs []openphonetest.Request
+	for _, r := range f.api.Requests() {
+		if r.Path == "/v1/conversations" {
+			reqs = append(reqs, r)
+		}
+	}
+	return reqs
+}
+
 // call calls a tool through the MCP server in-process, as a client would.
 func call(t *testing.T, s *server.MCPServer, name string, args any) *mcp.CallToolResult {
 	t.Helper()
@@ -118,7 +129,7 @@ func TestInputSchemaMirrorsTheSpec(t *testing.T) {
 		Defs                 any                        `json:"$defs"`
 		Ref                  string                     `json:"$ref"`
 	}
-	tool := listConversations(nil).Tool
+	tool := listConversations(nil, nil).Tool
 	if err := json.Unmarshal(tool.RawInputSchema, &schema); err != nil {
 		t.Fatal(err)
 	}
@@ -168,9 +179,9 @@ func TestBadArguments(t *testing.T) {
 		{"maxResults too big", map[string]any{"maxResults": 1000}, []string{"maxResults", "1 to 100"}},
 		{"phoneNumbers not an array", map[string]any{"phoneNumbers": "+15555555555"}, []string{"phoneNumbers", "array"}},
 		{"phoneNumbers empty", map[string]any{"phoneNumbers": []any{}}, []string{"phoneNumbers", "1 to 100"}},
-		{"phoneNumbers item", map[string]any{"phoneNumbers": []any{"PN1", "(415) 555-0100"}}, []string{"phoneNumbers[1]", `"(415) 555-0100"`, "E.164"}},
+		{"phoneNumbers item", map[string]any{"phoneNumbers": []any{"PN1", "(415) 555-0100"}}, []string{"phoneNumbers[1]", `"(415) 555-0100"`, "E.164", "+14155550100"}},
 		{"phoneNumbers item type", map[string]any{"phoneNumbers": []any{15555555555}}, []string{"phoneNumbers", "array of strings"}},
-		{"deprecated phoneNumber", map[string]any{"phoneNumber": "sales"}, []string{"phoneNumber", "E.164"}},
+		{"deprecated phoneNumber", map[string]any{"phoneNumber": "marketing"}, []string{"phoneNumber", "E.164", "line's name", `"Sales"`}},
 		{"userId", map[string]any{"userId": "jordan@example.com"}, []string{"userId", "US"}},
 		{"date without zone", map[string]any{"createdAfter": "2024-01-01T00:00:00"}, []string{"createdAfter", "RFC 3339"}},
 		{"date as number", map[string]any{"updatedBefore": 1704067200}, []string{"updatedBefore", "string"}},
@@ -186,8 +197,8 @@ func TestBadArguments(t *testing.T) {
 			if !res.IsError {
 				t.Fatalf("isError false for %v: %s", tt.args, msg)
 			}
-			if !strings.Contains(msg, "nothing was sent to OpenPhone") {
-				t.Errorf("message does not say nothing was sent: %s", msg)
+			if !strings.Contains(msg, "the request was not sent to OpenPhone") {
+				t.Errorf("message does not say the request was not sent: %s", msg)
 			}
 			for _, n := range tt.names {
 				if !strings.Contains(msg, n) {
@@ -196,8 +207,8 @@ func TestBadArguments(t *testing.T) {
 			}
 		})
 	}
-	if n := len(f.api.Requests()); n != 0 {
-		t.Errorf("bad arguments sent %d requests upstream, want none", n)
+	if n := len(f.conversationRequests()); n != 0 {
+		t.Errorf("bad arguments sent %d conversation requests upstream, want none", n)
 	}
 }
 
@@ -239,13 +250,13 @@ func TestListConversationsResult(t *testing.T) {
 			t.Errorf("summary lacks %s", c["id"])
 		}
 	}
-	if sent := f.api.Requests()[0].Query.Get("maxResults"); sent != "4" {
+	if sent := f.conversationRequests()[0].Query.Get("maxResults"); sent != "4" {
 		t.Errorf("maxResults sent as %q", sent)
 	}
 
 	// The default page size is sent when maxResults is left out.
 	call(t, f.server, "list_conversations", nil)
-	if sent := f.api.Requests()[1].Query.Get("maxResults"); sent != "10" {
+	if sent := f.conversationRequests()[1].Query.Get("maxResults"); sent != "10" {
 		t.Errorf("maxResults sent as %q without one given, want 10", sent)
 	}
 }

@@ -60,9 +60,11 @@ type Request struct {
 	At     time.Time // when it arrived
 }
 
-// A Fault replaces the server's next answer. Without a Body, the answer is
-// the documented error body for Status.
+// A Fault replaces the server's next answer, or the next answer on Path.
+// Without a Body, the answer is the documented error body for Status.
 type Fault struct {
+	// Path limits the fault to requests for it, such as "/v1/users".
+	Path string
 	// Delay holds the answer back, or until the client gives up on the
 	// request; a fault with only a Delay then answers normally.
 	Delay time.Duration
@@ -84,6 +86,8 @@ func NewServer(ws Workspace) *Server {
 	s := &Server{APIKey: "opk_test_" + hex.EncodeToString(key), ws: ws}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/conversations", s.listConversations)
+	mux.HandleFunc("/v1/phone-numbers", s.listPhoneNumbers)
+	mux.HandleFunc("/v1/users", s.listUsers)
 	s.srv = httptest.NewServer(s.record(s.authenticate(mux)))
 	s.URL = s.srv.URL
 	return s
@@ -112,9 +116,9 @@ func (s *Server) record(next http.Handler) http.Handler {
 		s.mu.Lock()
 		s.requests = append(s.requests, Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), time.Now()})
 		var fault *Fault
-		if len(s.faults) > 0 {
-			fault = &s.faults[0]
-			s.faults = s.faults[1:]
+		if i := slices.IndexFunc(s.faults, func(f Fault) bool { return f.Path == "" || f.Path == r.URL.Path }); i >= 0 {
+			fault = &s.faults[i]
+			s.faults = slices.Delete(slices.Clone(s.faults), i, i+1)
 		}
 		s.mu.Unlock()
 		if fault == nil {
@@ -319,19 +323,123 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, conversationsBody(page))
 }
 
+// listPhoneNumbers serves GET /v1/phone-numbers: every line, or the lines
+// of userId, each with its users.
+func (s *Server) listPhoneNumbers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var errs []fieldError
+	for key, values := range q {
+		switch {
+		case key != "userId":
+			errs = append(errs, fieldError{key, "Unexpected query parameter", values})
+		case len(values) > 1:
+			errs = append(errs, fieldError{key, "Expected a single value", values})
+		}
+	}
+	if len(errs) > 0 {
+		writeValidationError(w, errs)
+		return
+	}
+	userID := q.Get("userId")
+	if userID != "" && !slices.ContainsFunc(s.ws.Users, func(u User) bool { return u.ID == userID }) {
+		writeError(w, http.StatusNotFound, "", fmt.Sprintf("User %s not found", userID))
+		return
+	}
+	data := []map[string]any{}
+	for _, l := range s.ws.Lines {
+		if userID != "" && !slices.Contains(l.UserIDs, userID) {
+			continue
+		}
+		users := []map[string]any{}
+		for _, id := range l.UserIDs {
+			if i := slices.IndexFunc(s.ws.Users, func(u User) bool { return u.ID == id }); i >= 0 {
+				u := s.ws.Users[i]
+				users = append(users, map[string]any{"id": u.ID, "email": u.Email, "firstName": u.FirstName, "lastName": u.LastName, "role": u.Role, "groupId": "GR" + u.ID[2:]})
+			}
+		}
+		data = append(data, map[string]any{
+			"id": l.ID, "groupId": "GR" + l.ID[2:], "number": l.Number, "formattedNumber": formatNumber(l.Number), "name": l.Name,
+			"symbol": nil, "forward": nil, "portRequestId": nil, "portingStatus": nil, "users": users,
+			"createdAt": apiTime(ptr(DemoEpoch.AddDate(-1, 0, 0))), "updatedAt": apiTime(ptr(DemoEpoch.AddDate(0, -1, 0))),
+			"restrictions": map[string]any{"messaging": map[string]any{"CA": "unrestricted", "US": "unrestricted", "Intl": "restricted"}},
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data})
+}
+
+// formatNumber writes a North American number as people do.
+func formatNumber(e164 string) string {
+	if len(e164) != 12 || !strings.HasPrefix(e164, "+1") {
+		return e164
+	}
+	return fmt.Sprintf("(%s) %s-%s", e164[2:5], e164[5:8], e164[8:])
+}
+
+// listUsers serves GET /v1/users, paged.
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var errs []fieldError
+	for key, values := range q {
+		switch {
+		case key != "maxResults" && key != "pageToken":
+			errs = append(errs, fieldError{key, "Unexpected query parameter", values})
+		case len(values) > 1:
+			errs = append(errs, fieldError{key, "Expected a single value", values})
+		}
+	}
+	maxResults, err := strconv.Atoi(q.Get("maxResults"))
+	if err != nil || maxResults < 1 || maxResults > 50 {
+		errs = append(errs, fieldError{"maxResults", "Expected integer between 1 and 50", q.Get("maxResults")})
+	}
+	offset := 0
+	if q.Has("pageToken") {
+		var ok bool
+		if offset, ok = decodePageToken(q.Get("pageToken"), "users"); !ok {
+			errs = append(errs, fieldError{"pageToken", "Invalid page token", q.Get("pageToken")})
+		}
+	}
+	if len(errs) > 0 {
+		writeValidationError(w, errs)
+		return
+	}
+	data := []map[string]any{}
+	end := min(offset+maxResults, len(s.ws.Users))
+	for _, u := range s.ws.Users[min(offset, end):end] {
+		data = append(data, map[string]any{
+			"id": u.ID, "email": u.Email, "firstName": u.FirstName, "lastName": u.LastName, "role": u.Role,
+			"pictureUrl": nil, "createdAt": apiTime(ptr(DemoEpoch.AddDate(-2, 0, 0))), "updatedAt": apiTime(ptr(DemoEpoch.AddDate(0, -2, 0))),
+		})
+	}
+	var next *string
+	if end < len(s.ws.Users) {
+		token := encodePageToken(end, "users")
+		next = &token
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "totalItems": len(s.ws.Users), "nextPageToken": next})
+}
+
 // conversationsBody re-adds the nulls that client.Conversation omits, so the
 // fake's bodies have every field the real API sends.
 func conversationsBody(page client.ConversationPage) map[string]any {
 	data := make([]map[string]any, len(page.Data))
 	for i, c := range page.Data {
 		data[i] = map[string]any{
-			"assignedTo": c.AssignedTo, "createdAt": c.CreatedAt, "deletedAt": c.DeletedAt, "id": c.ID,
-			"lastActivityAt": c.LastActivityAt, "lastActivityId": c.LastActivityID, "mutedUntil": c.MutedUntil,
+			"assignedTo": c.AssignedTo, "createdAt": apiTime(c.CreatedAt), "deletedAt": apiTime(c.DeletedAt), "id": c.ID,
+			"lastActivityAt": apiTime(c.LastActivityAt), "lastActivityId": c.LastActivityID, "mutedUntil": apiTime(c.MutedUntil),
 			"name": c.Name, "participants": c.Participants, "phoneNumberId": c.PhoneNumberID,
-			"snoozedUntil": c.SnoozedUntil, "updatedAt": c.UpdatedAt,
+			"snoozedUntil": apiTime(c.SnoozedUntil), "updatedAt": apiTime(c.UpdatedAt),
 		}
 	}
 	return map[string]any{"data": data, "totalItems": page.TotalItems, "nextPageToken": page.NextPageToken}
+}
+
+// apiTime writes a timestamp as the live API is seen to: UTC with
+// milliseconds, as JavaScript's toISOString does ("2025-01-10T18:22:11.000Z").
+func apiTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
 // isActive is the fake's notion of an active conversation: not deleted, and

@@ -80,8 +80,8 @@ func GenerateWorkspace(seed uint64, n int) Workspace {
 	last := DemoEpoch
 	for i := range n {
 		line := lines[g.rng.IntN(len(lines))]
-		last = last.Add(-time.Duration(5+g.rng.IntN(180)) * time.Minute).Add(-time.Duration(g.rng.IntN(60)) * time.Second)
-		created := last.Add(-time.Duration(1+g.rng.IntN(90*24)) * time.Hour)
+		last = last.Add(-time.Duration(5+g.rng.IntN(180))*time.Minute - time.Duration(g.rng.IntN(60_000))*time.Millisecond)
+		created := last.Add(-time.Duration(1+g.rng.IntN(90*24))*time.Hour - time.Duration(g.rng.IntN(3_600_000))*time.Millisecond)
 		c := client.Conversation{
 			ID:             g.id("CN"),
 			PhoneNumberID:  line.ID,

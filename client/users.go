@@ -1,0 +1,69 @@
+package client
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Limits of GET /v1/users.
+const (
+	DefaultUsersPerPage = 10
+	MaxUsersPerPage     = 50
+	usersPath           = "/v1/users"
+)
+
+// ListUsersParams is the query of GET /v1/users.
+type ListUsersParams struct {
+	MaxResults int    `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=50,default=10,description=Users per page: 1 to 50 (default 10)."`
+	PageToken  string `json:"pageToken,omitempty" jsonschema:"description=Opaque token for the next page: the nextPageToken of the previous call. Omit for the first page."`
+}
+
+// Validate reports every parameter the API would reject, as a ValidationError.
+func (p ListUsersParams) Validate() error {
+	if p.MaxResults < 1 || p.MaxResults > MaxUsersPerPage {
+		return ValidationError{{Param: "maxResults", Value: p.MaxResults, Problem: "is out of range", Want: "want an integer from 1 to 50 (10 if unsure)"}}
+	}
+	return nil
+}
+
+// Query encodes p; maxResults is always sent.
+func (p ListUsersParams) Query() url.Values {
+	q := url.Values{"maxResults": {strconv.Itoa(p.MaxResults)}}
+	if p.PageToken != "" {
+		q.Set("pageToken", p.PageToken)
+	}
+	return q
+}
+
+// A User is a member of the workspace.
+type User struct {
+	ID         string     `json:"id" jsonschema:"description=User ID (US…)."`
+	Email      string     `json:"email,omitempty"`
+	FirstName  string     `json:"firstName,omitempty"`
+	LastName   string     `json:"lastName,omitempty"`
+	PictureURL string     `json:"pictureUrl,omitempty"`
+	Role       string     `json:"role,omitempty" jsonschema:"description=owner\\, admin or member."`
+	CreatedAt  *time.Time `json:"createdAt,omitempty"`
+	UpdatedAt  *time.Time `json:"updatedAt,omitempty"`
+}
+
+// A UserPage is one page of GET /v1/users.
+type UserPage struct {
+	Data          []User  `json:"data"`
+	TotalItems    int     `json:"totalItems"`
+	NextPageToken *string `json:"nextPageToken"`
+}
+
+// ListUsers fetches one page of the workspace's users.
+func (c *Client) ListUsers(ctx context.Context, p ListUsersParams) (*UserPage, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	var page UserPage
+	if err := getList(c, ctx, usersPath, p.Query(), &page, &page.Data); err != nil {
+		return nil, err
+	}
+	return &page, nil
+}

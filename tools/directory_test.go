@@ -1,0 +1,238 @@
+package tools
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+)
+
+// requestsTo counts the fake's requests for one path.
+func (f fixture) requestsTo(path string) int {
+	n := 0
+	for _, r := range f.api.Requests() {
+		if r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+func TestLegendNamesLinesAndUsersOnThePage(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	f := newFixture(t, ws)
+	sales := ws.Lines[0]
+	res := call(t, f.server, "list_conversations", map[string]any{"phoneNumbers": []any{sales.ID}, "maxResults": 20})
+	out := text(res)
+	if res.IsError {
+		t.Fatal(out)
+	}
+	if !strings.Contains(out, "\nLines: "+sales.ID+` "Sales" +14155550100.`+"\n") {
+		t.Errorf("the legend does not name the Sales line, and only it:\n%s", out)
+	}
+	for _, u := range ws.Users {
+		named := strings.Contains(out, u.ID+` "`+u.FirstName+" "+u.LastName+`"`)
+		onPage := strings.Count(out, u.ID) > 0
+		if onPage != named {
+			t.Errorf("%s: on the page %v, named %v", u.ID, onPage, named)
+		}
+		if named && strings.Count(out, u.FirstName+" "+u.LastName) != 1 {
+			t.Errorf("%s is named more than once", u.ID)
+		}
+	}
+}
+
+func TestDirectoryCache(t *testing.T) {
+	f := newFixture(t, openphonetest.DemoWorkspace())
+	for range 3 {
+		if res := call(t, f.server, "list_conversations", map[string]any{"maxResults": 50}); res.IsError {
+			t.Fatal(text(res))
+		}
+	}
+	if n := f.requestsTo("/v1/phone-numbers"); n != 1 {
+		t.Errorf("3 calls fetched the lines %d times, want once", n)
+	}
+	if n := f.requestsTo("/v1/users"); n != 0 {
+		t.Errorf("users were fetched %d times, though every assignee is on a line", n)
+	}
+}
+
+func TestDirectoryRefreshes(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	defer api.Close()
+	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
+	d := newDirectory(c)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	count := func() int {
+		n := 0
+		for _, r := range api.Requests() {
+			if r.Path == "/v1/phone-numbers" {
+				n++
+			}
+		}
+		return n
+	}
+	lookup := func(userIDs ...string) {
+		t.Helper()
+		if _, err := d.lookup(context.Background(), nil, userIDs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lookup()
+	lookup(ws.Users[0].ID)
+	if count() != 1 {
+		t.Fatalf("a fresh cache refetched: %d fetches", count())
+	}
+	lookup("USunknown1") // a miss, but the cache is too young to refetch
+	if count() != 1 {
+		t.Errorf("a miss refetched within %v", directoryMinRefresh)
+	}
+	now = now.Add(directoryMinRefresh + time.Second)
+	lookup("USunknown1") // a miss on an older cache: refetch, users included
+	if count() != 2 || len(api.Requests()) != 3 {
+		t.Errorf("a miss after %v: %d line fetches, %d requests; want 2 and a users fetch", directoryMinRefresh, count(), len(api.Requests()))
+	}
+	now = now.Add(directoryTTL)
+	lookup()
+	if count() != 3 {
+		t.Errorf("a stale cache was not refetched")
+	}
+}
+
+func TestNamesLookupFailureFallsBackToIDs(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	f := newFixture(t, ws, client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1}))
+	f.api.Inject(openphonetest.Fault{Path: "/v1/phone-numbers", Status: 503})
+	res := call(t, f.server, "list_conversations", map[string]any{"maxResults": 5})
+	out := text(res)
+	if res.IsError {
+		t.Fatalf("a failed look-up failed the listing: %s", out)
+	}
+	if !strings.Contains(out, "\nLine and user names are unavailable (OpenPhone answered 503): rows show bare IDs.\n") || strings.Contains(out, "Lines: ") {
+		t.Errorf("no fallback note, or a legend anyway:\n%s", out)
+	}
+	// The failure is remembered briefly: the next call does not ask again.
+	call(t, f.server, "list_conversations", map[string]any{"maxResults": 5})
+	if n := f.requestsTo("/v1/phone-numbers"); n != 1 {
+		t.Errorf("the look-up was tried %d times, want once within %v", n, directoryMinRefresh)
+	}
+}
+
+func TestLineNamesResolve(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	tests := []struct {
+		name string
+		args map[string]any
+		want map[string][]string // query the fake must receive
+	}{
+		{"name in any case", map[string]any{"phoneNumbers": []any{"sUpPoRt"}}, map[string][]string{"phoneNumbers": {ws.Lines[1].ID}}},
+		{"names beside numbers and IDs", map[string]any{"phoneNumbers": []any{" Front Desk ", ws.Lines[0].Number, ws.Lines[1].ID}},
+			map[string][]string{"phoneNumbers": {ws.Lines[2].ID, ws.Lines[0].Number, ws.Lines[1].ID}}},
+		{"deprecated phoneNumber", map[string]any{"phoneNumber": "sales"}, map[string][]string{"phoneNumber": {ws.Lines[0].ID}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, ws)
+			if res := call(t, f.server, "list_conversations", tt.args); res.IsError {
+				t.Fatal(text(res))
+			}
+			q := f.conversationRequests()[0].Query
+			for key, values := range tt.want {
+				if strings.Join(q[key], ",") != strings.Join(values, ",") {
+					t.Errorf("%s sent as %q, want %q", key, q[key], values)
+				}
+			}
+		})
+	}
+}
+
+func TestLineNameErrors(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	f := newFixture(t, ws)
+	res := call(t, f.server, "list_conversations", map[string]any{"phoneNumbers": []any{"Sales", "Marketing"}})
+	out := text(res)
+	for _, want := range []string{"phoneNumbers[1]", `"Marketing"`, "line name", ws.Lines[0].ID + ` "Sales" +14155550100`, ws.Lines[2].ID + ` "Front Desk"`} {
+		if !res.IsError || !strings.Contains(out, want) {
+			t.Errorf("isError=%v, lacks %q:\n%s", res.IsError, want, out)
+		}
+	}
+	if strings.Contains(out, "phoneNumbers[0]") {
+		t.Errorf("the resolved name is reported too:\n%s", out)
+	}
+	if n := len(f.conversationRequests()); n != 0 {
+		t.Errorf("%d conversation requests, want none", n)
+	}
+
+	// When the lines cannot be looked up, the error says so.
+	f = newFixture(t, ws, client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1}))
+	f.api.Inject(openphonetest.Fault{Path: "/v1/phone-numbers", Status: 500})
+	res = call(t, f.server, "list_conversations", map[string]any{"phoneNumbers": []any{"Sales"}})
+	if out := text(res); !res.IsError || !strings.Contains(out, "line names could not be looked up (OpenPhone answered 500)") {
+		t.Errorf("isError=%v %s", res.IsError, out)
+	}
+}
+
+func TestUserFilterEcho(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	f := newFixture(t, ws)
+	user := ws.Users[3]
+	res := call(t, f.server, "list_conversations", map[string]any{"userId": user.ID, "createdAfter": "2030-01-01T00:00:00Z"})
+	want := "userId=" + user.ID + ` ("` + user.FirstName + " " + user.LastName + `")`
+	if out := text(res); res.IsError || !strings.Contains(out, "No conversations match") || !strings.Contains(out, want) {
+		t.Errorf("got %s\nwant it to echo %s", out, want)
+	}
+}
+
+func TestCompanionTools(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	f := newFixture(t, ws)
+	for _, tt := range []struct {
+		golden, tool string
+		args         map[string]any
+	}{
+		{"phone_numbers.txt", "list_phone_numbers", nil},
+		{"phone_numbers_of_user.txt", "list_phone_numbers", map[string]any{"userId": ws.Users[3].ID}},
+		{"users_page.txt", "list_users", map[string]any{"maxResults": 2}},
+		{"users_all.txt", "list_users", map[string]any{"maxResults": 50}},
+	} {
+		t.Run(tt.golden, func(t *testing.T) {
+			res := call(t, f.server, tt.tool, tt.args)
+			if res.IsError {
+				t.Fatal(text(res))
+			}
+			golden(t, tt.golden, []byte(text(res)+"\n"))
+		})
+	}
+	if q := f.api.Requests()[1].Query; q.Get("userId") != ws.Users[3].ID {
+		t.Errorf("list_phone_numbers sent %v", q)
+	}
+	if q := f.api.Requests()[2].Query; q.Get("maxResults") != "2" {
+		t.Errorf("list_users sent %v", q)
+	}
+	for _, bad := range []struct {
+		tool string
+		args map[string]any
+		want string
+	}{
+		{"list_users", map[string]any{"maxResults": 51}, "1 to 50"},
+		{"list_users", map[string]any{"limit": 5}, "limit"},
+		{"list_phone_numbers", map[string]any{"userId": "jordan"}, "userId"},
+	} {
+		res := call(t, f.server, bad.tool, bad.args)
+		if !res.IsError || !strings.Contains(text(res), bad.want) {
+			t.Errorf("%s %v: isError=%v %s", bad.tool, bad.args, res.IsError, text(res))
+		}
+	}
+	if n := len(f.api.Requests()); n != 4 {
+		t.Errorf("the fake saw %d requests, want 4: bad arguments must not be sent", n)
+	}
+	res := call(t, NewServer(Config{}), "list_users", nil)
+	if !res.IsError || !strings.Contains(text(res), "OPENPHONE_API_KEY") {
+		t.Errorf("without a key: %s", text(res))
+	}
+}
