@@ -96,13 +96,7 @@ func inspector(t *testing.T, api *openphonetest.Server, args ...string) (map[str
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(node)+":"+os.Getenv("PATH"))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
+	out, code := output(t, cmd)
 	var v map[string]any
 	if err := json.Unmarshal(out, &v); err != nil {
 		t.Fatalf("inspector %v: exit %d, output is not JSON: %v\n%s%s", args, code, err, out, stderr.String())

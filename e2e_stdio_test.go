@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,6 +23,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
 var binary string
@@ -86,14 +88,20 @@ func callTool(t *testing.T, c *mcpclient.Client, args map[string]any) *mcp.CallT
 	return res
 }
 
-func resultText(res *mcp.CallToolResult) string {
-	var b strings.Builder
-	for _, c := range res.Content {
-		if tc, ok := mcp.AsTextContent(c); ok {
-			b.WriteString(tc.Text)
-		}
+var resultText = tools.ResultText
+
+// output runs cmd and returns its stdout and exit status.
+func output(t *testing.T, cmd *exec.Cmd) ([]byte, int) {
+	t.Helper()
+	out, err := cmd.Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return out, exit.ExitCode()
 	}
-	return b.String()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, 0
 }
 
 type structuredPage struct {
@@ -393,13 +401,7 @@ func TestE2ECommandLine(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(binary, tt.args...)
 			cmd.Env = append(os.Environ(), noKeyEnv...)
-			out, err := cmd.Output()
-			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			out, code := output(t, cmd)
 			if code != tt.wantCode {
 				t.Errorf("exit %d, want %d; stdout:\n%s", code, tt.wantCode, out)
 			}

@@ -156,13 +156,13 @@ func call(ctx context.Context, s *server.MCPServer, name, rawArgs string) int {
 			return 2
 		}
 	}
-	text, isError, err := tools.CallTool(ctx, s, name, args)
+	res, err := tools.CallTool(ctx, s, name, args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
 		return 1
 	}
-	fmt.Println(text)
-	if isError {
+	fmt.Println(tools.ResultText(res))
+	if res.IsError {
 		return 1
 	}
 	return 0

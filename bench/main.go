@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,7 +79,7 @@ func run() error {
 		}
 		viaMCP := time.Since(t0)
 		t0 = time.Now()
-		if _, err := rawPage(api, params); err != nil {
+		if _, err := api.Get("/v1/conversations", params.Query()); err != nil {
 			return err
 		}
 		direct := time.Since(t0)
@@ -106,7 +105,7 @@ func run() error {
 		return err
 	}
 	for _, n := range []int{10, 100} {
-		raw, err := rawPage(api, client.ListConversationsParams{MaxResults: n})
+		raw, err := api.Get("/v1/conversations", client.ListConversationsParams{MaxResults: n}.Query())
 		if err != nil {
 			return err
 		}
@@ -253,21 +252,6 @@ func (s *session) call(args string) (string, error) {
 func (s *session) close() {
 	s.stdin.Close()
 	s.cmd.Wait()
-}
-
-// rawPage fetches a page from the fake exactly as the API sends it.
-func rawPage(api *openphonetest.Server, p client.ListConversationsParams) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodGet, api.URL+"/v1/conversations?"+p.Query().Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", api.APIKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	return io.ReadAll(resp.Body)
 }
 
 // peakRSS reads a process's peak resident set size from /proc.

@@ -1,28 +1,11 @@
 package tools
 
 import (
-	"io"
-	"net/http"
 	"testing"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 )
-
-// rawBody fetches a page from the fake exactly as the API sends it.
-func rawBody(srv *openphonetest.Server, p client.ListConversationsParams) ([]byte, error) {
-	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/conversations?"+p.Query().Encode(), nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", srv.APIKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	return io.ReadAll(resp.Body)
-}
 
 // BenchmarkRenderConversations renders a page of 100 conversations and
 // reports the summary's size against the raw JSON's, in o200k tokens.

@@ -27,12 +27,7 @@ type conversationsResult struct {
 	NextPageToken *string               `json:"nextPageToken"`
 }
 
-func (conversationsResult) JSONSchemaExtend(s *jsonschema.Schema) {
-	nullable(s, "nextPageToken")
-	if p, ok := s.Properties.Get("nextPageToken"); ok {
-		p.Description = pageTokenDescription
-	}
-}
+func (conversationsResult) JSONSchemaExtend(s *jsonschema.Schema) { nextPageToken(s) }
 
 // lineNamesAccepted amends the published phoneNumbers: the schema stays
 // the API's, and the description says that line names are resolved too.

@@ -20,12 +20,7 @@ type usersResult struct {
 	NextPageToken *string       `json:"nextPageToken"`
 }
 
-func (usersResult) JSONSchemaExtend(s *jsonschema.Schema) {
-	nullable(s, "nextPageToken")
-	if p, ok := s.Properties.Get("nextPageToken"); ok {
-		p.Description = pageTokenDescription
-	}
-}
+func (usersResult) JSONSchemaExtend(s *jsonschema.Schema) { nextPageToken(s) }
 
 // listUsers returns the list_users tool and its handler.
 func listUsers(c *client.Client) server.ServerTool {

@@ -42,13 +42,12 @@ func reflectSchema(v any, adjust func(*jsonschema.Schema)) json.RawMessage {
 	return raw
 }
 
-// nullable lets a property of s be null as well as its own type.
-func nullable(s *jsonschema.Schema, property string) {
-	if p, ok := s.Properties.Get(property); ok {
+// nextPageToken describes the nextPageToken property of a paged result's
+// schema: a string, or null on the last page.
+func nextPageToken(s *jsonschema.Schema) {
+	if p, ok := s.Properties.Get("nextPageToken"); ok {
 		p.AnyOf = []*jsonschema.Schema{{Type: p.Type}, {Type: "null"}}
 		p.Type = ""
+		p.Description = "Pass as pageToken to get the next page; null on the last page."
 	}
 }
-
-// pageTokenDescription describes the nextPageToken of a paged result.
-const pageTokenDescription = "Pass as pageToken to get the next page; null on the last page."

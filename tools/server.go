@@ -111,28 +111,28 @@ func progressReporter(ctx context.Context, req mcp.CallToolRequest) func(client.
 	}
 }
 
-// CallTool calls a tool through s in-process, as an MCP client would, and
-// returns the result's text content and whether it is an error result.
-func CallTool(ctx context.Context, s *server.MCPServer, name string, args map[string]any) (text string, isError bool, err error) {
+// CallTool calls a tool through s in-process, as an MCP client would.
+func CallTool(ctx context.Context, s *server.MCPServer, name string, args any) (*mcp.CallToolResult, error) {
 	c, err := connect(ctx, s)
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
 	defer c.Close()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = name
 	req.Params.Arguments = args
-	res, err := c.CallTool(ctx, req)
-	if err != nil {
-		return "", false, err
-	}
+	return c.CallTool(ctx, req)
+}
+
+// ResultText is the text content of a tool result, as a model reads it.
+func ResultText(res *mcp.CallToolResult) string {
 	var parts []string
 	for _, content := range res.Content {
 		if tc, ok := mcp.AsTextContent(content); ok {
 			parts = append(parts, tc.Text)
 		}
 	}
-	return strings.Join(parts, "\n"), res.IsError, nil
+	return strings.Join(parts, "\n")
 }
 
 // ListTools returns the tools s publishes, exactly as tools/list sends

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,32 +213,22 @@ func fieldText(s string) string {
 	return b.String()
 }
 
-// describeFilters echoes the filters of a call, for a result with no match.
+// describeFilters echoes the filters of a call, for a result with no
+// match, naming the user of userId when it is known.
 func describeFilters(p client.ListConversationsParams, n *names) string {
-	var parts []string
-	add := func(name, value string) {
-		if value != "" {
-			parts = append(parts, name+"="+value)
-		}
-	}
-	if len(p.PhoneNumbers) > 0 {
-		parts = append(parts, "phoneNumbers="+strings.Join(p.PhoneNumbers, ","))
-	}
-	add("phoneNumber", p.PhoneNumber)
-	if name, ok := n.userName(p.UserID); ok {
-		add("userId", fmt.Sprintf("%s (%s)", p.UserID, strconv.Quote(name)))
-	} else {
-		add("userId", p.UserID)
-	}
-	add("createdAfter", p.CreatedAfter)
-	add("createdBefore", p.CreatedBefore)
-	add("updatedAfter", p.UpdatedAfter)
-	add("updatedBefore", p.UpdatedBefore)
-	if p.ExcludeInactive != nil {
-		add("excludeInactive", strconv.FormatBool(*p.ExcludeInactive))
-	}
-	if len(parts) == 0 {
+	q := p.Query()
+	q.Del("maxResults")
+	q.Del("pageToken")
+	if len(q) == 0 {
 		return "none (the whole workspace is empty)"
+	}
+	parts := make([]string, 0, len(q))
+	for _, key := range slices.Sorted(maps.Keys(q)) {
+		part := key + "=" + strings.Join(q[key], ",")
+		if name, ok := n.userName(q.Get(key)); ok && key == "userId" {
+			part += " (" + strconv.Quote(name) + ")"
+		}
+		parts = append(parts, part)
 	}
 	return strings.Join(parts, ", ")
 }

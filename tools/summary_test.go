@@ -112,7 +112,7 @@ func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace) (raw, rawSeco
 		t.Fatal(err)
 	}
 	params := client.ListConversationsParams{MaxResults: len(ws.Conversations)}
-	body, err := rawBody(srv, params)
+	body, err := srv.Get("/v1/conversations", params.Query())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,31 +69,14 @@ func (f fixture) conversationRequests() []openphonetest.Request {
 // call calls a tool through the MCP server in-process, as a client would.
 func call(t *testing.T, s *server.MCPServer, name string, args any) *mcp.CallToolResult {
 	t.Helper()
-	ctx := context.Background()
-	c, err := connect(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	req := mcp.CallToolRequest{}
-	req.Params.Name = name
-	req.Params.Arguments = args
-	res, err := c.CallTool(ctx, req)
+	res, err := CallTool(context.Background(), s, name, args)
 	if err != nil {
 		t.Fatalf("CallTool: %v (a tool must answer with a result, not a protocol error)", err)
 	}
 	return res
 }
 
-func text(res *mcp.CallToolResult) string {
-	var parts []string
-	for _, c := range res.Content {
-		if tc, ok := mcp.AsTextContent(c); ok {
-			parts = append(parts, tc.Text)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
+var text = ResultText
 
 func TestPublishedTools(t *testing.T) {
 	s := NewServer(Config{Version: "test"})

@@ -103,6 +103,27 @@ func (s *Server) Requests() []Request {
 	return slices.Clone(s.requests)
 }
 
+// Get sends an authenticated GET for path and query, as a client with the
+// right key would, and returns the body as the server wrote it. It is the
+// raw answer that summaries are measured against.
+func (s *Server) Get(path string, query url.Values) ([]byte, error) {
+	req, err := http.NewRequest(http.MethodGet, s.URL+path+"?"+query.Encode(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", s.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("GET %s: %s: %s", path, resp.Status, body)
+	}
+	return body, err
+}
+
 // Inject queues faults: each of the next len(faults) requests gets the next
 // fault instead of its normal answer.
 func (s *Server) Inject(faults ...Fault) {
