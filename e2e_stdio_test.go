@@ -390,17 +390,20 @@ func TestE2ECommandLine(t *testing.T) {
 		args     []string
 		wantCode int
 		want     []string
+		env      []string
 	}{
-		{"call on the demo", []string{"--demo", "call", "list_conversations", `{"maxResults":3}`}, 0, []string{"3 conversations", "More exist"}},
-		{"call with bad arguments", []string{"--demo", "call", "list_conversations", `{"maxResults":0}`}, 1, []string{"maxResults", "the request was not sent"}},
-		{"call without a key", []string{"call", "list_conversations"}, 1, []string{"OPENPHONE_API_KEY"}},
-		{"tools", []string{"tools"}, 0, []string{`"name": "list_conversations"`, `"inputSchema"`}},
-		{"version", []string{"--version"}, 0, []string{"openphone-mcp "}},
+		{"a bad setting in the environment", []string{"tools"}, 2, nil, []string{"OPENPHONE_MAX_RPS=fast"}},
+		{"the command line overrides the environment", []string{"--log-level", "error", "--demo", "call", "list_users"}, 0, []string{"5 users"}, []string{"OPENPHONE_LOG_LEVEL=loud"}},
+		{"call on the demo", []string{"--demo", "call", "list_conversations", `{"maxResults":3}`}, 0, []string{"3 conversations", "More exist"}, nil},
+		{"call with bad arguments", []string{"--demo", "call", "list_conversations", `{"maxResults":0}`}, 1, []string{"maxResults", "the request was not sent"}, nil},
+		{"call without a key", []string{"call", "list_conversations"}, 1, []string{"OPENPHONE_API_KEY"}, nil},
+		{"tools", []string{"tools"}, 0, []string{`"name": "list_conversations"`, `"inputSchema"`}, nil},
+		{"version", []string{"--version"}, 0, []string{"openphone-mcp "}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(binary, tt.args...)
-			cmd.Env = append(os.Environ(), noKeyEnv...)
+			cmd.Env = append(append(os.Environ(), noKeyEnv...), tt.env...)
 			out, code := output(t, cmd)
 			if code != tt.wantCode {
 				t.Errorf("exit %d, want %d; stdout:\n%s", code, tt.wantCode, out)

@@ -19,7 +19,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -63,11 +62,23 @@ func run(args []string) int {
 	flags := flag.NewFlagSet("openphone-mcp", flag.ContinueOnError)
 	flags.Usage = func() { fmt.Fprint(flags.Output(), usage); flags.PrintDefaults() }
 	demo := flags.Bool("demo", false, "serve a built-in demo workspace instead of OpenPhone (no API key needed)")
-	logLevel := flags.String("log-level", envOr("OPENPHONE_LOG_LEVEL", "info"), "log level: debug, info, warn or error (logs go to stderr)")
-	baseURL := flags.String("base-url", envOr("OPENPHONE_BASE_URL", client.DefaultBaseURL), "OpenPhone API origin")
-	maxRPS := flags.Float64("max-rps", envFloat("OPENPHONE_MAX_RPS", client.DefaultRateLimit), "requests per second to OpenPhone, shared by all calls (OpenPhone allows 10 per key)")
-	callTimeout := flags.Duration("call-timeout", envDuration("OPENPHONE_CALL_TIMEOUT", tools.DefaultCallTimeout), "time limit of one tool call, retries included")
+	logLevel := flags.String("log-level", "info", "log level: debug, info, warn or error (logs go to stderr)")
+	baseURL := flags.String("base-url", client.DefaultBaseURL, "OpenPhone API origin")
+	maxRPS := flags.Float64("max-rps", client.DefaultRateLimit, "requests per second to OpenPhone, shared by all calls (OpenPhone allows 10 per key)")
+	callTimeout := flags.Duration("call-timeout", tools.DefaultCallTimeout, "time limit of one tool call, retries included")
 	showVersion := flags.Bool("version", false, "print the version and exit")
+	// The environment sets the flags' values; the command line overrides it.
+	for name, env := range map[string]string{
+		"log-level": "OPENPHONE_LOG_LEVEL", "base-url": "OPENPHONE_BASE_URL",
+		"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT",
+	} {
+		if v := os.Getenv(env); v != "" {
+			if err := flags.Set(name, v); err != nil {
+				fmt.Fprintf(os.Stderr, "openphone-mcp: %s=%q: %v\n", env, v, err)
+				return 2
+			}
+		}
+	}
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -87,16 +98,14 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	apiKey, opts := envOr("OPENPHONE_API_KEY", os.Getenv("QUO_API_KEY")), []client.Option{
-		client.WithBaseURL(*baseURL),
-		client.WithUserAgent(tools.Name + "/" + buildVersion()),
-		client.WithRateLimit(*maxRPS),
-		client.WithLogger(logger),
+	apiKey := os.Getenv("OPENPHONE_API_KEY")
+	if apiKey == "" {
+		apiKey = os.Getenv("QUO_API_KEY")
 	}
 	if *demo {
 		fake := openphonetest.NewServer(openphonetest.DemoWorkspace())
 		defer fake.Close()
-		apiKey, opts[0] = fake.APIKey, client.WithBaseURL(fake.URL)
+		apiKey, *baseURL = fake.APIKey, fake.URL
 		logger.Info("serving the demo workspace", "api", fake.URL)
 	}
 	var api *client.Client
@@ -104,7 +113,12 @@ func run(args []string) int {
 		logger.Warn("no API key: set OPENPHONE_API_KEY (or run with --demo); every tool call will say how")
 	} else {
 		var err error
-		if api, err = client.New(apiKey, opts...); err != nil {
+		api, err = client.New(apiKey,
+			client.WithBaseURL(*baseURL),
+			client.WithUserAgent(tools.Name+"/"+buildVersion()),
+			client.WithRateLimit(*maxRPS),
+			client.WithLogger(logger))
+		if err != nil {
 			logger.Error("bad configuration", "err", err)
 			return 2
 		}
@@ -166,27 +180,6 @@ func call(ctx context.Context, s *server.MCPServer, name, rawArgs string) int {
 		return 1
 	}
 	return 0
-}
-
-func envOr(key, fallback string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return fallback
-}
-
-func envFloat(key string, fallback float64) float64 {
-	if f, err := strconv.ParseFloat(os.Getenv(key), 64); err == nil {
-		return f
-	}
-	return fallback
-}
-
-func envDuration(key string, fallback time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(key)); err == nil {
-		return d
-	}
-	return fallback
 }
 
 func buildVersion() string {

@@ -10,18 +10,18 @@
 package client
 
 import (
-	"log/slog"
-
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"golang.org/x/time/rate"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // DefaultBaseURL is the origin of the OpenPhone public API.
