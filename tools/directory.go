@@ -53,27 +53,39 @@ func (n *names) line(id string) (client.PhoneNumber, bool) {
 
 // lookup returns names that cover lineIDs and userIDs if OpenPhone knows
 // them: cached names while fresh, fetched again when stale, or when an ID
-// is missing and the cache is old enough to be worth refreshing.
+// is missing and the cache is old enough to be worth refreshing. When a
+// fetch fails, older names are better than none; the failure is kept for
+// directoryMinRefresh, so that a failing OpenPhone is not asked on every call.
 func (d *directory) lookup(ctx context.Context, lineIDs, userIDs []string) (*names, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	age := d.now().Sub(d.fetched)
 	switch {
 	case d.err != nil && age < directoryMinRefresh:
-		return nil, d.err
+		return d.stale()
 	case d.names != nil && age < directoryTTL && (d.names.covers(lineIDs, userIDs) || age < directoryMinRefresh):
 		return d.names, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, directoryTimeout)
+	fetchCtx, cancel := context.WithTimeout(ctx, directoryTimeout)
 	defer cancel()
-	n, err := d.fetch(ctx, userIDs)
-	d.fetched = d.now()
-	if err != nil {
-		d.err = err
-		return nil, err
+	n, err := d.fetch(fetchCtx, userIDs)
+	if ctx.Err() != nil { // the call ended: say nothing of OpenPhone
+		return nil, ctx.Err()
 	}
-	d.names, d.err = n, nil
+	d.fetched, d.err = d.now(), err
+	if err != nil {
+		return d.stale()
+	}
+	d.names = n
 	return n, nil
+}
+
+// stale returns the names of an earlier fetch, or the last failure.
+func (d *directory) stale() (*names, error) {
+	if d.names != nil {
+		return d.names, nil
+	}
+	return nil, d.err
 }
 
 // userName returns a user's name; a nil n knows none.

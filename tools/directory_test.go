@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -234,5 +235,35 @@ func TestCompanionTools(t *testing.T) {
 	res := call(t, NewServer(Config{}), "list_users", nil)
 	if !res.IsError || !strings.Contains(text(res), "OPENPHONE_API_KEY") {
 		t.Errorf("without a key: %s", text(res))
+	}
+}
+
+func TestDirectoryKeepsOldNamesWhenARefreshFails(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	defer api.Close()
+	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000), client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1}))
+	d := newDirectory(c)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	if _, err := d.lookup(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(directoryTTL)
+	api.Inject(openphonetest.Fault{Path: "/v1/phone-numbers", Status: 503})
+	n, err := d.lookup(context.Background(), []string{ws.Lines[0].ID}, nil)
+	if err != nil || n == nil {
+		t.Fatalf("a failed refresh lost the names: %v", err)
+	}
+
+	// A call that ends during the fetch does not mark OpenPhone as failing.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	now = now.Add(directoryTTL)
+	if _, err := d.lookup(ctx, nil, nil); err == nil {
+		t.Fatal("a cancelled look-up succeeded")
+	}
+	if errors.Is(d.err, context.Canceled) {
+		t.Errorf("a cancelled call was remembered as OpenPhone's failure")
 	}
 }
