@@ -115,20 +115,6 @@ func jsonTypeName(dst any, param string) string {
 	return "a string"
 }
 
-func jsonKind(v any) string {
-	switch v.(type) {
-	case []any:
-		return "array"
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "boolean"
-	}
-	return "value"
-}
-
 // compactJSON renders a rejected value for an error message.
 func compactJSON(v any) json.RawMessage {
 	var b bytes.Buffer
