@@ -52,13 +52,12 @@ func TestInteropTypeScriptSDK(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
 	api := openphonetest.NewServer(ws)
 	defer api.Close()
-	everyParameter := map[string]any{
+	everyParameter := map[string]any{ // and pageToken, on the second call
 		"phoneNumbers": []string{ws.Lines[0].Number, ws.Lines[1].ID}, "phoneNumber": ws.Lines[2].ID,
 		"userId": ws.Users[1].ID, "createdAfter": "2026-01-01T00:00:00Z", "createdBefore": "2026-12-01T00:00:00Z",
 		"updatedAfter": "2026-11-01T00:00:00Z", "updatedBefore": "2026-12-01T00:00:00-05:00",
-		"excludeInactive": true, "maxResults": 5, "pageToken": "",
+		"excludeInactive": true, "maxResults": 2,
 	}
-	delete(everyParameter, "pageToken") // a first page has none; paging is tested on its own
 	fixture, _ := json.Marshal(map[string]any{
 		"binary": binary, "env": envMap(api), "total": len(ws.Conversations), "everyParameter": everyParameter,
 	})
@@ -69,13 +68,13 @@ func TestInteropTypeScriptSDK(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the TypeScript SDK client failed: %v\n%s", err, out)
 	}
-	// The call with every parameter reached the fake with every parameter.
-	i := slices.IndexFunc(api.Requests(), func(r openphonetest.Request) bool { return r.Query.Has("excludeInactive") })
+	// The call with every parameter reached the fake with all ten.
+	i := slices.IndexFunc(api.Requests(), func(r openphonetest.Request) bool { return r.Query.Has("pageToken") && r.Query.Has("excludeInactive") })
 	if i < 0 {
 		t.Fatalf("no request with every parameter reached the fake")
 	}
-	if q := api.Requests()[i].Query; len(q) != 9 || len(q["phoneNumbers"]) != 2 {
-		t.Errorf("the fake received %v, want the 9 parameters given", q)
+	if q := api.Requests()[i].Query; len(q) != 10 || len(q["phoneNumbers"]) != 2 {
+		t.Errorf("the fake received %v, want the 10 parameters given", q)
 	}
 }
 

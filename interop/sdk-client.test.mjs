@@ -79,12 +79,17 @@ test("the server rejects what the schema rejects, with isError", async () => {
   }
 });
 
-test("a call with every parameter matches the outputSchema", async () => {
+test("calls with every parameter match the outputSchema", async () => {
   const validateOutput = compile(tool.outputSchema);
-  const result = await call(fixture.everyParameter);
-  assert.ok(!result.isError, text(result));
-  assert.ok(validateOutput(result.structuredContent), JSON.stringify(validateOutput.errors));
-  assert.match(text(result), /^\d+ conversations?, most recent activity first\./);
+  const first = await call(fixture.everyParameter);
+  assert.ok(!first.isError, text(first));
+  assert.ok(validateOutput(first.structuredContent), JSON.stringify(validateOutput.errors));
+  assert.match(text(first), /^\d+ conversations?, most recent activity first\./);
+  const pageToken = first.structuredContent.nextPageToken;
+  assert.ok(pageToken, "the first page has a next page");
+  const second = await call({ ...fixture.everyParameter, pageToken });
+  assert.ok(!second.isError, text(second));
+  assert.ok(validateOutput(second.structuredContent), JSON.stringify(validateOutput.errors));
 });
 
 test("paging reaches the end with no duplicates", async () => {
