@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "openphone-mcp")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	if out, err := staticBuild(binary).CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the binary: %v\n%s", err, out)
 		os.Exit(1)
 	}
@@ -485,4 +485,11 @@ func TestE2ECompanionTools(t *testing.T) {
 	if q.Get("phoneNumbers") != ws.Lines[1].ID || q.Get("userId") != jordan.ID {
 		t.Errorf("the fake received %v", q)
 	}
+}
+
+// staticBuild builds the binary as the README says: static, without cgo.
+func staticBuild(binary string) *exec.Cmd {
+	cmd := exec.Command("go", "build", "-o", binary, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	return cmd
 }

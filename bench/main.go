@@ -42,7 +42,7 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	binary := filepath.Join(dir, "openphone-mcp")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	if out, err := staticBuild(binary).CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	api := openphonetest.NewServer(openphonetest.GenerateWorkspace(1, 200))
@@ -289,3 +289,10 @@ func percentile(d []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
+
+// staticBuild builds the binary as the README says: static, without cgo.
+func staticBuild(binary string) *exec.Cmd {
+	cmd := exec.Command("go", "build", "-o", binary, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	return cmd
+}
