@@ -140,7 +140,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		apiKey:       apiKey,
 		baseURL:      base,
-		httpClient:   http.DefaultClient,
+		httpClient:   &http.Client{Transport: defaultTransport()},
 		userAgent:    "openphone-mcp",
 		timeout:      DefaultTimeout,
 		maxBodyBytes: DefaultMaxBodyBytes,
@@ -155,6 +155,16 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		}
 	}
 	return c, nil
+}
+
+// defaultTransport is http.DefaultTransport with room to keep a
+// connection per request in flight: bursts of parallel calls then reuse
+// connections instead of opening (and TLS-handshaking) new ones, which the
+// default of 2 idle connections per host would make them do.
+func defaultTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return t
 }
 
 // get sends GET {base}{path}?{query} and decodes a 2xx JSON body into out,

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,5 +256,32 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		if c, err := build(); err == nil || c != nil {
 			t.Errorf("%s: New succeeded, want an error", name)
 		}
+	}
+}
+
+// TestConnectionsAreReused sends two bursts of parallel calls: the second
+// reuses the first's connections instead of opening new ones.
+func TestConnectionsAreReused(t *testing.T) {
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	srv.Inject(slices.Repeat([]openphonetest.Fault{{Delay: 50 * time.Millisecond}}, 32)...) // keep each burst in flight together
+	c := newClient(t, srv, client.WithRateLimit(1000))
+	for range 2 {
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				if _, err := c.ListConversations(context.Background(), client.ListConversationsParams{MaxResults: 1}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	conns := map[string]bool{}
+	for _, r := range srv.Requests() {
+		conns[r.RemoteAddr] = true
+	}
+	if len(conns) > 16 {
+		t.Errorf("32 requests in two bursts of 16 opened %d connections, want at most 16", len(conns))
 	}
 }

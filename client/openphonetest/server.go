@@ -58,6 +58,9 @@ type Request struct {
 	Query  url.Values
 	Header http.Header
 	At     time.Time // when it arrived
+	// RemoteAddr is the client's end of the connection: requests that share
+	// it came over one connection.
+	RemoteAddr string
 }
 
 // A Fault replaces the server's next answer, or the next answer on Path.
@@ -135,7 +138,7 @@ func (s *Server) Inject(faults ...Fault) {
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), time.Now()})
+		s.requests = append(s.requests, Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), time.Now(), r.RemoteAddr})
 		var fault *Fault
 		if i := slices.IndexFunc(s.faults, func(f Fault) bool { return f.Path == "" || f.Path == r.URL.Path }); i >= 0 {
 			fault = &s.faults[i]
