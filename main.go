@@ -106,7 +106,6 @@ func run(args []string) int {
 		fake := openphonetest.NewServer(openphonetest.DemoWorkspace())
 		defer fake.Close()
 		apiKey, *baseURL = fake.APIKey, fake.URL
-		logger.Info("serving the demo workspace", "api", fake.URL)
 	}
 	var api *client.Client
 	if apiKey == "" {
@@ -127,6 +126,9 @@ func run(args []string) int {
 
 	switch cmd := flags.Arg(0); cmd {
 	case "":
+		if *demo {
+			logger.Info("serving the demo workspace", "api", *baseURL)
+		}
 		return serveStdio(ctx, mcpServer, logger)
 	case "call":
 		return call(ctx, mcpServer, flags.Arg(1), flags.Arg(2))
