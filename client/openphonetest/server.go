@@ -237,26 +237,9 @@ var (
 // listConversations serves GET /v1/conversations.
 func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var errs []fieldError
+	errs := checkKeys(q, conversationQuery, "phoneNumbers")
 	reject := func(path, msg string, value any) { errs = append(errs, fieldError{path, msg, value}) }
-
-	for key, values := range q {
-		switch {
-		case !slices.Contains(conversationQuery, key):
-			reject(key, "Unexpected query parameter", values)
-		case key != "phoneNumbers" && len(values) > 1:
-			reject(key, "Expected a single value", values)
-		}
-	}
-	maxResults, err := strconv.Atoi(q.Get("maxResults"))
-	switch {
-	case !q.Has("maxResults"):
-		reject("maxResults", "Required", nil)
-	case err != nil:
-		reject("maxResults", "Expected integer", q.Get("maxResults"))
-	case maxResults < 1 || maxResults > 100:
-		reject("maxResults", "Expected integer between 1 and 100", maxResults)
-	}
+	maxResults := checkMaxResults(q, 100, &errs)
 	lines := q["phoneNumbers"]
 	if len(lines) > 100 {
 		reject("phoneNumbers", "Expected array with at most 100 items", len(lines))
@@ -285,13 +268,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 		reject("excludeInactive", "Expected boolean", v)
 	}
 	filter := filterKey(q)
-	offset := 0
-	if q.Has("pageToken") {
-		var ok bool
-		if offset, ok = decodePageToken(q.Get("pageToken"), filter); !ok {
-			reject("pageToken", "Invalid page token for this query", q.Get("pageToken"))
-		}
-	}
+	offset := checkPageToken(q, filter, &errs)
 	if len(errs) > 0 {
 		writeValidationError(w, errs)
 		return
@@ -314,8 +291,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 		onLines[l.ID] = true
 	}
 	userID := q.Get("userId")
-	if userID != "" && !slices.ContainsFunc(s.ws.Users, func(u User) bool { return u.ID == userID }) {
-		writeError(w, http.StatusNotFound, "", fmt.Sprintf("User %s not found", userID))
+	if !s.userFound(w, userID) {
 		return
 	}
 
@@ -351,22 +327,12 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 // of userId, each with its users.
 func (s *Server) listPhoneNumbers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var errs []fieldError
-	for key, values := range q {
-		switch {
-		case key != "userId":
-			errs = append(errs, fieldError{key, "Unexpected query parameter", values})
-		case len(values) > 1:
-			errs = append(errs, fieldError{key, "Expected a single value", values})
-		}
-	}
-	if len(errs) > 0 {
+	if errs := checkKeys(q, []string{"userId"}, ""); len(errs) > 0 {
 		writeValidationError(w, errs)
 		return
 	}
 	userID := q.Get("userId")
-	if userID != "" && !slices.ContainsFunc(s.ws.Users, func(u User) bool { return u.ID == userID }) {
-		writeError(w, http.StatusNotFound, "", fmt.Sprintf("User %s not found", userID))
+	if !s.userFound(w, userID) {
 		return
 	}
 	data := []map[string]any{}
@@ -402,26 +368,9 @@ func formatNumber(e164 string) string {
 // listUsers serves GET /v1/users, paged.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var errs []fieldError
-	for key, values := range q {
-		switch {
-		case key != "maxResults" && key != "pageToken":
-			errs = append(errs, fieldError{key, "Unexpected query parameter", values})
-		case len(values) > 1:
-			errs = append(errs, fieldError{key, "Expected a single value", values})
-		}
-	}
-	maxResults, err := strconv.Atoi(q.Get("maxResults"))
-	if err != nil || maxResults < 1 || maxResults > 50 {
-		errs = append(errs, fieldError{"maxResults", "Expected integer between 1 and 50", q.Get("maxResults")})
-	}
-	offset := 0
-	if q.Has("pageToken") {
-		var ok bool
-		if offset, ok = decodePageToken(q.Get("pageToken"), "users"); !ok {
-			errs = append(errs, fieldError{"pageToken", "Invalid page token", q.Get("pageToken")})
-		}
-	}
+	errs := checkKeys(q, []string{"maxResults", "pageToken"}, "")
+	maxResults := checkMaxResults(q, 50, &errs)
+	offset := checkPageToken(q, "users", &errs)
 	if len(errs) > 0 {
 		writeValidationError(w, errs)
 		return
@@ -484,6 +433,56 @@ func inRange(t *time.Time, after, before time.Time) bool {
 		return true
 	}
 	return t != nil && (after.IsZero() || t.After(after)) && (before.IsZero() || t.Before(before))
+}
+
+// checkKeys rejects the query parameters an endpoint does not take, and
+// repeated ones but for its array parameter.
+func checkKeys(q url.Values, allowed []string, array string) []fieldError {
+	var errs []fieldError
+	for key, values := range q {
+		switch {
+		case !slices.Contains(allowed, key):
+			errs = append(errs, fieldError{key, "Unexpected query parameter", values})
+		case key != array && len(values) > 1:
+			errs = append(errs, fieldError{key, "Expected a single value", values})
+		}
+	}
+	return errs
+}
+
+// checkMaxResults reads the required maxResults, from 1 to limit.
+func checkMaxResults(q url.Values, limit int, errs *[]fieldError) int {
+	n, err := strconv.Atoi(q.Get("maxResults"))
+	switch {
+	case !q.Has("maxResults"):
+		*errs = append(*errs, fieldError{"maxResults", "Required", nil})
+	case err != nil:
+		*errs = append(*errs, fieldError{"maxResults", "Expected integer", q.Get("maxResults")})
+	case n < 1 || n > limit:
+		*errs = append(*errs, fieldError{"maxResults", fmt.Sprintf("Expected integer between 1 and %d", limit), n})
+	}
+	return n
+}
+
+// checkPageToken reads the offset of a page token issued for filter.
+func checkPageToken(q url.Values, filter string, errs *[]fieldError) int {
+	if !q.Has("pageToken") {
+		return 0
+	}
+	offset, ok := decodePageToken(q.Get("pageToken"), filter)
+	if !ok {
+		*errs = append(*errs, fieldError{"pageToken", "Invalid page token for this query", q.Get("pageToken")})
+	}
+	return offset
+}
+
+// userFound answers 404 for a userId the workspace lacks; "" is found.
+func (s *Server) userFound(w http.ResponseWriter, userID string) bool {
+	if userID == "" || slices.ContainsFunc(s.ws.Users, func(u User) bool { return u.ID == userID }) {
+		return true
+	}
+	writeError(w, http.StatusNotFound, "", fmt.Sprintf("User %s not found", userID))
+	return false
 }
 
 // filterKey identifies a query's filters, so that a page token is only good
