@@ -217,6 +217,14 @@ func getList[T any](c *Client, ctx context.Context, path string, query url.Value
 	return nil
 }
 
+// lastPageIfEmpty takes an empty page token as none, so that callers
+// paging until a nil token cannot loop on "".
+func lastPageIfEmpty(token **string) {
+	if *token != nil && **token == "" {
+		*token = nil
+	}
+}
+
 // waitForRateLimit holds a request back until the limiter lets it go.
 func (c *Client) waitForRateLimit(ctx context.Context, attempt int) error {
 	r := c.limiter.Reserve()

@@ -285,3 +285,21 @@ func TestConnectionsAreReused(t *testing.T) {
 		t.Errorf("32 requests in two bursts of 16 opened %d connections, want at most 16", len(conns))
 	}
 }
+
+func TestEmptyPageTokenIsTheLastPage(t *testing.T) {
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	c := newClient(t, srv)
+	srv.Inject(
+		openphonetest.Fault{Status: 200, Body: `{"data":[],"totalItems":0,"nextPageToken":""}`},
+		openphonetest.Fault{Status: 200, Body: `{"data":[],"totalItems":0,"nextPageToken":""}`},
+	)
+	page, err := c.ListConversations(context.Background(), client.ListConversationsParams{MaxResults: 10})
+	if err != nil || page.NextPageToken != nil {
+		t.Errorf("conversations: err %v, next %v; want no next page", err, page.NextPageToken)
+	}
+	users, err := c.ListUsers(context.Background(), client.ListUsersParams{MaxResults: 10})
+	if err != nil || users.NextPageToken != nil {
+		t.Errorf("users: err %v, next %v; want no next page", err, users.NextPageToken)
+	}
+}

@@ -108,7 +108,7 @@ type ConversationPage struct {
 	// TotalItems is documented by OpenPhone as inaccurate: it is not the
 	// number of conversations that paging will return.
 	TotalItems int `json:"totalItems"`
-	// NextPageToken is nil on the last page.
+	// NextPageToken is nil on the last page (an empty token is taken as none).
 	NextPageToken *string `json:"nextPageToken"`
 }
 
@@ -122,5 +122,6 @@ func (c *Client) ListConversations(ctx context.Context, p ListConversationsParam
 	if err := getList(c, ctx, conversationsPath, p.Query(), &page, &page.Data); err != nil {
 		return nil, err
 	}
+	lastPageIfEmpty(&page.NextPageToken)
 	return &page, nil
 }

@@ -53,7 +53,7 @@ type User struct {
 type UserPage struct {
 	Data          []User  `json:"data"`
 	TotalItems    int     `json:"totalItems"`
-	NextPageToken *string `json:"nextPageToken"`
+	NextPageToken *string `json:"nextPageToken"` // nil on the last page
 }
 
 // ListUsers fetches one page of the workspace's users.
@@ -65,5 +65,6 @@ func (c *Client) ListUsers(ctx context.Context, p ListUsersParams) (*UserPage, e
 	if err := getList(c, ctx, usersPath, p.Query(), &page, &page.Data); err != nil {
 		return nil, err
 	}
+	lastPageIfEmpty(&page.NextPageToken)
 	return &page, nil
 }

@@ -74,9 +74,6 @@ func listConversations(c *client.Client, dir *directory) server.ServerTool {
 		}
 		n, namesErr := dir.lookup(ctx, lineIDs, userIDs)
 		structured := conversationsResult{Conversations: page.Data, NextPageToken: page.NextPageToken}
-		if structured.NextPageToken != nil && *structured.NextPageToken == "" {
-			structured.NextPageToken = nil
-		}
 		return mcp.NewToolResultStructured(structured, renderConversations(page, params, n, namesErr)), nil
 	}
 	return server.ServerTool{Tool: tool, Handler: handler}

@@ -38,11 +38,7 @@ func listUsers(c *client.Client) server.ServerTool {
 		if err != nil {
 			return upstreamError(err, sentIDs{}), nil
 		}
-		next := page.NextPageToken
-		if next != nil && *next == "" {
-			next = nil
-		}
-		return mcp.NewToolResultStructured(usersResult{page.Data, next}, renderUsers(page.Data, next)), nil
+		return mcp.NewToolResultStructured(usersResult{page.Data, page.NextPageToken}, renderUsers(page.Data, page.NextPageToken)), nil
 	}
 	return server.ServerTool{Tool: tool, Handler: handler}
 }

@@ -38,7 +38,7 @@ func renderConversations(page *client.ConversationPage, p client.ListConversatio
 	default:
 		fmt.Fprintf(&b, "%d conversations, most recent activity first.", count)
 	}
-	if page.NextPageToken != nil && *page.NextPageToken != "" {
+	if page.NextPageToken != nil {
 		fmt.Fprintf(&b, " More exist: call again with the same filters and pageToken %s.", strconv.Quote(*page.NextPageToken))
 	} else if count > 0 || p.PageToken != "" {
 		b.WriteString(" This is the last page.")
