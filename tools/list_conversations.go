@@ -62,13 +62,7 @@ func listConversations(c *client.Client, dir *directory) server.ServerTool {
 		if err != nil {
 			return upstreamError(err, conversationIDs(params)), nil
 		}
-		var lineIDs, userIDs []string
-		for _, conv := range page.Data {
-			lineIDs = append(lineIDs, conv.PhoneNumberID)
-			if conv.AssignedTo != nil {
-				userIDs = append(userIDs, *conv.AssignedTo)
-			}
-		}
+		lineIDs, userIDs := mentionedIDs(page.Data)
 		if params.UserID != "" {
 			userIDs = append(userIDs, params.UserID)
 		}

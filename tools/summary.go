@@ -178,15 +178,7 @@ func writeNamesLegend(b *strings.Builder, page []client.Conversation, n *names, 
 	if n == nil {
 		return
 	}
-	var lineIDs, userIDs []string
-	for _, c := range page {
-		if !slices.Contains(lineIDs, c.PhoneNumberID) {
-			lineIDs = append(lineIDs, c.PhoneNumberID)
-		}
-		if c.AssignedTo != nil && !slices.Contains(userIDs, *c.AssignedTo) {
-			userIDs = append(userIDs, *c.AssignedTo)
-		}
-	}
+	lineIDs, userIDs := mentionedIDs(page)
 	var lines, users []string
 	for _, id := range lineIDs {
 		if l, ok := n.line(id); ok {
@@ -204,6 +196,20 @@ func writeNamesLegend(b *strings.Builder, page []client.Conversation, n *names, 
 	if len(users) > 0 {
 		b.WriteString("\nUsers: " + strings.Join(users, ", ") + ".")
 	}
+}
+
+// mentionedIDs lists the lines and assignees a page mentions, each once,
+// in order of first mention.
+func mentionedIDs(page []client.Conversation) (lineIDs, userIDs []string) {
+	for _, c := range page {
+		if !slices.Contains(lineIDs, c.PhoneNumberID) {
+			lineIDs = append(lineIDs, c.PhoneNumberID)
+		}
+		if c.AssignedTo != nil && !slices.Contains(userIDs, *c.AssignedTo) {
+			userIDs = append(userIDs, *c.AssignedTo)
+		}
+	}
+	return lineIDs, userIDs
 }
 
 // fieldText is writeField's output as a string.
