@@ -16,12 +16,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
 )
 
 // DefaultBaseURL is the origin of the OpenPhone public API.
@@ -43,11 +43,12 @@ type Client struct {
 	userAgent    string
 	timeout      time.Duration
 	maxBodyBytes int64
-	limiter      *rate.Limiter
+	limiter      *slidingWindow
 	rps          float64
 	retry        RetryPolicy
 	logger       *slog.Logger
 	sleep        func(context.Context, time.Duration) error
+	admitted     func(sendAt time.Time) // tests: each send time the limiter books
 }
 
 // An Option configures a Client.
@@ -100,16 +101,24 @@ func WithMaxBodyBytes(n int64) Option {
 
 // WithRateLimit caps the requests the client sends per second. OpenPhone
 // allows 10 per key, shared by everything that uses the key; a Client holds
-// one limiter, so use one Client per key. Requests are spaced evenly, 2%
-// wider than the limit, so that network jitter cannot put more than rps
-// into any one second at OpenPhone's end.
+// one limiter, so use one Client per key.
+//
+// No window of a second (plus 50 ms, for the network's jitter) holds more
+// than rps requests, counted at send time: a burst of up to rps goes out at
+// once, and the next request waits until the oldest of them is a second
+// old. A rate below 1 sends one request per 1/rps seconds; a fractional
+// rate above 1 is rounded down.
 func WithRateLimit(rps float64) Option {
 	return func(c *Client) error {
-		if rps <= 0 {
-			return fmt.Errorf("rate limit %v: must be positive", rps)
+		if rps <= 0 || math.IsInf(rps, 0) || math.IsNaN(rps) {
+			return fmt.Errorf("rate limit %v: must be a positive number", rps)
 		}
 		c.rps = rps
-		c.limiter = rate.NewLimiter(rate.Limit(rps*0.98), 1)
+		n, window := int(rps), time.Second
+		if rps < 1 {
+			n, window = 1, time.Duration(float64(time.Second)/rps)
+		}
+		c.limiter = newSlidingWindow(n, window+windowMargin)
 		return nil
 	}
 }
@@ -186,20 +195,22 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 		if err == nil {
 			return nil
 		}
+		attempts = append(attempts, describeAttempt(err))
 		if ctx.Err() != nil { // the caller gave up, or its deadline passed
-			attempts = append(attempts, describeFailure(err))
 			return fail(ctx.Err())
 		}
-		attempts = append(attempts, describeFailure(err))
-		delay, reason, retry := c.retry.retryDelay(attempt, err)
+		next, retry := c.retry.retryDelay(attempt, err)
+		if next.asked {
+			c.limiter.pause(time.Now().Add(next.delay)) // for every call with this key
+		}
 		if !retry || attempt >= c.retry.MaxAttempts {
 			return fail(err)
 		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < delay {
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < next.delay {
 			return fail(err) // the wait would outlast the call
 		}
-		traceWait(ctx, Wait{Kind: WaitBeforeRetry, Reason: reason, Duration: delay, Attempt: attempt + 1})
-		if err := c.sleep(ctx, delay); err != nil {
+		traceWait(ctx, Wait{Kind: WaitBeforeRetry, Reason: next.reason, Duration: next.delay, Attempt: attempt + 1})
+		if err := c.sleep(ctx, next.delay); err != nil {
 			return fail(err)
 		}
 	}
@@ -225,23 +236,42 @@ func lastPageIfEmpty(token **string) {
 	}
 }
 
-// waitForRateLimit holds a request back until the limiter lets it go.
+// waitForRateLimit holds a request back until the limiter lets it go. A
+// slot is booked before the wait and kept if the wait is cut short: a
+// request given up on still counts, which errs on the side of the limit.
 func (c *Client) waitForRateLimit(ctx context.Context, attempt int) error {
-	r := c.limiter.Reserve()
-	d := r.Delay()
-	if d == 0 {
+	deadline, _ := ctx.Deadline()
+	now := time.Now()
+	at, paused, ok := c.limiter.reserve(now, deadline)
+	d := at.Sub(now)
+	if ok && c.admitted != nil {
+		c.admitted(at)
+	}
+	switch {
+	case !ok && paused:
+		return &PauseError{Wait: d}
+	case !ok:
+		return context.DeadlineExceeded // waiting would outlast the call
+	case d <= 0:
 		return nil
 	}
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
-		r.Cancel()
-		return context.DeadlineExceeded // waiting would outlast the call
+	reason := fmt.Sprintf("rate limit (%g requests/s)", c.rps)
+	if paused {
+		reason = "OpenPhone asked this API key to pause (Retry-After)"
 	}
-	traceWait(ctx, Wait{Kind: WaitForRateLimit, Reason: fmt.Sprintf("rate limit (%g requests/s)", c.rps), Duration: d, Attempt: attempt})
-	if err := c.sleep(ctx, d); err != nil {
-		r.Cancel()
-		return err
-	}
-	return nil
+	traceWait(ctx, Wait{Kind: WaitForRateLimit, Reason: reason, Duration: d, Attempt: attempt})
+	return c.sleep(ctx, d)
+}
+
+// A PauseError reports a call that could not wait out, within its time
+// limit, the pause OpenPhone asked of the API key (an answer with
+// Retry-After, mostly 429).
+type PauseError struct {
+	Wait time.Duration // how much longer the pause lasts
+}
+
+func (e *PauseError) Error() string {
+	return fmt.Sprintf("OpenPhone asked this API key to pause for %v more, past the call's deadline", e.Wait.Round(time.Second))
 }
 
 // getOnce makes one attempt.

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // An APIError is a non-2xx answer from OpenPhone.
@@ -31,6 +32,12 @@ type APIError struct {
 type FieldError struct {
 	Path    string `json:"path"`
 	Message string `json:"message"`
+}
+
+// RetryAfterDuration is RetryAfter as a wait from now, at most an hour,
+// and whether it was sent in a form that can be read (seconds or a date).
+func (e *APIError) RetryAfterDuration(now time.Time) (time.Duration, bool) {
+	return parseRetryAfter(e.RetryAfter, now)
 }
 
 func (e *APIError) Error() string {

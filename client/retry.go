@@ -17,13 +17,20 @@ import (
 // A RetryPolicy says how the client retries a request that failed in a way
 // that may pass: 429, 502, 503 and 504 answers, and transport errors such as
 // a reset connection or a body cut short. Other failures are not retried.
+//
+// A Retry-After that OpenPhone sends with such an answer is honoured in
+// full (up to an hour), not capped by MaxDelay: every request with the same
+// Client waits it out, and a call whose deadline comes first fails at once.
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in all, the first included
 	BaseDelay   time.Duration // ceiling of the first backoff; it doubles per attempt
-	MaxDelay    time.Duration // cap on any one wait, Retry-After included
+	MaxDelay    time.Duration // cap on any one backoff
 }
 
-// DefaultRetryPolicy makes up to 4 attempts, waiting at most 5s at a time.
+// maxRetryAfter bounds the pause a Retry-After header can impose.
+const maxRetryAfter = time.Hour
+
+// DefaultRetryPolicy makes up to 4 attempts, backing off at most 5s at a time.
 var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
 
 // A RetryError reports a request that failed after more than one attempt,
@@ -78,25 +85,32 @@ func traceWait(ctx context.Context, w Wait) {
 	}
 }
 
+// A retry is what to do after a failed attempt.
+type retry struct {
+	delay  time.Duration // before the next attempt
+	reason string        // for the user
+	asked  bool          // the delay is OpenPhone's Retry-After
+}
+
 // retryDelay says whether err may pass on retry, and how long to wait
 // before attempt+1.
-func (p RetryPolicy) retryDelay(attempt int, err error) (time.Duration, string, bool) {
+func (p RetryPolicy) retryDelay(attempt int, err error) (retry, bool) {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.Status {
 		case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		default:
-			return 0, "", false
+			return retry{}, false
 		}
-		if d, ok := parseRetryAfter(apiErr.RetryAfter, time.Now()); ok {
-			return min(d, p.MaxDelay), fmt.Sprintf("OpenPhone answered %d and asked for a pause (Retry-After %s)", apiErr.Status, apiErr.RetryAfter), true
+		if d, ok := apiErr.RetryAfterDuration(time.Now()); ok {
+			return retry{d, fmt.Sprintf("OpenPhone answered %d and asked for a pause (Retry-After %s)", apiErr.Status, apiErr.RetryAfter), true}, true
 		}
-		return p.backoff(attempt), fmt.Sprintf("backing off after %d %s", apiErr.Status, http.StatusText(apiErr.Status)), true
+		return retry{delay: p.backoff(attempt), reason: fmt.Sprintf("backing off after %d %s", apiErr.Status, http.StatusText(apiErr.Status))}, true
 	}
 	if !isTransient(err) {
-		return 0, "", false
+		return retry{}, false
 	}
-	return p.backoff(attempt), "backing off after " + describeFailure(err), true
+	return retry{delay: p.backoff(attempt), reason: "backing off after " + describeAttempt(err)}, true
 }
 
 // backoff is exponential with full jitter.
@@ -108,16 +122,17 @@ func (p RetryPolicy) backoff(attempt int) time.Duration {
 	return rand.N(ceiling + 1)
 }
 
-// parseRetryAfter reads a Retry-After header: seconds, or an HTTP date.
+// parseRetryAfter reads a Retry-After header, seconds or an HTTP date, as
+// a wait of at most maxRetryAfter.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second, true
+	if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil && secs >= 0 {
+		return min(time.Duration(min(secs, int64(maxRetryAfter/time.Second)))*time.Second, maxRetryAfter), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+		return min(max(t.Sub(now), 0), maxRetryAfter), true
 	}
 	return 0, false
 }
@@ -134,8 +149,8 @@ func isTransient(err error) bool {
 		(errors.As(err, &ne) && ne.Timeout())
 }
 
-// describeFailure names how an attempt failed, in a few words.
-func describeFailure(err error) string {
+// describeAttempt names how an attempt failed, in a few words.
+func describeAttempt(err error) string {
 	var apiErr *APIError
 	switch {
 	case errors.As(err, &apiErr):
@@ -150,6 +165,8 @@ func describeFailure(err error) string {
 		return "connection refused"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "out of time"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
 	}
 	var decodeErr *DecodeError
 	if errors.As(err, &decodeErr) {

@@ -88,7 +88,7 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
+func TestRetryAfterIsHonouredInFull(t *testing.T) {
 	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
 	defer srv.Close()
 	srv.Inject(
@@ -99,8 +99,40 @@ func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []time.Duration{3 * time.Second, client.DefaultRetryPolicy.MaxDelay}; !slices.Equal(waits, want) {
-		t.Errorf("waits %v, want %v", waits, want)
+	if want := []time.Duration{3 * time.Second, 120 * time.Second}; !slices.Equal(waits, want) {
+		t.Errorf("waits %v, want %v (Retry-After is not capped by MaxDelay)", waits, want)
+	}
+}
+
+// TestRetryAfterPausesEveryCallWithTheKey: while one call waits out a 429's
+// Retry-After, other calls with the same client wait too, and one whose
+// deadline comes first fails at once, saying how long the pause lasts.
+func TestRetryAfterPausesEveryCallWithTheKey(t *testing.T) {
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	srv.Inject(openphonetest.Fault{Status: 429, Header: http.Header{"Retry-After": {"2"}}})
+	c := newClient(t, srv, noRetries)
+	var apiErr *client.APIError
+	if err := list(context.Background(), c); !errors.As(err, &apiErr) || apiErr.Status != 429 {
+		t.Fatalf("first call: %v, want the 429", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	var pause *client.PauseError
+	if err := list(ctx, c); !errors.As(err, &pause) || pause.Wait < time.Second || pause.Wait > 2*time.Second {
+		t.Fatalf("call during the pause: %v, want a PauseError of about 2s", err)
+	}
+	if got := len(srv.Requests()); got != 1 {
+		t.Fatalf("the fake saw %d requests during the pause, want only the first", got)
+	}
+
+	start := time.Now()
+	if err := list(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("a call with time to spare went after %v, inside the 2s pause", waited)
 	}
 }
 
@@ -155,14 +187,23 @@ func TestCancellationEndsTheRequest(t *testing.T) {
 	}
 }
 
-// TestRateLimit fires 100 calls at once: all succeed, and the fake never
-// sees more than the limit in any one-second window.
+// TestRateLimit fires 100 calls at once: all succeed, and no window of a
+// second holds more than the limit's send times. (The fake's arrival times
+// are not checked: on a loaded machine one late request can land in the
+// next second, which is what the limiter's 50 ms margin is for.)
 func TestRateLimit(t *testing.T) {
 	t.Parallel() // it takes 10 s: let the other tests run meanwhile
 	const rps = client.DefaultRateLimit
 	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
 	defer srv.Close()
 	c := newClient(t, srv)
+	var mu sync.Mutex
+	var sent []time.Time
+	client.OnAdmit(c, func(at time.Time) {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, at)
+	})
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for range 100 {
@@ -175,19 +216,19 @@ func TestRateLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	reqs := srv.Requests()
-	if len(reqs) != 100 {
-		t.Fatalf("fake saw %d requests, want 100", len(reqs))
+	if got := len(srv.Requests()); got != 100 {
+		t.Fatalf("fake saw %d requests, want 100", got)
 	}
-	for i := range reqs {
-		n := 0
-		for _, r := range reqs[i:] {
-			if r.At.Sub(reqs[i].At) < time.Second {
-				n++
-			}
+	slices.SortFunc(sent, time.Time.Compare)
+	if len(sent) != 100 {
+		t.Fatalf("%d send times booked, want 100", len(sent))
+	}
+	for i := rps; i < len(sent); i++ {
+		if gap := sent[i].Sub(sent[i-rps]); gap < time.Second {
+			t.Fatalf("requests %d and %d were sent %v apart: %d in one second, over the limit of %d", i-rps, i, gap, rps+1, rps)
 		}
-		if n > rps {
-			t.Fatalf("%d requests in the second from request %d, over the limit of %d", n, i, rps)
-		}
+	}
+	if span := sent[len(sent)-1].Sub(sent[0]); span > 11*time.Second {
+		t.Errorf("100 requests took %v to send; at 10/s they need about 9.5 s", span)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -45,8 +46,11 @@ func upstreamError(err error, ids sentIDs) *mcp.CallToolResult {
 	var apiErr *client.APIError
 	var decodeErr *client.DecodeError
 	var tooLarge *client.BodyTooLargeError
+	var pause *client.PauseError
 	var msg string
 	switch {
+	case errors.As(err, &pause):
+		msg = fmt.Sprintf("Not sent: OpenPhone asked this API key to pause for %s more (an earlier answer's Retry-After), longer than this call's time limit. Call again after that.", roundWait(pause.Wait))
 	case errors.As(err, &tooLarge):
 		msg = fmt.Sprintf("OpenPhone's answer was larger than the %d MiB this server reads. Ask for fewer conversations with a smaller maxResults.", tooLarge.Limit>>20)
 	case errors.As(err, &apiErr):
@@ -61,10 +65,15 @@ func upstreamError(err error, ids sentIDs) *mcp.CallToolResult {
 		msg = fmt.Sprintf("Could not reach OpenPhone: %v. The network or OpenPhone is failing, or OPENPHONE_BASE_URL is wrong: try again shortly.", unwrapAll(err))
 	}
 	var retryErr *client.RetryError
-	if errors.As(err, &retryErr) {
+	if errors.As(err, &retryErr) && len(retryErr.Attempts) > 1 {
 		msg += fmt.Sprintf(" Tried %d times: %s.", len(retryErr.Attempts), strings.Join(retryErr.Attempts, ", "))
 	}
 	return mcp.NewToolResultError(msg)
+}
+
+// roundWait writes a wait in whole seconds, at least one.
+func roundWait(d time.Duration) string {
+	return max(d.Round(time.Second), time.Second).String()
 }
 
 // unwrapAll drops the RetryError layer, whose attempts are said apart.
@@ -100,8 +109,8 @@ func describeAPIError(e *client.APIError, ids sentIDs) string {
 		fmt.Fprintf(&b, "OpenPhone found no such resource (%s): %s. Check the IDs this call sent (%s); an ID from another workspace, or a deleted line or user, is not found.", status, detail, ids.describe())
 	case e.Status == http.StatusTooManyRequests:
 		fmt.Fprintf(&b, "OpenPhone's rate limit was hit (%s; 10 requests per second per key). Wait a few seconds, then call again.", status)
-		if e.RetryAfter != "" {
-			fmt.Fprintf(&b, " OpenPhone asked for a wait of %s.", e.RetryAfter)
+		if d, ok := e.RetryAfterDuration(time.Now()); ok {
+			fmt.Fprintf(&b, " OpenPhone asked for a wait of %s: call again after that.", roundWait(d))
 		}
 	case e.Status >= 500:
 		fmt.Fprintf(&b, "OpenPhone is failing (%s", status)

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -95,5 +96,50 @@ func TestCallDeadline(t *testing.T) {
 	res := call(t, s, "list_conversations", nil)
 	if msg := text(res); !res.IsError || !strings.Contains(msg, "did not answer within this call's time limit") || !strings.Contains(msg, "timeout") {
 		t.Errorf("isError=%v %s", res.IsError, msg)
+	}
+}
+
+// TestCancelledCallSaysSo: a call cancelled while OpenPhone is answering is
+// reported as cancelled, not as a failed attempt.
+func TestCancelledCallSaysSo(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	api.Inject(openphonetest.Fault{Delay: time.Hour})
+	c, err := client.New(api.APIKey, client.WithBaseURL(api.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(api.Requests()) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err = c.ListConversations(ctx, client.ListConversationsParams{MaxResults: 1})
+	msg := text(upstreamError(err, sentIDs{}))
+	if !strings.Contains(msg, "cancelled") || strings.Contains(msg, "Tried") || strings.Contains(msg, "transport") {
+		t.Errorf("%s\nwant it to say the call was cancelled, and nothing of attempts", msg)
+	}
+	for api.Cancelled() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestPauseOutlastingTheCall: a call made while OpenPhone has asked the key
+// to pause longer than the call may wait is refused at once, saying how long.
+func TestPauseOutlastingTheCall(t *testing.T) {
+	f := newFixture(t, openphonetest.DemoWorkspace(), client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1}))
+	f.api.Inject(openphonetest.Fault{Status: 429, Header: http.Header{"Retry-After": {"90"}}})
+	first := text(call(t, f.server, "list_users", nil))
+	if !strings.Contains(first, "asked for a wait of 1m30s") {
+		t.Errorf("the 429 itself: %s\nwant the wait OpenPhone asked for", first)
+	}
+	res := call(t, f.server, "list_users", nil)
+	if msg := text(res); !res.IsError || !strings.Contains(msg, "pause for 1m30s") || !strings.Contains(msg, "Not sent") {
+		t.Errorf("isError=%v %s\nwant a refusal naming the 90s pause", res.IsError, msg)
+	}
+	if got := len(f.api.Requests()); got != 1 {
+		t.Errorf("the fake saw %d requests, want only the first", got)
 	}
 }

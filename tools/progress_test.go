@@ -15,7 +15,8 @@ import (
 
 func TestProgressWhileWaiting(t *testing.T) {
 	f := newFixture(t, openphonetest.DemoWorkspace(),
-		client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 5 * time.Millisecond}))
+		client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 2, BaseDelay: 5 * time.Millisecond, MaxDelay: 5 * time.Millisecond}),
+		client.WithRateLimit(2))
 	ctx := context.Background()
 	c, err := connect(ctx, f.server)
 	if err != nil {
@@ -36,11 +37,13 @@ func TestProgressWhileWaiting(t *testing.T) {
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "list_conversations"
 	req.Params.Meta = &mcp.Meta{ProgressToken: "tok-1"}
-	res, err := c.CallTool(ctx, req) // 503, a backoff, a wait for the rate limit, then the names look-up
+	// 503, a backoff, the retry (the second request of the second), then
+	// the names look-up, which waits for the next second.
+	res, err := c.CallTool(ctx, req)
 	if err != nil || res.IsError {
 		t.Fatalf("err %v, result %v", err, res)
 	}
-	want := []string{"backing off after 503 Service Unavailable", "rate limit (10 requests/s)"}
+	want := []string{"backing off after 503 Service Unavailable", "rate limit (2 requests/s)"}
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
 		mu.Lock()
 		n := len(messages)
