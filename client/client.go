@@ -21,7 +21,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
 )
 
 // DefaultBaseURL is the origin of the OpenPhone public API.
