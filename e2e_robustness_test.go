@@ -191,7 +191,7 @@ func TestE2EConcurrentCalls(t *testing.T) {
 				t.Errorf("call %d: %s", i, resultText(res))
 				return
 			}
-			p := structured(t, res)
+			p := readPage(t, res)
 			if len(p.Conversations) != i || !strings.HasPrefix(resultText(res), fmt.Sprintf("%d conversation", i)) {
 				t.Errorf("call %d got %d conversations, summary %.40q: answers crossed", i, len(p.Conversations), resultText(res))
 			}

@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -50,6 +51,8 @@ Environment:
   OPENPHONE_LOG_LEVEL     debug, info, warn or error (default info)
   OPENPHONE_MAX_RPS       requests per second to OpenPhone (default 10)
   OPENPHONE_CALL_TIMEOUT  time limit of one tool call, such as 30s (default 30s)
+  OPENPHONE_STRUCTURED_OUTPUT
+                          true or 1 adds structuredContent and outputSchemas (default false)
 
 Flags:
 `
@@ -66,14 +69,19 @@ func run(args []string) int {
 	baseURL := flags.String("base-url", client.DefaultBaseURL, "OpenPhone API origin")
 	maxRPS := flags.Float64("max-rps", client.DefaultRateLimit, "requests per second to OpenPhone, shared by all calls (OpenPhone allows 10 per key)")
 	callTimeout := flags.Duration("call-timeout", tools.DefaultCallTimeout, "time limit of one tool call, retries included")
+	structured := flags.Bool("structured-output", false, "publish outputSchemas and answer with structuredContent beside the text, for programmatic clients (several assistants then show the model the JSON instead of the summary)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	// The environment sets the flags' values; the command line overrides it.
 	for name, env := range map[string]string{
 		"log-level": "OPENPHONE_LOG_LEVEL", "base-url": "OPENPHONE_BASE_URL",
 		"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT",
+		"structured-output": "OPENPHONE_STRUCTURED_OUTPUT",
 	} {
 		if v := os.Getenv(env); v != "" {
 			if err := flags.Set(name, v); err != nil {
+				if b, ok := flags.Lookup(name).Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+					err = errors.New("want true, 1, false or 0")
+				}
 				fmt.Fprintf(os.Stderr, "openphone-mcp: %s=%q: %v\n", env, v, err)
 				return 2
 			}
@@ -122,7 +130,7 @@ func run(args []string) int {
 			return 2
 		}
 	}
-	mcpServer := tools.NewServer(tools.Config{Client: api, Version: buildVersion(), CallTimeout: *callTimeout, Logger: logger})
+	mcpServer := tools.NewServer(tools.Config{Client: api, Version: buildVersion(), CallTimeout: *callTimeout, Logger: logger, StructuredOutput: *structured})
 
 	switch cmd := flags.Arg(0); cmd {
 	case "":

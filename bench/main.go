@@ -42,7 +42,7 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 	binary := filepath.Join(dir, "openphone-mcp")
-	if out, err := staticBuild(binary).CombinedOutput(); err != nil {
+	if out, err := staticBuild(binary, ".").CombinedOutput(); err != nil {
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	api := openphonetest.NewServer(openphonetest.GenerateWorkspace(1, 200))
@@ -65,28 +65,52 @@ func run() error {
 	}
 	add("startup: spawn to initialize answered", ms(median(startups)), "median of 15")
 
-	// Per-call overhead: tools/call minus a direct GET of the same page.
+	// Per-call overhead, ours against the baseline's, interleaved (A B A B)
+	// so that both meet the same machine: each is tools/call over stdio
+	// minus a direct GET of the same page.
+	baselineBinary := filepath.Join(dir, "baseline")
+	if out, err := staticBuild(baselineBinary, "./bench/baseline").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build baseline: %v\n%s", err, out)
+	}
 	s, err := spawn(binary, append(env, "OPENPHONE_MAX_RPS=100000"))
 	if err != nil {
 		return err
 	}
-	params := client.ListConversationsParams{MaxResults: 10}
-	var overheads []time.Duration
-	for i := range 1050 {
-		t0 := time.Now()
-		if _, err := s.call(`{"maxResults":10}`); err != nil {
-			return err
-		}
-		viaMCP := time.Since(t0)
-		t0 = time.Now()
-		if _, err := api.Get("/v1/conversations", params.Query()); err != nil {
-			return err
-		}
-		direct := time.Since(t0)
-		if i >= 50 { // after warm-up
-			overheads = append(overheads, viaMCP-direct)
-		}
+	base, err := spawn(baselineBinary, env)
+	if err != nil {
+		return err
 	}
+	timed := func(f func() error) (time.Duration, error) {
+		t0 := time.Now()
+		err := f()
+		return time.Since(t0), err
+	}
+	for _, n := range []int{10, 100} {
+		args := fmt.Sprintf(`{"maxResults":%d}`, n)
+		query := client.ListConversationsParams{MaxResults: n}.Query()
+		var ours, naive []time.Duration
+		for i := range 550 {
+			direct, err := timed(func() error { _, err := api.Get("/v1/conversations", query); return err })
+			if err != nil {
+				return err
+			}
+			a, err := timed(func() error { _, err := s.call(args); return err })
+			if err != nil {
+				return err
+			}
+			b, err := timed(func() error { _, err := base.call(args); return err })
+			if err != nil {
+				return err
+			}
+			if i >= 50 { // after warm-up
+				ours, naive = append(ours, a-direct), append(naive, b-direct)
+			}
+		}
+		add(fmt.Sprintf("per-call overhead, page of %d, median", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(median(ours)), us(median(naive)), float64(median(ours))/float64(median(naive))),
+			"tools/call over stdio minus a direct GET; 500 calls each, interleaved with a plain-text mcp-go server (bench/baseline)")
+		add(fmt.Sprintf("per-call overhead, page of %d, p90", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(percentile(ours, 0.9)), us(percentile(naive, 0.9)), float64(percentile(ours, 0.9))/float64(percentile(naive, 0.9))), "")
+	}
+	base.close()
 	var pings []time.Duration
 	for range 500 {
 		t0 := time.Now()
@@ -96,14 +120,36 @@ func run() error {
 		pings = append(pings, time.Since(t0))
 	}
 	add("stdio round trip (ping), median", us(median(pings)), "the floor under any call: pipes, scheduling, mcp-go")
-	add("per-call overhead, median", us(median(overheads)), "tools/call over stdio minus a direct HTTP GET of the same page, 1000 calls")
-	add("per-call overhead, p90", us(percentile(overheads, 0.9)), "")
 
-	// Tokens and bytes of a page.
+	// Tokens: what the tools' definitions cost on every turn, and what a
+	// page costs against the raw JSON.
 	enc, err := tokenizer.Get(tokenizer.O200kBase)
 	if err != nil {
 		return err
 	}
+	list, err := s.request("tools/list", `{}`)
+	if err != nil {
+		return err
+	}
+	var defs struct {
+		Tools []struct {
+			Name        string          `json:"name"`
+			Description string          `json:"description"`
+			InputSchema json.RawMessage `json:"inputSchema"`
+		} `json:"tools"`
+	}
+	if err := json.Unmarshal(list, &defs); err != nil {
+		return err
+	}
+	var counts []string
+	total := 0
+	for _, d := range defs.Tools {
+		raw, _ := json.Marshal(d)
+		ids, _, _ := enc.Encode(string(raw))
+		counts = append(counts, fmt.Sprintf("%s %d", d.Name, len(ids)))
+		total += len(ids)
+	}
+	add("tokens, tool definitions", fmt.Sprintf("%d in all", total), "o200k of each {name, description, inputSchema}: "+strings.Join(counts, ", "))
 	for _, n := range []int{10, 100} {
 		raw, err := api.Get("/v1/conversations", client.ListConversationsParams{MaxResults: n}.Query())
 		if err != nil {
@@ -146,7 +192,7 @@ func run() error {
 		return err
 	}
 	s.close()
-	add("100 concurrent calls at 10 requests/s", fmt.Sprintf("%.2f s", wall.Seconds()), "the floor is 10.2 s: 101 requests (100 pages, 1 names look-up) spaced at 9.8/s, 2% under the limit")
+	add("100 concurrent calls at 10 requests/s", fmt.Sprintf("%.2f s", wall.Seconds()), "the floor is 10.5 s: 101 requests (100 pages, 1 names look-up), 10 per window of 1.05 s")
 	add("peak RSS of the server", fmt.Sprintf("%.1f MiB", float64(rss)/(1<<20)), "VmHWM of the process that served the 100 calls")
 
 	fmt.Printf("Measured %s on %s, %d cores, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version())
@@ -290,9 +336,9 @@ func percentile(d []time.Duration, p float64) time.Duration {
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
 
-// staticBuild builds the binary as the README says: static, without cgo.
-func staticBuild(binary string) *exec.Cmd {
-	cmd := exec.Command("go", "build", "-o", binary, ".")
+// staticBuild builds a package's binary as the README says: static, without cgo.
+func staticBuild(binary, pkg string) *exec.Cmd {
+	cmd := exec.Command("go", "build", "-o", binary, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	return cmd
 }

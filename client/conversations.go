@@ -26,30 +26,26 @@ const (
 // them. MaxResults is required by the API (1 to 100); callers that want the
 // API's default set DefaultMaxResults.
 type ListConversationsParams struct {
-	PhoneNumbers    []string `json:"phoneNumbers,omitempty" jsonschema:"minItems=1,maxItems=100,description=Only conversations on these OpenPhone lines. Each item is a line's phone number in E.164 format (+15555555555) or its phone number ID (PN…). 1 to 100 items."`
-	PhoneNumber     string   `json:"phoneNumber,omitempty" jsonschema:"description=Deprecated: use phoneNumbers. One OpenPhone line as E.164 (+15555555555) or a phone number ID (PN…). Ignored when phoneNumbers is also given."`
-	UserID          string   `json:"userId,omitempty" jsonschema:"description=Only conversations of this OpenPhone user (a user ID such as US123abc).,example=US123abc"`
-	CreatedAfter    string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=Only conversations created after this instant (RFC 3339 / ISO 8601 date-time with time zone such as 2024-01-01T00:00:00Z).,example=2024-01-01T00:00:00Z"`
-	CreatedBefore   string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=Only conversations created before this instant (RFC 3339 date-time such as 2024-02-01T00:00:00Z).,example=2024-02-01T00:00:00Z"`
-	ExcludeInactive *bool    `json:"excludeInactive,omitempty" jsonschema:"description=true leaves inactive conversations out of the results."`
-	UpdatedAfter    string   `json:"updatedAfter,omitempty" jsonschema:"format=date-time,description=Only conversations updated after this instant (RFC 3339 date-time such as 2024-01-01T00:00:00Z).,example=2024-01-01T00:00:00Z"`
-	UpdatedBefore   string   `json:"updatedBefore,omitempty" jsonschema:"format=date-time,description=Only conversations updated before this instant (RFC 3339 date-time such as 2024-02-01T00:00:00Z).,example=2024-02-01T00:00:00Z"`
-	MaxResults      int      `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Conversations per page: 1 to 100 (default 10)."`
-	PageToken       string   `json:"pageToken,omitempty" jsonschema:"description=Opaque token for the next page: the nextPageToken of the previous call with the same filters. Omit for the first page."`
+	PhoneNumbers    []string `json:"phoneNumbers,omitempty" jsonschema:"minItems=1,maxItems=100,description=Only these lines: E.164 numbers or phone number IDs (PN…)."`
+	PhoneNumber     string   `json:"phoneNumber,omitempty" jsonschema:"description=Deprecated: use phoneNumbers (which wins when both are given)."`
+	UserID          string   `json:"userId,omitempty" jsonschema:"description=Only this user's conversations (US…)."`
+	CreatedAfter    string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=Created after this instant."`
+	CreatedBefore   string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=Created before this instant."`
+	ExcludeInactive *bool    `json:"excludeInactive,omitempty" jsonschema:"description=Leave inactive conversations out."`
+	UpdatedAfter    string   `json:"updatedAfter,omitempty" jsonschema:"format=date-time,description=Updated after this instant."`
+	UpdatedBefore   string   `json:"updatedBefore,omitempty" jsonschema:"format=date-time,description=Updated before this instant."`
+	MaxResults      int      `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Page size."`
+	PageToken       string   `json:"pageToken,omitempty" jsonschema:"description=The nextPageToken of the previous call with the same filters."`
 }
 
 // JSONSchemaExtend adds what struct tags cannot say: each phone number is
 // E.164 or a phone number ID, and phoneNumber is deprecated.
 func (ListConversationsParams) JSONSchemaExtend(s *jsonschema.Schema) {
 	lineForms := func() []*jsonschema.Schema {
-		return []*jsonschema.Schema{
-			{Type: "string", Pattern: E164Pattern, Description: "A phone number in E.164 format, including the country code.", Examples: []any{"+15555555555"}},
-			{Type: "string", Pattern: PhoneNumberIDPattern, Description: "An OpenPhone phone number ID.", Examples: []any{"PN123abc"}},
-		}
+		return []*jsonschema.Schema{{Type: "string", Pattern: E164Pattern}, {Type: "string", Pattern: PhoneNumberIDPattern}}
 	}
 	if p, ok := s.Properties.Get("phoneNumbers"); ok {
 		p.Items = &jsonschema.Schema{AnyOf: lineForms()}
-		p.Examples = []any{[]string{"+15555555555", "PN123abc"}}
 	}
 	if p, ok := s.Properties.Get("phoneNumber"); ok {
 		p.Type = ""

@@ -11,7 +11,7 @@ const phoneNumbersPath = "/v1/phone-numbers"
 
 // ListPhoneNumbersParams is the query of GET /v1/phone-numbers.
 type ListPhoneNumbersParams struct {
-	UserID string `json:"userId,omitempty" jsonschema:"description=Only the lines this OpenPhone user belongs to (a user ID such as US123abc). Omit for every line of the workspace.,example=US123abc"`
+	UserID string `json:"userId,omitempty" jsonschema:"description=Only the lines of this user (US…)."`
 }
 
 // Validate reports a parameter the API would reject, as a ValidationError.

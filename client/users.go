@@ -16,8 +16,8 @@ const (
 
 // ListUsersParams is the query of GET /v1/users.
 type ListUsersParams struct {
-	MaxResults int    `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=50,default=10,description=Users per page: 1 to 50 (default 10)."`
-	PageToken  string `json:"pageToken,omitempty" jsonschema:"description=Opaque token for the next page: the nextPageToken of the previous call. Omit for the first page."`
+	MaxResults int    `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=50,default=10,description=Page size."`
+	PageToken  string `json:"pageToken,omitempty" jsonschema:"description=The nextPageToken of the previous call."`
 }
 
 // Validate reports every parameter the API would reject, as a ValidationError.

@@ -8,13 +8,34 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// newReadOnlyTool returns a tool whose input and output schemas are
-// reflected from the types of input and output, with the hints of a tool
-// that only reads OpenPhone. adjustInput may amend the input schema.
-func newReadOnlyTool(name, title, description string, input, output any, adjustInput func(*jsonschema.Schema)) mcp.Tool {
+// output says what a tool's results carry. By default a result is its text
+// alone: clients that find structuredContent in a result hand the model its
+// JSON instead of the text (Claude Code, VS Code, Codex), so the compact
+// summary would never be read. With structured set, tools publish an
+// outputSchema and successful results carry structuredContent that
+// conforms to it, for programmatic clients; the two go together, since a
+// client may reject a result that lacks what the schema promised.
+type output struct{ structured bool }
+
+// result is a successful call's result: text, plus v as structuredContent
+// when structured output is on.
+func (o output) result(v any, text string) *mcp.CallToolResult {
+	if o.structured {
+		return mcp.NewToolResultStructured(v, text)
+	}
+	return mcp.NewToolResultText(text)
+}
+
+// readOnlyTool returns a tool whose input schema is reflected from the type
+// of input, and whose output schema, when structured output is on, from
+// the type of result; with the hints of a tool that only reads OpenPhone.
+// adjustInput may amend the input schema.
+func (o output) readOnlyTool(name, title, description string, input, result any, adjustInput func(*jsonschema.Schema)) mcp.Tool {
 	tool := mcp.NewToolWithRawSchema(name, description, reflectSchema(input, adjustInput))
 	tool.Title = title
-	tool.RawOutputSchema = reflectSchema(output, nil)
+	if o.structured {
+		tool.RawOutputSchema = reflectSchema(result, nil)
+	}
 	tool.Annotations = mcp.ToolAnnotation{
 		Title:           title,
 		ReadOnlyHint:    mcp.ToBoolPtr(true),

@@ -44,6 +44,10 @@ type Config struct {
 	CallTimeout time.Duration
 	// Logger receives a debug line per tool call; nil discards them.
 	Logger *slog.Logger
+	// StructuredOutput makes tools publish an outputSchema and answer with
+	// structuredContent beside the text. Off by default: several clients
+	// then give the model the JSON instead of the summary.
+	StructuredOutput bool
 }
 
 // NewServer returns the MCP server with every tool.
@@ -64,7 +68,8 @@ func NewServer(cfg Config) *server.MCPServer {
 	if cfg.Client != nil {
 		dir = newDirectory(cfg.Client)
 	}
-	s.AddTools(listConversations(cfg.Client, dir), listPhoneNumbers(cfg.Client), listUsers(cfg.Client))
+	out := output{structured: cfg.StructuredOutput}
+	s.AddTools(listConversations(out, cfg.Client, dir), listPhoneNumbers(out, cfg.Client), listUsers(out, cfg.Client))
 	return s
 }
 

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -41,6 +42,7 @@ func golden(t *testing.T, name string, got []byte) {
 // fixture is an MCP server in front of a fake OpenPhone API.
 type fixture struct {
 	api    *openphonetest.Server
+	client *client.Client
 	server *server.MCPServer
 }
 
@@ -52,7 +54,7 @@ func newFixture(t *testing.T, ws openphonetest.Workspace, opts ...client.Option)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{api, NewServer(Config{Client: c, Version: "test"})}
+	return fixture{api, c, NewServer(Config{Client: c, Version: "test"})}
 }
 
 // conversationRequests are the requests for conversations the fake received.
@@ -78,29 +80,64 @@ func call(t *testing.T, s *server.MCPServer, name string, args any) *mcp.CallToo
 
 var text = ResultText
 
+// TestPublishedTools snapshots each tool's definition as published with
+// structured output on, one golden file per tool, and holds the default
+// definitions to the same minus their outputSchema.
 func TestPublishedTools(t *testing.T) {
-	s := NewServer(Config{Version: "test"})
-	for name, tool := range s.ListTools() {
-		// Trap: a tool that does not marshal silently empties tools/list over stdio.
-		if _, err := json.Marshal(tool.Tool); err != nil {
-			t.Errorf("json.Marshal(%s): %v", name, err)
+	definitions := func(structured bool) map[string]json.RawMessage {
+		s := NewServer(Config{Version: "test", StructuredOutput: structured})
+		for name, tool := range s.ListTools() {
+			// Trap: a tool that does not marshal silently empties tools/list over stdio.
+			if _, err := json.Marshal(tool.Tool); err != nil {
+				t.Errorf("json.Marshal(%s): %v", name, err)
+			}
+			a := tool.Tool.Annotations
+			if a.ReadOnlyHint == nil || !*a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint ||
+				a.IdempotentHint == nil || !*a.IdempotentHint || a.OpenWorldHint == nil || !*a.OpenWorldHint {
+				t.Errorf("%s: annotations %+v, want read-only, not destructive, idempotent, open world", name, a)
+			}
 		}
-		a := tool.Tool.Annotations
-		if a.ReadOnlyHint == nil || !*a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint ||
-			a.IdempotentHint == nil || !*a.IdempotentHint || a.OpenWorldHint == nil || !*a.OpenWorldHint {
-			t.Errorf("%s: annotations %+v, want read-only, not destructive, idempotent, open world", name, a)
+		list, err := ListTools(context.Background(), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tools []json.RawMessage
+		if err := json.Unmarshal(list, &tools); err != nil {
+			t.Fatal(err)
+		}
+		defs := map[string]json.RawMessage{}
+		for _, raw := range tools {
+			var tool struct{ Name string }
+			json.Unmarshal(raw, &tool)
+			defs[tool.Name] = raw
+		}
+		return defs
+	}
+	plain := definitions(false)
+	for name, raw := range definitions(true) {
+		var out bytes.Buffer
+		if err := json.Indent(&out, raw, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		out.WriteString("\n")
+		golden(t, filepath.Join("tools", name+".json"), out.Bytes())
+
+		var withSchema, without map[string]json.RawMessage
+		json.Unmarshal(raw, &withSchema)
+		json.Unmarshal(plain[name], &without)
+		if _, ok := withSchema["outputSchema"]; !ok {
+			t.Errorf("%s: no outputSchema with structured output on", name)
+		}
+		if _, ok := without["outputSchema"]; ok {
+			t.Errorf("%s: an outputSchema by default", name)
+		}
+		delete(withSchema, "outputSchema")
+		a, _ := json.Marshal(withSchema)
+		b, _ := json.Marshal(without)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: the default definition differs from the structured one by more than its outputSchema:\n%s\n%s", name, b, a)
 		}
 	}
-	list, err := ListTools(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, list, "", "  "); err != nil {
-		t.Fatal(err)
-	}
-	out.WriteString("\n")
-	golden(t, "tools.json", out.Bytes())
 }
 
 func TestInputSchemaMirrorsTheSpec(t *testing.T) {
@@ -112,7 +149,7 @@ func TestInputSchemaMirrorsTheSpec(t *testing.T) {
 		Defs                 any                        `json:"$defs"`
 		Ref                  string                     `json:"$ref"`
 	}
-	tool := listConversations(nil, nil).Tool
+	tool := listConversations(output{}, nil, nil).Tool
 	if err := json.Unmarshal(tool.RawInputSchema, &schema); err != nil {
 		t.Fatal(err)
 	}
@@ -205,6 +242,7 @@ func TestMissingKey(t *testing.T) {
 func TestListConversationsResult(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
 	f := newFixture(t, ws)
+	f.server = NewServer(Config{Client: f.client, Version: "test", StructuredOutput: true})
 	res := call(t, f.server, "list_conversations", map[string]any{"maxResults": 4})
 	if res.IsError {
 		t.Fatal(text(res))
@@ -241,5 +279,34 @@ func TestListConversationsResult(t *testing.T) {
 	call(t, f.server, "list_conversations", nil)
 	if sent := f.conversationRequests()[1].Query.Get("maxResults"); sent != "10" {
 		t.Errorf("maxResults sent as %q without one given, want 10", sent)
+	}
+}
+
+// TestBoundsLetTheModelGoOn: the exact bounds a page gives are values the
+// date filters accept, and updatedBefore set to the page's oldest update
+// lists only conversations the page did not show.
+func TestBoundsLetTheModelGoOn(t *testing.T) {
+	f := newFixture(t, openphonetest.GenerateWorkspace(2, 40))
+	first := text(call(t, f.server, "list_conversations", map[string]any{"maxResults": 10}))
+	m := regexp.MustCompile(`updatedAt (\S+) to (\S+?)\.\n`).FindStringSubmatch(first)
+	if m == nil {
+		t.Fatalf("no updatedAt bounds in:\n%s", first)
+	}
+	res := call(t, f.server, "list_conversations", map[string]any{"maxResults": 100, "updatedBefore": m[1]})
+	if res.IsError {
+		t.Fatalf("updatedBefore %s: %s", m[1], text(res))
+	}
+	rows := regexp.MustCompile(`(?m)^(?:\d\d:\d\d )?(CN[A-Za-z0-9]+) PN`).FindAllStringSubmatch(first, -1)
+	if len(rows) != 10 {
+		t.Fatalf("first page shows %d conversations, want 10", len(rows))
+	}
+	for _, row := range rows {
+		id := row[1]
+		if strings.Contains(text(res), id) {
+			t.Errorf("%s, shown on the first page, is listed again before %s", id, m[1])
+		}
+	}
+	if !strings.Contains(text(res), "conversations, most recent activity first") {
+		t.Errorf("nothing older than the first page:\n%s", text(res))
 	}
 }
