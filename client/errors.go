@@ -2,6 +2,7 @@ package client
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -91,9 +92,9 @@ func parseAPIError(resp *http.Response, body []byte) *APIError {
 	}
 	e.Message, e.Code, e.Title, e.Trace, e.Errors = eb.Message, string(eb.Code), eb.Title, eb.Trace, eb.Errors
 	if eb.Error != nil {
-		e.Message = firstNonEmpty(e.Message, eb.Error.Message)
-		e.Code = firstNonEmpty(e.Code, eb.Error.Key)
-		e.Trace = firstNonEmpty(e.Trace, eb.Error.Trace)
+		e.Message = cmp.Or(e.Message, eb.Error.Message)
+		e.Code = cmp.Or(e.Code, eb.Error.Key)
+		e.Trace = cmp.Or(e.Trace, eb.Error.Trace)
 	}
 	return e
 }
@@ -115,11 +116,4 @@ func (s *looseString) UnmarshalJSON(b []byte) error {
 	}
 	*s = looseString(b)
 	return nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
