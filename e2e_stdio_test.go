@@ -410,6 +410,10 @@ func TestE2ECommandLine(t *testing.T) {
 		{"call without a key", []string{"call", "list_conversations"}, 1, []string{"OPENPHONE_API_KEY"}, nil},
 		{"tools", []string{"tools"}, 0, []string{`"name": "list_conversations"`, `"inputSchema"`}, nil},
 		{"version", []string{"--version"}, 0, []string{"openphone-mcp "}, nil},
+		{"an extra argument to call", []string{"--demo", "call", "list_users", "{}", "junk"}, 2, nil, nil},
+		{"a flag after the command", []string{"tools", "--demo"}, 2, nil, nil},
+		{"an argument to tools", []string{"tools", "list_users"}, 2, nil, nil},
+		{"an unknown command", []string{"serve"}, 2, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -503,4 +507,35 @@ func staticBuild(binary string) *exec.Cmd {
 	cmd := exec.Command("go", "build", "-o", binary, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	return cmd
+}
+
+// TestE2EKeyHygiene: a key pasted with whitespace around it works; one with
+// whitespace inside stops the server at start, and the message never shows
+// the key.
+func TestE2EKeyHygiene(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	run := func(key string) ([]byte, string, int) {
+		cmd := exec.Command(binary, "call", "list_users")
+		cmd.Env = append(os.Environ(), apiEnv(api)...)
+		cmd.Env = append(cmd.Env, "OPENPHONE_API_KEY="+key)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, code := output(t, cmd)
+		return out, stderr.String(), code
+	}
+	if out, stderr, code := run(api.APIKey + "\n"); code != 0 || !strings.Contains(string(out), "users") {
+		t.Errorf("key with a trailing newline: exit %d\n%s%s", code, out, stderr)
+	}
+	inner := api.APIKey[:8] + " " + api.APIKey[8:]
+	out, stderr, code := run(inner)
+	if code != 2 || !strings.Contains(stderr, "whitespace") {
+		t.Errorf("key with a space inside: exit %d, want 2 with a message\n%s%s", code, out, stderr)
+	}
+	if strings.Contains(string(out)+stderr, api.APIKey[8:]) {
+		t.Errorf("the message shows the key:\n%s", stderr)
+	}
+	if n := len(api.Requests()); n != 1 {
+		t.Errorf("the fake saw %d requests, want only the good key's one", n)
+	}
 }

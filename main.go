@@ -11,6 +11,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +21,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -90,6 +92,11 @@ func run(args []string) int {
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
+	if err := checkArgs(flags.Args()); err != nil {
+		fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
+		flags.Usage()
+		return 2
+	}
 	if *showVersion {
 		fmt.Println(tools.Name, buildVersion())
 		return 0
@@ -106,10 +113,7 @@ func run(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	apiKey := os.Getenv("OPENPHONE_API_KEY")
-	if apiKey == "" {
-		apiKey = os.Getenv("QUO_API_KEY")
-	}
+	apiKey := strings.TrimSpace(cmp.Or(os.Getenv("OPENPHONE_API_KEY"), os.Getenv("QUO_API_KEY")))
 	if *demo {
 		fake := openphonetest.NewServer(openphonetest.DemoWorkspace())
 		defer fake.Close()
@@ -155,6 +159,23 @@ func run(args []string) int {
 		flags.Usage()
 		return 2
 	}
+}
+
+// checkArgs refuses arguments that a command does not take, such as a flag
+// written after the command, which flag parsing leaves as an argument.
+func checkArgs(args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	most := map[string]int{"call": 3, "tools": 1}[args[0]]
+	if most == 0 || len(args) <= most {
+		return nil // an unknown command is reported as such
+	}
+	extra := args[most]
+	if strings.HasPrefix(extra, "-") {
+		return fmt.Errorf("%s: flags go before the command: openphone-mcp %s %s", args[0], extra, strings.Join(args[:most], " "))
+	}
+	return fmt.Errorf("%s: unexpected argument %q", args[0], extra)
 }
 
 func serveStdio(ctx context.Context, s *server.MCPServer, logger *slog.Logger) int {

@@ -18,9 +18,11 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // DefaultBaseURL is the origin of the OpenPhone public API.
@@ -54,16 +56,30 @@ type Client struct {
 type Option func(*Client) error
 
 // WithBaseURL points the client at another origin, such as a fake API in
-// tests. A trailing slash is tolerated.
+// tests. A trailing slash is tolerated. Plain http:// is accepted only for
+// a loopback host: anywhere else the key would cross the network in
+// cleartext.
 func WithBaseURL(raw string) Option {
 	return func(c *Client) error {
 		u, err := url.Parse(strings.TrimRight(raw, "/"))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("base URL %q: want an absolute http(s) origin such as %s", raw, DefaultBaseURL)
+			return fmt.Errorf("base URL %q: want an absolute https origin such as %s", raw, DefaultBaseURL)
+		}
+		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+			return fmt.Errorf("base URL %q: plain http would send the API key in cleartext; use https (http is accepted only for localhost and loopback addresses)", raw)
 		}
 		c.baseURL = u
 		return nil
 	}
+}
+
+// isLoopback reports whether host is localhost or a loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // WithHTTPClient sets the *http.Client that sends requests.
@@ -139,10 +155,17 @@ func WithLogger(l *slog.Logger) Option {
 	return func(c *Client) error { c.logger = l; return nil }
 }
 
-// New returns a Client that authenticates with apiKey.
+// New returns a Client that authenticates with apiKey. Whitespace around
+// the key, as a paste or a file may leave, is trimmed; a key with
+// whitespace or control characters inside is refused, and the error never
+// shows the key.
 func New(apiKey string, opts ...Option) (*Client, error) {
+	apiKey = strings.TrimSpace(apiKey)
 	if apiKey == "" {
 		return nil, errors.New("openphone: empty API key")
+	}
+	if strings.ContainsFunc(apiKey, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return nil, errors.New("openphone: the API key contains whitespace or control characters, which no key has: copy it again from OpenPhone Settings → API, with nothing around it")
 	}
 	base, _ := url.Parse(DefaultBaseURL)
 	c := &Client{

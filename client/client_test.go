@@ -252,10 +252,39 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"ftp URL":       func() (*client.Client, error) { return client.New("k", client.WithBaseURL("ftp://x")) },
 		"zero timeout":  func() (*client.Client, error) { return client.New("k", client.WithTimeout(0)) },
 		"zero body cap": func() (*client.Client, error) { return client.New("k", client.WithMaxBodyBytes(0)) },
+		"blank key":     func() (*client.Client, error) { return client.New(" \n") },
+		"inner space":   func() (*client.Client, error) { return client.New("secret-part1 part2") },
+		"control char":  func() (*client.Client, error) { return client.New("secret\x00key") },
+		"http, remote":  func() (*client.Client, error) { return client.New("k", client.WithBaseURL("http://api.openphone.com")) },
+		"http, private": func() (*client.Client, error) { return client.New("k", client.WithBaseURL("http://10.0.0.8:8080")) },
+		"http, lookalike": func() (*client.Client, error) {
+			return client.New("k", client.WithBaseURL("http://localhost.example.com"))
+		},
 	} {
-		if c, err := build(); err == nil || c != nil {
+		c, err := build()
+		if err == nil || c != nil {
 			t.Errorf("%s: New succeeded, want an error", name)
+		} else if strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: the error shows the key: %v", name, err)
 		}
+	}
+	for _, origin := range []string{"https://api.quo.com", "http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:80"} {
+		if _, err := client.New("k", client.WithBaseURL(origin)); err != nil {
+			t.Errorf("%s: %v", origin, err)
+		}
+	}
+}
+
+// TestKeyIsTrimmed: a key pasted with a trailing newline is sent bare.
+func TestKeyIsTrimmed(t *testing.T) {
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	c, err := client.New(" "+srv.APIKey+"\r\n", client.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ListUsers(context.Background(), client.ListUsersParams{MaxResults: 1}); err != nil {
+		t.Fatal(err)
 	}
 }
 
