@@ -132,7 +132,21 @@ type validator interface{ Validate() error }
 // validate decodes args into dst and checks it, returning every problem
 // found, or nil.
 func validate(args any, dst validator) client.ValidationError {
-	errs := append(decodeArguments(args, dst), validationErrors(dst.Validate())...)
+	return combine(decodeArguments(args, dst), validationErrors(dst.Validate()))
+}
+
+// combine lists the arguments that could not be decoded, then what Validate
+// found wrong with the others: an argument of the wrong type was left at
+// its default, and Validate's view of that default would be an invented
+// second error. It returns nil when there is nothing to report.
+func combine(decodeErrs, validateErrs client.ValidationError) client.ValidationError {
+	errs := decodeErrs
+	for _, e := range validateErrs {
+		param, _, _ := strings.Cut(e.Param, "[")
+		if !slices.ContainsFunc(decodeErrs, func(d client.InvalidParam) bool { return d.Param == param }) {
+			errs = append(errs, e)
+		}
+	}
 	if len(errs) == 0 {
 		return nil
 	}

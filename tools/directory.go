@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,9 +144,12 @@ func (d *directory) fetch(ctx context.Context, userIDs []string) (*names, error)
 }
 
 // resolveLines replaces each line name in p's phoneNumbers (and deprecated
-// phoneNumber) with the line's ID, matching names without regard to case.
-// It looks names up only when a value is not in the API's forms, and then
-// returns what it found, or why it could not look.
+// phoneNumber) with the line's ID. A name matches when it equals the line's
+// name once trimmed, regardless of case, and only if exactly one line has
+// that name. It looks names up only when a value is neither in the API's
+// forms nor blank, and then returns what it found, or why it could not
+// look. Values it cannot resolve stay as they are, for Validate to report
+// and withLineChoices to explain.
 func (d *directory) resolveLines(ctx context.Context, p *client.ListConversationsParams) (*names, error) {
 	refs := make([]*string, 0, len(p.PhoneNumbers)+1)
 	for i := range p.PhoneNumbers {
@@ -154,7 +158,7 @@ func (d *directory) resolveLines(ctx context.Context, p *client.ListConversation
 	if p.PhoneNumber != "" {
 		refs = append(refs, &p.PhoneNumber)
 	}
-	if !slices.ContainsFunc(refs, func(ref *string) bool { return !client.IsLineRef(*ref) }) {
+	if !slices.ContainsFunc(refs, func(ref *string) bool { return isLineName(*ref) }) {
 		return nil, nil
 	}
 	n, err := d.lookup(ctx, nil, nil)
@@ -162,12 +166,26 @@ func (d *directory) resolveLines(ctx context.Context, p *client.ListConversation
 		return nil, err
 	}
 	for _, ref := range refs {
-		name := strings.TrimSpace(*ref)
-		if i := slices.IndexFunc(n.lines, func(l client.PhoneNumber) bool { return strings.EqualFold(l.Name, name) }); i >= 0 && !client.IsLineRef(*ref) {
-			*ref = n.lines[i].ID
+		if matches := n.linesNamed(*ref); isLineName(*ref) && len(matches) == 1 {
+			*ref = matches[0].ID
 		}
 	}
 	return n, nil
+}
+
+// isLineName reports whether a phoneNumbers value can only be a line's name.
+func isLineName(s string) bool { return strings.TrimSpace(s) != "" && !client.IsLineRef(s) }
+
+// linesNamed returns the lines whose name is name, trimmed, in any case.
+func (n *names) linesNamed(name string) []client.PhoneNumber {
+	name = strings.TrimSpace(name)
+	var lines []client.PhoneNumber
+	for _, l := range n.lines {
+		if name != "" && strings.EqualFold(strings.TrimSpace(l.Name), name) {
+			lines = append(lines, l)
+		}
+	}
+	return lines
 }
 
 // withLineChoices adds to each error about a line what the model can pass
@@ -177,9 +195,16 @@ func withLineChoices(errs client.ValidationError, n *names, lookupErr error) cli
 		if e.Problem != client.ProblemNotALine {
 			continue
 		}
+		value, _ := e.Value.(string)
 		switch {
+		case strings.TrimSpace(value) == "":
+			errs[i].Problem = "is blank"
+			errs[i].Want = "give a line's E.164 number, phone number ID (PN…) or name, or leave the parameter out for every line"
 		case lookupErr != nil:
 			errs[i].Want += fmt.Sprintf("; line names could not be looked up (%s)", describeFailure(lookupErr))
+		case n != nil && len(n.linesNamed(value)) > 1:
+			errs[i].Problem = "names more than one line"
+			errs[i].Want = "pass the ID of the one meant: " + describeLines(n.linesNamed(value))
 		case n != nil:
 			errs[i].Problem = "is not a phone number, phone number ID or line name"
 			errs[i].Want += ", or a line's name; the workspace's lines: " + describeLines(n.lines)
@@ -188,11 +213,12 @@ func withLineChoices(errs client.ValidationError, n *names, lookupErr error) cli
 	return errs
 }
 
-// describeLines lists lines for a message: ID, name and number.
+// describeLines lists lines for a message: ID, name and number, each
+// escaped as in a summary, so that no upstream value can forge a line.
 func describeLines(lines []client.PhoneNumber) string {
 	parts := make([]string, len(lines))
 	for i, l := range lines {
-		parts[i] = fmt.Sprintf("%s %q %s", l.ID, l.Name, l.Number)
+		parts[i] = fieldText(l.ID) + " " + strconv.Quote(l.Name) + " " + fieldText(l.Number)
 	}
 	return strings.Join(parts, "; ")
 }

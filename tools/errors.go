@@ -133,7 +133,11 @@ func (ids sentIDs) describeLines() string {
 	if len(ids.lines) == 0 {
 		return "all lines of the workspace"
 	}
-	return "phoneNumbers " + strings.Join(ids.lines, ", ")
+	quoted := make([]string, len(ids.lines))
+	for i, l := range ids.lines {
+		quoted[i] = fieldText(l)
+	}
+	return "phoneNumbers " + strings.Join(quoted, ", ")
 }
 
 func (ids sentIDs) describe() string {
@@ -142,7 +146,7 @@ func (ids sentIDs) describe() string {
 		parts = append(parts, ids.describeLines())
 	}
 	if ids.userID != "" {
-		parts = append(parts, "userId "+ids.userID)
+		parts = append(parts, "userId "+fieldText(ids.userID))
 	}
 	if len(parts) == 0 {
 		return "none besides the endpoint"

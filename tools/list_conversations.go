@@ -47,7 +47,7 @@ func listConversations(out output, c *client.Client, dir *directory) server.Serv
 		if dir != nil {
 			lineNames, lookupErr = dir.resolveLines(ctx, &params)
 		}
-		errs = append(errs, validationErrors(params.Validate())...)
+		errs = combine(errs, validationErrors(params.Validate()))
 		if len(errs) > 0 {
 			return argumentError(withLineChoices(errs, lineNames, lookupErr)), nil
 		}

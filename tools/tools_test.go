@@ -310,3 +310,25 @@ func TestBoundsLetTheModelGoOn(t *testing.T) {
 		t.Errorf("nothing older than the first page:\n%s", text(res))
 	}
 }
+
+// TestOneErrorPerWrongTypedArgument: an argument of the wrong type is
+// reported once, not again as the default it was left at.
+func TestOneErrorPerWrongTypedArgument(t *testing.T) {
+	f := newFixture(t, openphonetest.DemoWorkspace())
+	for _, tt := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"list_conversations", map[string]any{"maxResults": "5"}},
+		{"list_conversations", map[string]any{"phoneNumbers": "+15555555555"}},
+		{"list_conversations", map[string]any{"maxResults": 2.5, "userId": 7}},
+		{"list_users", map[string]any{"maxResults": "5"}},
+		{"list_phone_numbers", map[string]any{"userId": true}},
+	} {
+		res := call(t, f.server, tt.tool, tt.args)
+		msg := text(res)
+		if got := strings.Count(msg, "\n- "); !res.IsError || got != len(tt.args) {
+			t.Errorf("%s %v: %d errors for %d wrong arguments:\n%s", tt.tool, tt.args, got, len(tt.args), msg)
+		}
+	}
+}
