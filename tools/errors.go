@@ -1,12 +1,15 @@
 package tools
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -26,14 +29,17 @@ func argumentError(errs client.ValidationError) *mcp.CallToolResult {
 	return mcp.NewToolResultError(b.String())
 }
 
-// sentIDs are the IDs a request sent, for messages about them.
-type sentIDs struct {
+// A sentRequest says what a failed request asked for, for messages about
+// it: the IDs it sent, and how a caller can ask for less.
+type sentRequest struct {
 	lines  []string // phoneNumbers, or the deprecated phoneNumber
 	userID string
+	// smaller says how to ask for a smaller answer, as a sentence.
+	smaller string
 }
 
-func conversationIDs(p client.ListConversationsParams) sentIDs {
-	ids := sentIDs{lines: p.PhoneNumbers, userID: p.UserID}
+func conversationsRequest(p client.ListConversationsParams) sentRequest {
+	ids := sentRequest{lines: p.PhoneNumbers, userID: p.UserID, smaller: "Ask for fewer conversations with a smaller maxResults."}
 	if len(ids.lines) == 0 && p.PhoneNumber != "" {
 		ids.lines = []string{p.PhoneNumber}
 	}
@@ -42,7 +48,7 @@ func conversationIDs(p client.ListConversationsParams) sentIDs {
 
 // upstreamError turns a failed request into a result that says what
 // happened, what was tried, and what to do about it.
-func upstreamError(err error, ids sentIDs) *mcp.CallToolResult {
+func upstreamError(err error, ids sentRequest) *mcp.CallToolResult {
 	var apiErr *client.APIError
 	var decodeErr *client.DecodeError
 	var tooLarge *client.BodyTooLargeError
@@ -52,7 +58,7 @@ func upstreamError(err error, ids sentIDs) *mcp.CallToolResult {
 	case errors.As(err, &pause):
 		msg = fmt.Sprintf("Not sent: OpenPhone asked this API key to pause for %s more (an earlier answer's Retry-After), longer than this call's time limit. Call again after that.", roundWait(pause.Wait))
 	case errors.As(err, &tooLarge):
-		msg = fmt.Sprintf("OpenPhone's answer was larger than the %d MiB this server reads. Ask for fewer conversations with a smaller maxResults.", tooLarge.Limit>>20)
+		msg = fmt.Sprintf("OpenPhone's answer was larger than the %d MiB this server reads. %s", tooLarge.Limit>>20, ids.smaller)
 	case errors.As(err, &apiErr):
 		msg = describeAPIError(apiErr, ids)
 	case errors.As(err, &decodeErr):
@@ -60,7 +66,7 @@ func upstreamError(err error, ids sentIDs) *mcp.CallToolResult {
 	case errors.Is(err, context.Canceled):
 		msg = "The call was cancelled before OpenPhone answered."
 	case errors.Is(err, context.DeadlineExceeded):
-		msg = "OpenPhone did not answer within this call's time limit. It may be slow or unreachable: try again shortly, perhaps with a smaller maxResults."
+		msg = strings.TrimSpace("OpenPhone did not answer within this call's time limit. It may be slow or unreachable: try again shortly. " + ids.smaller)
 	default:
 		msg = fmt.Sprintf("Could not reach OpenPhone: %v. The network or OpenPhone is failing, or OPENPHONE_BASE_URL is wrong: try again shortly.", unwrapAll(err))
 	}
@@ -85,13 +91,55 @@ func unwrapAll(err error) error {
 	return err
 }
 
-func describeAPIError(e *client.APIError, ids sentIDs) string {
+// Bounds on the text from OpenPhone that one error result quotes, in
+// characters: an error body is untrusted and may be any size.
+const (
+	maxUpstreamString = 300
+	maxUpstreamText   = 2000
+)
+
+// upstreamQuoter quotes strings from OpenPhone for a message, escaped as
+// names are (control, bidi and zero-width characters as escapes), each cut
+// to maxUpstreamString characters, and all of them together to
+// maxUpstreamText.
+type upstreamQuoter struct{ left int }
+
+func newUpstreamQuoter() *upstreamQuoter { return &upstreamQuoter{left: maxUpstreamText} }
+
+// field returns s bare when it is a plain identifier or number (as a
+// summary's fields are), else quoted; "" once the budget is spent.
+func (q *upstreamQuoter) field(s string) string {
+	if q.left >= len(s) && len(s) <= maxUpstreamString && fieldText(s) == s {
+		q.left -= len(s)
+		return s
+	}
+	return q.quote(s)
+}
+
+// quote returns s quoted, or "" once the budget is spent.
+func (q *upstreamQuoter) quote(s string) string {
+	if q.left <= 0 {
+		return ""
+	}
+	runes := []rune(s)
+	limit := min(maxUpstreamString, q.left)
+	cut := len(runes) > limit
+	if cut {
+		runes = runes[:limit]
+	}
+	q.left -= len(runes)
+	quoted := strconv.Quote(string(runes))
+	if cut {
+		quoted += fmt.Sprintf(" (cut: %d characters in all)", utf8.RuneCountInString(s))
+	}
+	return quoted
+}
+
+func describeAPIError(e *client.APIError, ids sentRequest) string {
 	var b strings.Builder
 	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
-	detail := e.Message
-	if detail == "" {
-		detail = e.Title
-	}
+	q := newUpstreamQuoter()
+	detail := q.quote(cmp.Or(e.Message, e.Title))
 	switch {
 	case e.Status == http.StatusUnauthorized:
 		fmt.Fprintf(&b, "OpenPhone rejected the API key (%s). The user must check OPENPHONE_API_KEY in this server's environment: it must be a current key from OpenPhone Settings → API, set as the bare key with no \"Bearer \" prefix. Retrying will not help.", status)
@@ -101,8 +149,13 @@ func describeAPIError(e *client.APIError, ids sentIDs) string {
 		fmt.Fprintf(&b, "OpenPhone refused the request (%s): %s. The API key's user lacks access; a workspace admin can grant it.", status, detail)
 	case e.Status == http.StatusBadRequest:
 		fmt.Fprintf(&b, "OpenPhone rejected the request (%s): %s.", status, detail)
-		for _, fe := range e.Errors {
-			fmt.Fprintf(&b, "\n- %s: %s", strings.TrimPrefix(fe.Path, "/query/"), fe.Message)
+		for i, fe := range e.Errors {
+			path, msg := q.field(strings.TrimPrefix(fe.Path, "/query/")), q.quote(fe.Message)
+			if msg == "" {
+				fmt.Fprintf(&b, "\n- and %d more", len(e.Errors)-i)
+				break
+			}
+			fmt.Fprintf(&b, "\n- %s: %s", path, msg)
 		}
 		b.WriteString("\nFix the named parameters and call again.")
 	case e.Status == http.StatusNotFound:
@@ -123,13 +176,13 @@ func describeAPIError(e *client.APIError, ids sentIDs) string {
 	default:
 		fmt.Fprintf(&b, "OpenPhone refused the request (%s): %s.", status, detail)
 	}
-	if e.Trace != "" {
-		fmt.Fprintf(&b, " (OpenPhone trace %s)", e.Trace)
+	if trace := q.field(e.Trace); e.Trace != "" && trace != "" {
+		fmt.Fprintf(&b, " (OpenPhone trace %s)", trace)
 	}
 	return b.String()
 }
 
-func (ids sentIDs) describeLines() string {
+func (ids sentRequest) describeLines() string {
 	if len(ids.lines) == 0 {
 		return "all lines of the workspace"
 	}
@@ -140,7 +193,7 @@ func (ids sentIDs) describeLines() string {
 	return "phoneNumbers " + strings.Join(quoted, ", ")
 }
 
-func (ids sentIDs) describe() string {
+func (ids sentRequest) describe() string {
 	var parts []string
 	if len(ids.lines) > 0 {
 		parts = append(parts, ids.describeLines())

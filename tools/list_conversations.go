@@ -56,7 +56,7 @@ func listConversations(out output, c *client.Client, dir *directory) server.Serv
 		}
 		page, err := c.ListConversations(ctx, params)
 		if err != nil {
-			return upstreamError(err, conversationIDs(params)), nil
+			return upstreamError(err, conversationsRequest(params)), nil
 		}
 		lineIDs, userIDs := mentionedIDs(page.Data)
 		if params.UserID != "" {

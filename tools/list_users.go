@@ -34,7 +34,7 @@ func listUsers(out output, c *client.Client) server.ServerTool {
 		}
 		page, err := c.ListUsers(ctx, params)
 		if err != nil {
-			return upstreamError(err, sentIDs{}), nil
+			return upstreamError(err, sentRequest{smaller: "Ask for fewer users with a smaller maxResults."}), nil
 		}
 		return out.result(usersResult{page.Data, page.NextPageToken}, renderUsers(page.Data, page.NextPageToken)), nil
 	}
