@@ -46,10 +46,15 @@ type Server struct {
 	srv *httptest.Server
 
 	mu        sync.Mutex
-	requests  []Request
+	requests  []Request // a ring of the last MaxRecorded requests
+	received  int       // requests received in all
 	faults    []Fault
 	cancelled int
 }
+
+// MaxRecorded bounds the requests a Server keeps: a long --demo session
+// must not grow without end.
+const MaxRecorded = 1000
 
 // A Request is what the server received, recorded before it answered.
 type Request struct {
@@ -99,11 +104,27 @@ func NewServer(ws Workspace) *Server {
 // Close shuts the server down, waiting for requests in flight.
 func (s *Server) Close() { s.srv.Close() }
 
-// Requests returns a copy of every request received so far, in order.
+// Requests returns a copy of the requests received so far, in order: all
+// of them, or the last MaxRecorded.
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.requests)
+	if s.received <= MaxRecorded {
+		return slices.Clone(s.requests)
+	}
+	start := s.received % MaxRecorded
+	return append(slices.Clone(s.requests[start:]), s.requests[:start]...)
+}
+
+// note records r, overwriting the oldest request once MaxRecorded are kept.
+// The caller holds s.mu.
+func (s *Server) note(r Request) {
+	if len(s.requests) < MaxRecorded {
+		s.requests = append(s.requests, r)
+	} else {
+		s.requests[s.received%MaxRecorded] = r
+	}
+	s.received++
 }
 
 // Get sends an authenticated GET for path and query, as a client with the
@@ -138,7 +159,7 @@ func (s *Server) Inject(faults ...Fault) {
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), time.Now(), r.RemoteAddr})
+		s.note(Request{r.Method, r.URL.Path, r.URL.Query(), r.Header.Clone(), time.Now(), r.RemoteAddr})
 		var fault *Fault
 		if i := slices.IndexFunc(s.faults, func(f Fault) bool { return f.Path == "" || f.Path == r.URL.Path }); i >= 0 {
 			fault = &s.faults[i]

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -160,4 +161,26 @@ func TestInjectAndRecord(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestRequestLogIsBounded: the server keeps the last MaxRecorded requests,
+// in order, however many it receives.
+func TestRequestLogIsBounded(t *testing.T) {
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	const sent = openphonetest.MaxRecorded + 250
+	for i := range sent {
+		if _, err := srv.Get("/v1/users", url.Values{"maxResults": {strconv.Itoa(i%50 + 1)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reqs := srv.Requests()
+	if len(reqs) != openphonetest.MaxRecorded {
+		t.Fatalf("%d requests kept, want %d", len(reqs), openphonetest.MaxRecorded)
+	}
+	for i, r := range reqs {
+		if want := strconv.Itoa((sent-openphonetest.MaxRecorded+i)%50 + 1); r.Query.Get("maxResults") != want {
+			t.Fatalf("request %d has maxResults %s, want %s: the log is out of order", i, r.Query.Get("maxResults"), want)
+		}
+	}
 }
