@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
@@ -23,26 +25,39 @@ const (
 )
 
 // A directory turns line and user IDs into names. It reads GET
-// /v1/phone-numbers (whose lines embed their users) and, only for users
-// found on no line, GET /v1/users; it keeps what it read for directoryTTL.
-// A Client is one API key, so a directory per client is a cache per key.
+// /v1/phone-numbers (whose lines embed their users) and, only when a user
+// is found on no line, every page of GET /v1/users; it keeps what it read
+// for directoryTTL. A Client is one API key, so a directory per client is
+// a cache per key.
+//
+// Concurrent look-ups share one fetch, which runs on its own time limit
+// (directoryTimeout), not on any caller's: a caller that gives up stops
+// waiting, and the fetch goes on for the others. An ID that a fetch did not
+// find (a deleted user, say) is remembered as unknown until the names
+// expire, so that it does not cost a refetch on every call.
 type directory struct {
-	c   *client.Client
-	now func() time.Time
+	c       *client.Client
+	now     func() time.Time
+	flights singleflight.Group
 
-	mu      sync.Mutex // held while fetching, so that concurrent calls fetch once
+	mu      sync.Mutex
 	names   *names
 	fetched time.Time
-	err     error // the last fetch's failure, kept until directoryMinRefresh passes
+	unknown map[string]bool // IDs that the current names lack
+	err     error           // the last fetch's failure, kept until directoryMinRefresh passes
+	failed  time.Time
 }
 
-// names is what a directory knows at one time.
+// names is what a directory knows at one time. It is not changed once made.
 type names struct {
-	lines []client.PhoneNumber
-	users map[string]string // user ID -> full name
+	lines    []client.PhoneNumber
+	users    map[string]string // user ID -> full name
+	allUsers bool              // users holds every user, not only those on lines
 }
 
-func newDirectory(c *client.Client) *directory { return &directory{c: c, now: time.Now} }
+func newDirectory(c *client.Client) *directory {
+	return &directory{c: c, now: time.Now, unknown: map[string]bool{}}
+}
 
 func (n *names) line(id string) (client.PhoneNumber, bool) {
 	i := slices.IndexFunc(n.lines, func(l client.PhoneNumber) bool { return l.ID == id })
@@ -50,43 +65,6 @@ func (n *names) line(id string) (client.PhoneNumber, bool) {
 		return client.PhoneNumber{}, false
 	}
 	return n.lines[i], true
-}
-
-// lookup returns names that cover lineIDs and userIDs if OpenPhone knows
-// them: cached names while fresh, fetched again when stale, or when an ID
-// is missing and the cache is old enough to be worth refreshing. When a
-// fetch fails, older names are better than none; the failure is kept for
-// directoryMinRefresh, so that a failing OpenPhone is not asked on every call.
-func (d *directory) lookup(ctx context.Context, lineIDs, userIDs []string) (*names, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	age := d.now().Sub(d.fetched)
-	switch {
-	case d.err != nil && age < directoryMinRefresh:
-		return d.stale()
-	case d.names != nil && age < directoryTTL && (d.names.covers(lineIDs, userIDs) || age < directoryMinRefresh):
-		return d.names, nil
-	}
-	fetchCtx, cancel := context.WithTimeout(ctx, directoryTimeout)
-	defer cancel()
-	n, err := d.fetch(fetchCtx, userIDs)
-	if ctx.Err() != nil { // the call ended: say nothing of OpenPhone
-		return nil, ctx.Err()
-	}
-	d.fetched, d.err = d.now(), err
-	if err != nil {
-		return d.stale()
-	}
-	d.names = n
-	return n, nil
-}
-
-// stale returns the names of an earlier fetch, or the last failure.
-func (d *directory) stale() (*names, error) {
-	if d.names != nil {
-		return d.names, nil
-	}
-	return nil, d.err
 }
 
 // userName returns a user's name; a nil n knows none.
@@ -98,13 +76,136 @@ func (n *names) userName(id string) (string, bool) {
 	return name, ok
 }
 
-func (n *names) covers(lineIDs, userIDs []string) bool {
+// lookup returns names that cover lineIDs and userIDs if OpenPhone knows
+// them: cached names while fresh, fetched again when stale, or when an ID
+// is missing and the cache is old enough to be worth refreshing. When a
+// fetch fails, older names are better than none; the failure is kept for
+// directoryMinRefresh, so that a failing OpenPhone is not asked on every call.
+func (d *directory) lookup(ctx context.Context, lineIDs, userIDs []string) (*names, error) {
+	if n, err, ok := d.cached(lineIDs, userIDs); ok {
+		return n, err
+	}
+	d.mu.Lock()
+	withUsers := d.names != nil && !d.names.hasUsers(userIDs)
+	d.mu.Unlock()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		key := "lines"
+		if withUsers {
+			key = "lines and users"
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case r := <-d.flights.DoChan(key, func() (any, error) { return d.refresh(ctx, withUsers) }):
+			if r.Err != nil {
+				d.mu.Lock()
+				defer d.mu.Unlock()
+				return d.stale()
+			}
+			n := r.Val.(*names)
+			if !withUsers && !n.hasUsers(userIDs) {
+				withUsers = true // the users on no line are in /v1/users
+				continue
+			}
+			d.noteUnknown(n, lineIDs, userIDs)
+			return n, nil
+		}
+	}
+}
+
+// cached returns the answer that needs no fetch, if there is one.
+func (d *directory) cached(lineIDs, userIDs []string) (*names, error, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	age := now.Sub(d.fetched)
+	switch {
+	case d.err != nil && now.Sub(d.failed) < directoryMinRefresh:
+		n, err := d.stale()
+		return n, err, true
+	case d.names != nil && age < directoryTTL && (d.knows(lineIDs, userIDs) || age < directoryMinRefresh):
+		return d.names, nil, true
+	}
+	return nil, nil, false
+}
+
+// refresh fetches the names, on its own time limit, and keeps them. It
+// keeps the values of the ctx of the call that started it (its progress
+// reports), not its end.
+func (d *directory) refresh(ctx context.Context, withUsers bool) (*names, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), directoryTimeout)
+	defer cancel()
+	d.mu.Lock()
+	var recent []client.PhoneNumber // lines fetched too recently to fetch again
+	if d.names != nil && d.now().Sub(d.fetched) < directoryMinRefresh {
+		recent = d.names.lines
+	}
+	d.mu.Unlock()
+	n, err := d.fetch(ctx, withUsers, recent)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err != nil {
+		d.err, d.failed = err, d.now()
+		return nil, err
+	}
+	d.names, d.fetched, d.unknown, d.err = n, d.now(), map[string]bool{}, nil
+	return n, nil
+}
+
+// noteUnknown remembers the IDs that n, fetched just now, lacks.
+func (d *directory) noteUnknown(n *names, lineIDs, userIDs []string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.names != n {
+		return // newer names came meanwhile
+	}
 	for _, id := range lineIDs {
 		if _, ok := n.line(id); !ok {
+			d.unknown[id] = true
+		}
+	}
+	for _, id := range userIDs {
+		if _, ok := n.users[id]; !ok && n.allUsers {
+			d.unknown[id] = true
+		}
+	}
+}
+
+// stale returns the names of an earlier fetch, or the last failure. The
+// caller holds d.mu.
+func (d *directory) stale() (*names, error) {
+	if d.names != nil {
+		return d.names, nil
+	}
+	return nil, d.err
+}
+
+// knows reports whether the current names have, or know they lack, every
+// ID. The caller holds d.mu.
+func (d *directory) knows(lineIDs, userIDs []string) bool {
+	for _, id := range lineIDs {
+		if _, ok := d.names.line(id); !ok && !d.unknown[id] {
 			return false
 		}
 	}
 	for _, id := range userIDs {
+		if _, ok := d.names.users[id]; !ok && !d.unknown[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasUsers reports whether n names every user in ids, or holds every user
+// there is.
+func (n *names) hasUsers(ids []string) bool {
+	if n.allUsers {
+		return true
+	}
+	for _, id := range ids {
 		if _, ok := n.users[id]; !ok {
 			return false
 		}
@@ -112,18 +213,23 @@ func (n *names) covers(lineIDs, userIDs []string) bool {
 	return true
 }
 
-func (d *directory) fetch(ctx context.Context, userIDs []string) (*names, error) {
-	lines, err := d.c.ListPhoneNumbers(ctx, client.ListPhoneNumbersParams{})
-	if err != nil {
-		return nil, fmt.Errorf("phone numbers: %w", err)
+// fetch reads the lines, unless it is given lines read just now, and with
+// withUsers every user.
+func (d *directory) fetch(ctx context.Context, withUsers bool, lines []client.PhoneNumber) (*names, error) {
+	if lines == nil || !withUsers {
+		list, err := d.c.ListPhoneNumbers(ctx, client.ListPhoneNumbersParams{})
+		if err != nil {
+			return nil, fmt.Errorf("phone numbers: %w", err)
+		}
+		lines = list.Data
 	}
-	n := &names{lines: lines.Data, users: map[string]string{}}
-	for _, l := range lines.Data {
+	n := &names{lines: lines, users: map[string]string{}, allUsers: withUsers}
+	for _, l := range lines {
 		for _, u := range l.Users {
 			n.users[u.ID] = client.FullName(u.FirstName, u.LastName)
 		}
 	}
-	if n.covers(nil, userIDs) {
+	if !withUsers {
 		return n, nil
 	}
 	p := client.ListUsersParams{MaxResults: client.MaxUsersPerPage}

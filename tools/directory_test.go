@@ -3,7 +3,9 @@ package tools
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -307,5 +309,80 @@ func TestLineNameEdgeCases(t *testing.T) {
 				t.Errorf("%d requests, want %d look-ups and no conversations", got, tt.lookups)
 			}
 		})
+	}
+}
+
+// TestDirectorySharesOneFetch: look-ups that arrive together wait for one
+// fetch, and a waiter whose own time runs out stops waiting without
+// stopping the fetch for the others.
+func TestDirectorySharesOneFetch(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	defer api.Close()
+	api.Inject(openphonetest.Fault{Path: "/v1/phone-numbers", Delay: 300 * time.Millisecond})
+	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
+	d := newDirectory(c)
+
+	impatient, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 11)
+	wg.Go(func() {
+		if _, err := d.lookup(impatient, []string{ws.Lines[0].ID}, nil); !errors.Is(err, context.DeadlineExceeded) {
+			errs <- fmt.Errorf("the impatient caller got %v, want its own deadline", err)
+		}
+	})
+	for range 10 {
+		wg.Go(func() {
+			n, err := d.lookup(context.Background(), []string{ws.Lines[0].ID}, []string{ws.Users[0].ID})
+			if err != nil || n == nil {
+				errs <- fmt.Errorf("lookup: %v", err)
+			} else if _, ok := n.line(ws.Lines[0].ID); !ok {
+				errs <- errors.New("the shared fetch lacks the line")
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(api.Requests()); n != 1 {
+		t.Errorf("11 look-ups at once made %d requests, want 1", n)
+	}
+}
+
+// TestDirectoryRemembersUnknownIDs: an ID OpenPhone does not list (a
+// deleted user) costs one fetch, not one per call, until the names expire.
+func TestDirectoryRemembersUnknownIDs(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	defer api.Close()
+	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
+	d := newDirectory(c)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	lookup := func() {
+		t.Helper()
+		if _, err := d.lookup(context.Background(), []string{"PNdeleted1"}, []string{"USdeleted1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lookup() // lines, then every user: neither ID is there
+	fetches := len(api.Requests())
+	if fetches != 2 {
+		t.Fatalf("the first look-up made %d requests, want the lines and the users", fetches)
+	}
+	for range 5 {
+		now = now.Add(directoryMinRefresh + time.Second)
+		lookup()
+	}
+	if n := len(api.Requests()); n != fetches {
+		t.Errorf("unknown IDs refetched the names %d times within the cache's lifetime", n-fetches)
+	}
+	now = now.Add(directoryTTL)
+	lookup()
+	if n := len(api.Requests()); n == fetches {
+		t.Error("names past their lifetime were not fetched again")
 	}
 }
