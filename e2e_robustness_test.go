@@ -167,6 +167,27 @@ func TestE2ESignalLetsCallsInFlightFinish(t *testing.T) {
 	}
 }
 
+// TestE2ESecondSignalExitsAtOnce: a second signal during the graceful
+// shutdown ends the process without waiting out the calls in flight.
+func TestE2ESecondSignalExitsAtOnce(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	s := startRaw(t, apiEnv(api))
+	api.Inject(openphonetest.Fault{Delay: time.Hour})
+	s.send(toolCall("2", `{}`))
+	waitFor(t, "the call to reach the fake", func() bool { return len(api.Requests()) == 1 })
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	waitFor(t, "the graceful shutdown to start", func() bool { return strings.Contains(s.stderr.String(), "a second signal exits at once") })
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	exited := make(chan error, 1)
+	go func() { exited <- s.cmd.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(5 * time.Second): // the grace period is 10 s
+		t.Fatal("the second SIGTERM did not end the process")
+	}
+}
+
 // TestE2EConcurrentCalls fires 100 calls with different arguments over one
 // session: each answer is complete and belongs to its own request.
 func TestE2EConcurrentCalls(t *testing.T) {
@@ -243,6 +264,33 @@ func TestE2EHostileInput(t *testing.T) {
 	}
 	if n := len(conversationRequests(api)); n > 2 {
 		t.Errorf("hostile input reached OpenPhone: %d requests", n)
+	}
+}
+
+// TestE2EOverlongLineStaysSmall: a 64 MiB line is discarded as it is read,
+// never held: the server's peak memory stays far below the line's size,
+// and it goes on serving.
+func TestE2EOverlongLineStaysSmall(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	s := startRaw(t, apiEnv(api))
+	s.send(`{"jsonrpc":"2.0","id":"huge","method":"tools/call","params":{"name":"list_users","arguments":{"pageToken":"` + strings.Repeat("x", 64<<20) + `"}}}`)
+	if reply := s.await(`"huge"`); !strings.Contains(string(reply["error"]), "4 MiB") {
+		t.Errorf("the over-long line: %v", reply)
+	}
+	s.send(toolCall("2", `{"maxResults":2}`))
+	if isErrorResult(t, s.await("2")) {
+		t.Error("the server stopped serving after an over-long line")
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		t.Skip("no /proc here:", err)
+	}
+	for line := range strings.Lines(string(status)) {
+		var kb int
+		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil && kb > 48<<10 {
+			t.Errorf("peak RSS %d MiB after a 64 MiB line", kb>>10)
+		}
 	}
 }
 

@@ -112,6 +112,12 @@ func run(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal starts a graceful shutdown; stopping the
+	// notification then lets a second one end the process at once.
+	context.AfterFunc(ctx, func() {
+		stop()
+		logger.Info("signal received: answering the calls in flight, then exiting; a second signal exits at once", "grace", shutdownGrace)
+	})
 
 	apiKey := strings.TrimSpace(cmp.Or(os.Getenv("OPENPHONE_API_KEY"), os.Getenv("QUO_API_KEY")))
 	if *demo {

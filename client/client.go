@@ -122,17 +122,18 @@ func WithMaxBodyBytes(n int64) Option {
 // than rps requests, counted at send time: a burst of up to rps goes out at
 // once, and the next request waits until the oldest of them is a second
 // old. A rate below 1 sends one request per 1/rps seconds; a fractional
-// rate above 1 is rounded down.
+// rate above 1 is rounded down. Rates above 1000, for tests, are kept on
+// average over shorter windows.
 func WithRateLimit(rps float64) Option {
 	return func(c *Client) error {
 		if rps <= 0 || math.IsInf(rps, 0) || math.IsNaN(rps) {
 			return fmt.Errorf("rate limit %v: must be a positive number", rps)
 		}
 		c.rps = rps
-		n, window := int(rps), time.Second
-		if rps < 1 {
-			n, window = 1, time.Duration(float64(time.Second)/rps)
-		}
+		// n requests per window; above maxWindowRequests, a shorter window
+		// keeps the ring small, at the same average rate.
+		n := min(max(int(rps), 1), maxWindowRequests)
+		window := time.Duration(float64(n) / rps * float64(time.Second))
 		c.limiter = newSlidingWindow(n, window+windowMargin)
 		return nil
 	}

@@ -10,6 +10,9 @@ import (
 // second of the requests sent at its start.
 const windowMargin = 50 * time.Millisecond
 
+// maxWindowRequests bounds the send times a limiter keeps.
+const maxWindowRequests = 1000
+
 // A slidingWindow admits at most n requests in any window-long interval of
 // send times, by construction: it keeps the send times it handed out for
 // the last n requests, and books each new request no earlier than window

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 )
 
@@ -88,5 +90,136 @@ func TestResponseID(t *testing.T) {
 		if string(id) != tt.id || ok != (tt.id != "") {
 			t.Errorf("responseID(%s) = %s, %v; want %s", tt.msg, id, ok, tt.id)
 		}
+	}
+}
+
+func TestIDKey(t *testing.T) {
+	for _, same := range [][]string{
+		{`1`, `1.0`, `1e0`, `10e-1`},
+		{`"ab"`, `"a\u0062"`},
+		{`123456789012345678`, `123456789012345678.0`},
+	} {
+		for _, id := range same[1:] {
+			if idKey(json.RawMessage(id)) != idKey(json.RawMessage(same[0])) {
+				t.Errorf("idKey(%s) != idKey(%s)", id, same[0])
+			}
+		}
+	}
+	for _, pair := range [][2]string{{`1`, `"1"`}, {`1`, `2`}, {`123456789012345678`, `123456789012345679`}} {
+		if idKey(json.RawMessage(pair[0])) == idKey(json.RawMessage(pair[1])) {
+			t.Errorf("idKey(%s) == idKey(%s)", pair[0], pair[1])
+		}
+	}
+}
+
+// TestServeStdioMatchesIDsByValue: requests whose ids mcp-go writes back in
+// another spelling are still seen as answered, so end of input does not
+// wait out the grace period for them.
+func TestServeStdioMatchesIDsByValue(t *testing.T) {
+	f := newFixture(t, openphonetest.DemoWorkspace())
+	input := initializeLine +
+		`{"jsonrpc":"2.0","id":1.0,"method":"ping"}` + "\n" +
+		`{"jsonrpc":"2.0","id":"a\u0062","method":"tools/call","params":{"name":"list_users","arguments":{}}}` + "\n"
+	done := make(chan error, 1)
+	var out strings.Builder
+	go func() {
+		done <- ServeStdio(context.Background(), f.server, strings.NewReader(input), &out, time.Hour, log.New(io.Discard, "", 0))
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("ServeStdio still waits for requests it has answered")
+	}
+	if r := replies(t, out.String()); len(r) != 2 || r[`"ab"`].Result == nil {
+		t.Errorf("replies:\n%s", out.String())
+	}
+}
+
+// TestServeStdioDiscardsOverlongLines: a line over MaxLineBytes is
+// answered with a parse error when its id leads, logged when not, and the
+// server reads on.
+func TestServeStdioDiscardsOverlongLines(t *testing.T) {
+	f := newFixture(t, openphonetest.DemoWorkspace())
+	huge := strings.Repeat("x", MaxLineBytes+1)
+	input := initializeLine +
+		`{"jsonrpc":"2.0","id":"big","method":"tools/call","params":{"name":"list_users","arguments":{"pageToken":"` + huge + `"}}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"tools/call","params":{"pageToken":"` + huge + `"},"id":"late"}` + "\n" +
+		`{"jsonrpc":"2.0","id":"after","method":"ping"}` + "\n"
+	var out, logs strings.Builder
+	if err := ServeStdio(context.Background(), f.server, strings.NewReader(input), &out, time.Minute, log.New(&logs, "", 0)); err != nil {
+		t.Fatal(err)
+	}
+	r := replies(t, out.String())
+	if big := r[`"big"`]; !strings.Contains(string(big.Error), "-32700") || !strings.Contains(string(big.Error), "4 MiB") {
+		t.Errorf("the over-long line with a leading id: %s", big.Error)
+	}
+	if _, ok := r[`"late"`]; ok {
+		t.Errorf("an id past the kept prefix was answered")
+	}
+	if !strings.Contains(logs.String(), "discarded an input line over 4 MiB") {
+		t.Errorf("the line with no readable id was not logged: %q", logs.String())
+	}
+	if after := r[`"after"`]; after.Result == nil {
+		t.Errorf("the server stopped reading after an over-long line:\n%.500s", out.String())
+	}
+	if len(f.api.Requests()) != 0 {
+		t.Errorf("an over-long line reached OpenPhone")
+	}
+}
+
+// TestServeStdioBusy: tool calls beyond maxCallsInFlight are answered at
+// once as busy, and pings are answered while the others wait.
+func TestServeStdioBusy(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	c, err := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const extra = 20
+	hang := make([]openphonetest.Fault, maxCallsInFlight+extra)
+	for i := range hang {
+		hang[i] = openphonetest.Fault{Delay: time.Hour}
+	}
+	api.Inject(hang...)
+	s := NewServer(Config{Client: c, CallTimeout: 500 * time.Millisecond})
+	in, stdin := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- ServeStdio(context.Background(), s, in, outW, time.Minute, log.New(io.Discard, "", 0)) }()
+	go func() {
+		io.WriteString(stdin, initializeLine)
+		for i := range maxCallsInFlight + extra {
+			fmt.Fprintf(stdin, `{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list_users","arguments":{}}}`+"\n", 100+i)
+		}
+		io.WriteString(stdin, `{"jsonrpc":"2.0","id":"ping","method":"ping"}`+"\n")
+		stdin.Close()
+	}()
+	busy, answered := 0, 0
+	sc := bufio.NewScanner(outR)
+	for answered < maxCallsInFlight+extra+2 && sc.Scan() {
+		var m rpcMessage
+		json.Unmarshal(sc.Bytes(), &m)
+		answered++
+		switch {
+		case string(m.ID) == `"ping"`:
+			if got := answered - 2 - busy; got > 0 { // less the initialize reply, the ping and the busy ones
+				t.Errorf("the ping was answered after %d calls that waited on OpenPhone", got)
+			}
+		case strings.Contains(string(m.Result), "The server is busy"):
+			busy++
+		}
+	}
+	go io.Copy(io.Discard, outR)
+	err = <-done
+	outW.Close() // ends the copy
+	if err != nil {
+		t.Fatal(err)
+	}
+	if busy != extra {
+		t.Errorf("%d calls answered busy, want %d", busy, extra)
 	}
 }
