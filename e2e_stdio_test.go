@@ -432,21 +432,27 @@ func TestE2ECommandLine(t *testing.T) {
 	}
 }
 
-// TestE2EReadmeSample keeps the README's sample output true: it is what the
-// README's first command prints.
-func TestE2EReadmeSample(t *testing.T) {
-	cmd := exec.Command(binary, "--demo", "call", "list_conversations", `{"maxResults":5}`)
-	cmd.Env = append(os.Environ(), noKeyEnv...)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestE2EReadmeSamples keeps the README's sample outputs true: each is
+// what its command prints now.
+func TestE2EReadmeSamples(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "```\n"+string(out)+"```") {
-		t.Errorf("README's sample differs from what the demo prints now:\n%s", out)
+	for _, args := range []string{
+		`{"maxResults":5}`,
+		`{"maxResults":"5","phoneNumbers":["415-555-0123"],"createdAfter":"yesterday"}`,
+	} {
+		command := "`go run . --demo call list_conversations '" + args + "'`"
+		if !strings.Contains(string(readme), command) {
+			t.Errorf("the README does not show %s", command)
+		}
+		cmd := exec.Command(binary, "--demo", "call", "list_conversations", args)
+		cmd.Env = append(os.Environ(), noKeyEnv...)
+		out, _ := output(t, cmd)
+		if !strings.Contains(string(readme), "```\n"+string(out)+"```") {
+			t.Errorf("the README's sample of %s differs from what it prints now:\n%s", args, out)
+		}
 	}
 }
 
