@@ -60,8 +60,10 @@ func TestInteropTypeScriptSDK(t *testing.T) {
 	}
 	env := envMap(api)
 	env["OPENPHONE_STRUCTURED_OUTPUT"] = "true" // the schemas and structuredContent are what ajv checks
+	call := ws.Calls[0]
 	fixture, _ := json.Marshal(map[string]any{
 		"binary": binary, "env": env, "total": len(ws.Conversations), "everyParameter": everyParameter,
+		"thread": map[string]any{"phoneNumberId": call.PhoneNumberID, "participants": call.Participants}, "callId": call.ID,
 	})
 	cmd := exec.Command(node, "--test", "--test-reporter=spec", "sdk-client.test.mjs")
 	cmd.Dir = "interop"
@@ -114,7 +116,7 @@ func TestInteropInspectorCLI(t *testing.T) {
 		t.Errorf("tools/list: exit %d", code)
 	}
 	tools, _ := list["tools"].([]any)
-	if len(tools) != 3 {
+	if len(tools) != 6 {
 		t.Fatalf("tools/list: %v", list)
 	}
 	for _, tool := range tools {
@@ -162,7 +164,7 @@ func TestInteropGoSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Tools) != 3 {
+	if len(list.Tools) != 6 {
 		t.Fatalf("tools: %+v", list.Tools)
 	}
 	for _, tool := range list.Tools {

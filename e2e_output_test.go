@@ -29,6 +29,18 @@ var outputCalls = []struct {
 	{"list_phone_numbers, bad arguments", "list_phone_numbers", map[string]any{"userId": "jordan"}, nil},
 	{"list_users", "list_users", map[string]any{"maxResults": 2}, nil},
 	{"list_users, upstream error", "list_users", nil, &openphonetest.Fault{Status: 401}},
+	{"list_messages", "list_messages", demoThreadArgs(), nil},
+	{"list_messages, bad arguments", "list_messages", map[string]any{"participants": []any{"+1"}}, nil},
+	{"list_calls", "list_calls", demoThreadArgs(), nil},
+	{"list_calls, upstream error", "list_calls", demoThreadArgs(), &openphonetest.Fault{Status: 404}},
+	{"get_call", "get_call", map[string]any{"callId": openphonetest.DemoWorkspace().Calls[0].ID}, nil},
+	{"get_call, bad arguments", "get_call", map[string]any{"callId": "x"}, nil},
+}
+
+// demoThreadArgs names the thread of the demo's first call.
+func demoThreadArgs() map[string]any {
+	c := openphonetest.DemoWorkspace().Calls[0]
+	return map[string]any{"phoneNumberId": c.PhoneNumberID, "participants": c.Participants}
 }
 
 // callEach makes every outputCall and hands each result to check.
@@ -37,7 +49,7 @@ func callEach(t *testing.T, c *mcpclient.Client, api *openphonetest.Server, chec
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.fault != nil {
 				f := *tt.fault
-				f.Path = "/v1/" + map[string]string{"list_conversations": "conversations", "list_users": "users"}[tt.tool]
+				f.Path = "/v1/" + map[string]string{"list_conversations": "conversations", "list_users": "users", "list_calls": "calls"}[tt.tool]
 				api.Inject(f)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -22,8 +22,8 @@ type ListUsersParams struct {
 
 // Validate reports every parameter the API would reject, as a ValidationError.
 func (p ListUsersParams) Validate() error {
-	if p.MaxResults < 1 || p.MaxResults > MaxUsersPerPage {
-		return ValidationError{{Param: "maxResults", Value: p.MaxResults, Problem: "is out of range", Want: "want an integer from 1 to 50 (10 if unsure)"}}
+	if errs := checkMaxResults(p.MaxResults, MaxUsersPerPage); errs != nil {
+		return errs
 	}
 	return nil
 }

@@ -31,6 +31,9 @@ type InvalidParam struct {
 }
 
 func (p InvalidParam) String() string {
+	if p.Value == nil { // a parameter left out
+		return fmt.Sprintf("%s %s; %s", p.Param, p.Problem, p.Want)
+	}
 	return fmt.Sprintf("%s: %s %s; %s", p.Param, quoteValue(p.Value), p.Problem, p.Want)
 }
 
@@ -46,9 +49,13 @@ func (e ValidationError) Error() string {
 	return "invalid parameters: " + strings.Join(lines, "\n")
 }
 
-// ProblemNotALine is the Problem of an InvalidParam whose value is neither
-// an E.164 number nor a phone number ID.
-const ProblemNotALine = "is not a phone number or phone number ID"
+// The Problems of an InvalidParam whose value is not a line in the form the
+// API takes: neither an E.164 number nor a phone number ID, or (where only
+// an ID will do) not a phone number ID.
+const (
+	ProblemNotALine   = "is not a phone number or phone number ID"
+	ProblemNotALineID = "is not a phone number ID"
+)
 
 const lineForm = `want an E.164 number with "+" and country code, digits only (e.g. "+15555555555"), or a phone number ID (e.g. "PN123abc")`
 
@@ -78,37 +85,52 @@ func (p ListConversationsParams) Validate() error {
 		errs = append(errs, invalidUserID(p.UserID))
 	}
 
-	dates := []struct {
-		param, value string
-		t            time.Time
-	}{
-		{param: "createdAfter", value: p.CreatedAfter}, {param: "createdBefore", value: p.CreatedBefore},
-		{param: "updatedAfter", value: p.UpdatedAfter}, {param: "updatedBefore", value: p.UpdatedBefore},
-	}
-	for i, d := range dates {
-		if d.value == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, d.value)
-		if err != nil {
-			bad(d.param, d.value, "is not an RFC 3339 date-time", `want date, time and zone, e.g. "2024-01-31T00:00:00Z" or "2024-01-31T09:00:00-05:00"`)
-			continue
-		}
-		dates[i].t = t
-	}
-	for i := 0; i < len(dates); i += 2 {
-		after, before := dates[i], dates[i+1]
-		if !after.t.IsZero() && !before.t.IsZero() && !after.t.Before(before.t) {
-			bad(after.param, after.value, fmt.Sprintf("is not earlier than %s (%q)", before.param, before.value),
-				"no conversation can match: swap the two or widen the range")
-		}
-	}
-
-	if p.MaxResults < 1 || p.MaxResults > MaxResultsLimit {
-		bad("maxResults", p.MaxResults, "is out of range", "want an integer from 1 to 100 (10 if unsure)")
-	}
+	errs = append(errs, checkDateRange(dateParam{"createdAfter", p.CreatedAfter}, dateParam{"createdBefore", p.CreatedBefore})...)
+	errs = append(errs, checkDateRange(dateParam{"updatedAfter", p.UpdatedAfter}, dateParam{"updatedBefore", p.UpdatedBefore})...)
+	errs = append(errs, checkMaxResults(p.MaxResults, MaxResultsLimit)...)
 	if len(errs) > 0 {
 		return errs
+	}
+	return nil
+}
+
+// A dateParam is a date-time parameter and its value, "" when not given.
+type dateParam struct{ name, value string }
+
+// parse reads d as RFC 3339; the zero time stands for no value.
+func (d dateParam) parse() (time.Time, *InvalidParam) {
+	if d.value == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, d.value)
+	if err != nil {
+		return t, &InvalidParam{d.name, d.value, "is not an RFC 3339 date-time", `want date, time and zone, e.g. "2024-01-31T00:00:00Z" or "2024-01-31T09:00:00-05:00"`}
+	}
+	return t, nil
+}
+
+// checkDateRange checks that each bound of a range is RFC 3339, and that
+// after comes before before.
+func checkDateRange(after, before dateParam) ValidationError {
+	var errs ValidationError
+	a, aErr := after.parse()
+	b, bErr := before.parse()
+	for _, e := range []*InvalidParam{aErr, bErr} {
+		if e != nil {
+			errs = append(errs, *e)
+		}
+	}
+	if !a.IsZero() && !b.IsZero() && !a.Before(b) {
+		errs = append(errs, InvalidParam{after.name, after.value, fmt.Sprintf("is not earlier than %s (%q)", before.name, before.value),
+			"nothing can match: swap the two or widen the range"})
+	}
+	return errs
+}
+
+// checkMaxResults checks a page size against the API's range.
+func checkMaxResults(n, limit int) ValidationError {
+	if n < 1 || n > limit {
+		return ValidationError{{"maxResults", n, "is out of range", fmt.Sprintf("want an integer from 1 to %d (10 if unsure)", limit)}}
 	}
 	return nil
 }
@@ -120,6 +142,9 @@ func invalidUserID(id string) InvalidParam {
 // IsLineRef reports whether s is a line as the API takes it: an E.164
 // number or a phone number ID.
 func IsLineRef(s string) bool { return e164RE.MatchString(s) || phoneNumberIDRE.MatchString(s) }
+
+// IsPhoneNumberID reports whether s is a phone number ID (PN…).
+func IsPhoneNumberID(s string) bool { return phoneNumberIDRE.MatchString(s) }
 
 // quoteValue renders a rejected value for a message: strings quoted, JSON
 // as is, and either cut short when long.

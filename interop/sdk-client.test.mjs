@@ -28,8 +28,8 @@ const tool = tools.find((t) => t.name === "list_conversations");
 const call = (args) => client.callTool({ name: "list_conversations", arguments: args });
 const text = (result) => result.content.map((c) => c.text).join("\n");
 
-test("tools/list publishes the three tools, read-only, with schemas that compile", () => {
-  assert.deepEqual(tools.map((t) => t.name).sort(), ["list_conversations", "list_phone_numbers", "list_users"]);
+test("tools/list publishes the six tools, read-only, with schemas that compile", () => {
+  assert.deepEqual(tools.map((t) => t.name).sort(), ["get_call", "list_calls", "list_conversations", "list_messages", "list_phone_numbers", "list_users"]);
   for (const t of tools) {
     assert.deepEqual(
       { ...t.annotations, title: undefined },
@@ -120,6 +120,23 @@ test("list_phone_numbers and list_users answer within their outputSchemas", asyn
     const validate = compile(t.outputSchema);
     assert.ok(validate(result.structuredContent), JSON.stringify(validate.errors));
     assert.ok(result.structuredContent[key].length > 0);
+  }
+});
+
+test("list_messages, list_calls and get_call answer within their outputSchemas", async () => {
+  for (const [name, args, key] of [
+    ["list_messages", { ...fixture.thread, maxResults: 50 }, "messages"],
+    ["list_calls", fixture.thread, "calls"],
+    ["get_call", { callId: fixture.callId }, "call"],
+  ]) {
+    const t = tools.find((t) => t.name === name);
+    const result = await client.callTool({ name, arguments: args });
+    assert.ok(!result.isError, `${name}: ${text(result)}`);
+    const validate = compile(t.outputSchema);
+    assert.ok(validate(result.structuredContent), `${name}: ${JSON.stringify(validate.errors)}`);
+    assert.ok(result.structuredContent[key], `${name}: no ${key}`);
+    const bad = await client.callTool({ name, arguments: {} });
+    assert.equal(bad.isError, true, `${name} without arguments was accepted`);
   }
 });
 

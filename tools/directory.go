@@ -250,12 +250,7 @@ func (d *directory) fetch(ctx context.Context, withUsers bool, lines []client.Ph
 }
 
 // resolveLines replaces each line name in p's phoneNumbers (and deprecated
-// phoneNumber) with the line's ID. A name matches when it equals the line's
-// name once trimmed, regardless of case, and only if exactly one line has
-// that name. It looks names up only when a value is neither in the API's
-// forms nor blank, and then returns what it found, or why it could not
-// look. Values it cannot resolve stay as they are, for Validate to report
-// and withLineChoices to explain.
+// phoneNumber) with the line's ID; see resolve.
 func (d *directory) resolveLines(ctx context.Context, p *client.ListConversationsParams) (*names, error) {
 	refs := make([]*string, 0, len(p.PhoneNumbers)+1)
 	for i := range p.PhoneNumbers {
@@ -264,7 +259,23 @@ func (d *directory) resolveLines(ctx context.Context, p *client.ListConversation
 	if p.PhoneNumber != "" {
 		refs = append(refs, &p.PhoneNumber)
 	}
-	if !slices.ContainsFunc(refs, func(ref *string) bool { return isLineName(*ref) }) {
+	return d.resolve(ctx, refs, client.IsLineRef)
+}
+
+// resolveLineID replaces a line's number or name in *ref with its ID, for
+// the endpoints that take only an ID; see resolve.
+func (d *directory) resolveLineID(ctx context.Context, ref *string) (*names, error) {
+	return d.resolve(ctx, []*string{ref}, client.IsPhoneNumberID)
+}
+
+// resolve replaces each value in refs that the API would not take (taken
+// tells) with the ID of the one line it names: by number, or by name
+// (trimmed, in any case). It looks the lines up only when some value is
+// neither taken nor blank, and then returns what it found, or why it could
+// not look. Values it cannot resolve stay as they are, for Validate to
+// report and withLineChoices to explain.
+func (d *directory) resolve(ctx context.Context, refs []*string, taken func(string) bool) (*names, error) {
+	if d == nil || !slices.ContainsFunc(refs, func(ref *string) bool { return needsLookup(*ref, taken) }) {
 		return nil, nil
 	}
 	n, err := d.lookup(ctx, nil, nil)
@@ -272,22 +283,26 @@ func (d *directory) resolveLines(ctx context.Context, p *client.ListConversation
 		return nil, err
 	}
 	for _, ref := range refs {
-		if matches := n.linesNamed(*ref); isLineName(*ref) && len(matches) == 1 {
+		if matches := n.linesNamed(*ref); needsLookup(*ref, taken) && len(matches) == 1 {
 			*ref = matches[0].ID
 		}
 	}
 	return n, nil
 }
 
-// isLineName reports whether a phoneNumbers value can only be a line's name.
-func isLineName(s string) bool { return strings.TrimSpace(s) != "" && !client.IsLineRef(s) }
+// needsLookup reports whether a line value can only be resolved by the
+// workspace's lines.
+func needsLookup(s string, taken func(string) bool) bool {
+	return strings.TrimSpace(s) != "" && !taken(s)
+}
 
-// linesNamed returns the lines whose name is name, trimmed, in any case.
-func (n *names) linesNamed(name string) []client.PhoneNumber {
-	name = strings.TrimSpace(name)
+// linesNamed returns the lines that ref names: by their E.164 number, or by
+// their name, trimmed, in any case.
+func (n *names) linesNamed(ref string) []client.PhoneNumber {
+	ref = strings.TrimSpace(ref)
 	var lines []client.PhoneNumber
 	for _, l := range n.lines {
-		if name != "" && strings.EqualFold(strings.TrimSpace(l.Name), name) {
+		if ref != "" && (l.Number == ref || strings.EqualFold(strings.TrimSpace(l.Name), ref)) {
 			lines = append(lines, l)
 		}
 	}
@@ -298,7 +313,7 @@ func (n *names) linesNamed(name string) []client.PhoneNumber {
 // instead: the workspace's lines, or why they could not be listed.
 func withLineChoices(errs client.ValidationError, n *names, lookupErr error) client.ValidationError {
 	for i, e := range errs {
-		if e.Problem != client.ProblemNotALine {
+		if e.Problem != client.ProblemNotALine && e.Problem != client.ProblemNotALineID {
 			continue
 		}
 		value, _ := e.Value.(string)
@@ -311,6 +326,9 @@ func withLineChoices(errs client.ValidationError, n *names, lookupErr error) cli
 		case n != nil && len(n.linesNamed(value)) > 1:
 			errs[i].Problem = "names more than one line"
 			errs[i].Want = "pass the ID of the one meant: " + describeLines(n.linesNamed(value))
+		case n != nil && e.Problem == client.ProblemNotALineID:
+			errs[i].Problem = "is not a line of this workspace"
+			errs[i].Want = "want a line's phone number ID (PN…), E.164 number or name; the workspace's lines: " + describeLines(n.lines)
 		case n != nil:
 			errs[i].Problem = "is not a phone number, phone number ID or line name"
 			errs[i].Want += ", or a line's name; the workspace's lines: " + describeLines(n.lines)

@@ -143,8 +143,8 @@ func describeAPIError(e *client.APIError, ids sentRequest) string {
 	switch {
 	case e.Status == http.StatusUnauthorized:
 		fmt.Fprintf(&b, "OpenPhone rejected the API key (%s). The user must check OPENPHONE_API_KEY in this server's environment: it must be a current key from OpenPhone Settings → API, set as the bare key with no \"Bearer \" prefix. Retrying will not help.", status)
-	case e.Status == http.StatusForbidden && e.Code == "1001403":
-		fmt.Fprintf(&b, "OpenPhone refused (%s, Not Phone Number User): the API key's user is not a member of a line in this request (%s). Leave that line out of phoneNumbers, or ask a workspace admin to add the key's user to it.", status, ids.describeLines())
+	case e.Status == http.StatusForbidden && (e.Code == "1001403" || e.Title == "Not Phone Number User"):
+		fmt.Fprintf(&b, "OpenPhone refused (%s, Not Phone Number User): the API key's user (or the userId given) is not a member of a line in this request (%s). Use another line, or ask a workspace admin to add the user to it.", status, ids.describeLines())
 	case e.Status == http.StatusForbidden:
 		fmt.Fprintf(&b, "OpenPhone refused the request (%s): %s. The API key's user lacks access; a workspace admin can grant it.", status, detail)
 	case e.Status == http.StatusBadRequest:

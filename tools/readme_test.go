@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,6 +42,9 @@ func parameterTable(schema *jsonschema.Schema) string {
 		}
 		if p.Deprecated {
 			typ += ", deprecated"
+		}
+		if slices.Contains(schema.Required, pair.Key) {
+			typ += ", **required**"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", pair.Key, typ, strings.ReplaceAll(p.Description, "|", `\|`))
 	}

@@ -50,6 +50,8 @@ type Server struct {
 	received  int       // requests received in all
 	faults    []Fault
 	cancelled int
+	// noInsights makes call summaries and transcripts answer 403.
+	noInsights bool
 }
 
 // MaxRecorded bounds the requests a Server keeps: a long --demo session
@@ -96,9 +98,24 @@ func NewServer(ws Workspace) *Server {
 	mux.HandleFunc("/v1/conversations", s.listConversations)
 	mux.HandleFunc("/v1/phone-numbers", s.listPhoneNumbers)
 	mux.HandleFunc("/v1/users", s.listUsers)
+	mux.HandleFunc("/v1/messages", s.listMessages)
+	mux.HandleFunc("/v1/messages/{id}", s.getMessage)
+	mux.HandleFunc("/v1/calls", s.listCalls)
+	mux.HandleFunc("/v1/calls/{id}", s.getCall)
+	mux.HandleFunc("/v1/call-summaries/{id}", s.getCallSummary)
+	mux.HandleFunc("/v1/call-transcripts/{id}", s.getCallTranscript)
 	s.srv = httptest.NewServer(s.record(s.authenticate(mux)))
 	s.URL = s.srv.URL
 	return s
+}
+
+// SetCallInsights says whether the workspace's plan has call summaries and
+// transcripts (Business and Scale plans do). Without them, both endpoints
+// answer 403, as OpenPhone does for other plans.
+func (s *Server) SetCallInsights(available bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noInsights = !available
 }
 
 // Close shuts the server down, waiting for requests in flight.

@@ -2,6 +2,7 @@ package openphonetest_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -182,5 +183,134 @@ func TestRequestLogIsBounded(t *testing.T) {
 		if want := strconv.Itoa((sent-openphonetest.MaxRecorded+i)%50 + 1); r.Query.Get("maxResults") != want {
 			t.Fatalf("request %d has maxResults %s, want %s: the log is out of order", i, r.Query.Get("maxResults"), want)
 		}
+	}
+}
+
+// getPath sends an authenticated GET for path and rawQuery and returns the
+// status and the decoded body.
+func getPath(t *testing.T, srv *openphonetest.Server, path, rawQuery string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path+"?"+rawQuery, nil)
+	req.Header.Set("Authorization", srv.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("body is not JSON: %v", err)
+	}
+	return resp.StatusCode, body
+}
+
+// TestThreadEndpointsAreStrict: messages and calls reject what the API
+// rejects.
+func TestThreadEndpointsAreStrict(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	srv := openphonetest.NewServer(ws)
+	defer srv.Close()
+	c := ws.Conversations[0]
+	line := "phoneNumberId=" + c.PhoneNumberID
+	one := "participants=" + url.QueryEscape(c.Participants[0])
+	eleven := strings.Repeat("participants=%2B14155550100&", 11)
+	for _, tt := range []struct {
+		name, path, query string
+		status            int
+		errorPath         string
+	}{
+		{"messages", "/v1/messages", line + "&" + one + "&maxResults=5", 200, ""},
+		{"messages without phoneNumberId", "/v1/messages", one + "&maxResults=5", 400, "/query/phoneNumberId"},
+		{"messages with a number as phoneNumberId", "/v1/messages", "phoneNumberId=%2B14155550100&" + one + "&maxResults=5", 400, "/query/phoneNumberId"},
+		{"messages without participants", "/v1/messages", line + "&maxResults=5", 400, "/query/participants"},
+		{"messages with 11 participants", "/v1/messages", line + "&" + eleven + "maxResults=5", 400, "/query/participants"},
+		{"messages with a bad number", "/v1/messages", line + "&participants=415-555-0100&maxResults=5", 400, "/query/participants/0"},
+		{"messages without maxResults", "/v1/messages", line + "&" + one, 400, "/query/maxResults"},
+		{"messages with maxResults 101", "/v1/messages", line + "&" + one + "&maxResults=101", 400, "/query/maxResults"},
+		{"messages with an unknown key", "/v1/messages", line + "&" + one + "&maxResults=5&conversationId=" + c.ID, 400, "/query/conversationId"},
+		{"messages with a bad date", "/v1/messages", line + "&" + one + "&maxResults=5&since=yesterday", 400, "/query/since"},
+		{"messages on an unknown line", "/v1/messages", "phoneNumberId=PNnope&" + one + "&maxResults=5", 404, ""},
+		{"calls", "/v1/calls", line + "&" + one + "&maxResults=5", 200, ""},
+		{"calls with two participants", "/v1/calls", line + "&" + one + "&participants=%2B14155550100&maxResults=5", 400, ""},
+		{"calls without participants", "/v1/calls", line + "&maxResults=5", 400, "/query/participants"},
+		{"calls with a bad userId", "/v1/calls", line + "&" + one + "&maxResults=5&userId=bob", 400, "/query/userId"},
+		{"a call by a bad ID", "/v1/calls/CN123", "", 400, "/query/id"},
+		{"an unknown call", "/v1/calls/ACnope", "", 404, ""},
+		{"an unknown summary", "/v1/call-summaries/ACnope", "", 404, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := getPath(t, srv, tt.path, tt.query)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d: %v", status, tt.status, body)
+			}
+			if tt.errorPath != "" && !strings.Contains(fmt.Sprint(body["errors"]), tt.errorPath) {
+				t.Errorf("errors %v lack %s", body["errors"], tt.errorPath)
+			}
+		})
+	}
+}
+
+// TestCallInsightsSwitch: without the plan's call insights, summaries and
+// transcripts answer 403; with them, the demo's calls have every status.
+func TestCallInsightsSwitch(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	srv := openphonetest.NewServer(ws)
+	defer srv.Close()
+	statuses := map[string]bool{}
+	for id, s := range ws.Summaries {
+		statuses[s.Status] = true
+		if status, body := getPath(t, srv, "/v1/call-summaries/"+id, ""); status != 200 || body["data"] == nil {
+			t.Fatalf("summary of %s: %d %v", id, status, body)
+		}
+	}
+	for _, want := range []string{"completed", "in-progress", "absent"} {
+		if !statuses[want] {
+			t.Errorf("no demo call has a %s summary", want)
+		}
+	}
+	srv.SetCallInsights(false)
+	for id := range ws.Summaries {
+		for _, path := range []string{"/v1/call-summaries/", "/v1/call-transcripts/"} {
+			if status, _ := getPath(t, srv, path+id, ""); status != 403 {
+				t.Errorf("%s%s without the plan: %d, want 403", path, id, status)
+			}
+		}
+		break
+	}
+}
+
+// TestDemoActivity: the demo's threads hold what a reader must see
+// handled.
+func TestDemoActivity(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	texts := map[string]bool{}
+	statuses := map[string]bool{}
+	for _, m := range ws.Messages {
+		texts[m.Text] = true
+		statuses[m.Direction+" "+m.Status] = true
+	}
+	for _, want := range openphonetest.HostileTexts {
+		if !texts[want] {
+			t.Errorf("no message says %q", want)
+		}
+	}
+	long := false
+	for text := range texts {
+		long = long || len([]rune(text)) >= 1500
+	}
+	if !long {
+		t.Error("no 1,500-character message")
+	}
+	for _, want := range []string{"incoming received", "outgoing delivered", "outgoing undelivered", "outgoing sent"} {
+		if !statuses[want] {
+			t.Errorf("no %s message", want)
+		}
+	}
+	calls := map[string]bool{}
+	for _, c := range ws.Calls {
+		calls[c.Status] = true
+	}
+	if !calls["missed"] || !calls["completed"] {
+		t.Errorf("call statuses %v, want missed and completed ones", calls)
 	}
 }

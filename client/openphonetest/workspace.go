@@ -10,11 +10,12 @@ import (
 )
 
 // A Workspace is the data a Server serves: an OpenPhone organisation's
-// lines, users and conversations.
+// lines, users and conversations, and what was said in them.
 type Workspace struct {
 	Lines         []Line
 	Users         []User
 	Conversations []client.Conversation
+	Activity
 }
 
 // A Line is an OpenPhone phone number and the users who share it.
@@ -40,12 +41,14 @@ var DemoEpoch = time.Date(2026, time.November, 20, 17, 0, 0, 0, time.UTC)
 
 // DemoWorkspace returns the sandbox served by --demo: 48 conversations over
 // three lines, named and unnamed, assigned and not, muted, snoozed and
-// deleted ones, and a few unicode and hostile names.
+// deleted ones, and a few unicode and hostile names; their messages and
+// calls, with hostile and long texts among those of "Quick Print Co".
 func DemoWorkspace() Workspace {
 	ws := GenerateWorkspace(1, 48)
 	for i, name := range HostileNames {
 		ws.Conversations[4+i*7].Name = ptr(name)
 	}
+	ws.Activity = demoActivity(ws)
 	return ws
 }
 

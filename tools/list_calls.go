@@ -1,0 +1,59 @@
+package tools
+
+import (
+	"context"
+	"time"
+
+	"github.com/invopop/jsonschema"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+)
+
+const listCallsDescription = `List the calls of a 1:1 conversation, one page per call: a line and the one outside number it talks with (OpenPhone cannot list the calls of a group). From a list_conversations row, pass its line (PN…) as phoneNumberId and its participant.
+
+The result has a row per call (time, direction, status, duration, who answered or placed it, call ID) and, when more exist, the pageToken for the next page (same arguments). get_call gives a call's AI summary and transcript. Dates are RFC 3339 with a zone, e.g. 2024-01-31T00:00:00Z.`
+
+// callsResult is the structured content of a list_calls result.
+type callsResult struct {
+	Calls         []client.Call `json:"calls" jsonschema:"description=The page's calls\\, oldest first."`
+	NextPageToken *string       `json:"nextPageToken"`
+}
+
+func (callsResult) JSONSchemaExtend(s *jsonschema.Schema) { nextPageToken(s) }
+
+// listCalls returns the list_calls tool and its handler.
+func listCalls(out output, c *client.Client, dir *directory) server.ServerTool {
+	tool := out.readOnlyTool("list_calls", "List OpenPhone calls", listCallsDescription,
+		&client.ListCallsParams{}, &callsResult{}, lineIDAccepted)
+	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		params := client.ListCallsParams{MaxResults: client.DefaultMaxResults}
+		errs := decodeArguments(req.Params.Arguments, &params)
+		lineNames, lookupErr := dir.resolveLineID(ctx, &params.PhoneNumberID)
+		if errs = combine(errs, validationErrors(params.Validate())); len(errs) > 0 {
+			return argumentError(withLineChoices(errs, lineNames, lookupErr)), nil
+		}
+		if c == nil {
+			return mcp.NewToolResultError(missingKeyMessage), nil
+		}
+		page, err := c.ListCalls(ctx, params)
+		if err != nil {
+			return upstreamError(err, sentRequest{lines: []string{params.PhoneNumberID}, userID: params.UserID, smaller: "Ask for fewer calls with a smaller maxResults."}), nil
+		}
+		sortByTime(page.Data, func(c client.Call) time.Time { return c.CreatedAt })
+		n, namesErr := dir.lookup(ctx, []string{params.PhoneNumberID}, callUsers(page.Data...))
+		return out.result(callsResult{page.Data, page.NextPageToken}, renderCalls(page, params, n, namesErr)), nil
+	}
+	return server.ServerTool{Tool: tool, Handler: handler}
+}
+
+// callUsers lists the users calls mention, each once.
+func callUsers(calls ...client.Call) []string {
+	var ids []string
+	for _, c := range calls {
+		ids = appendID(ids, c.AnsweredBy)
+		ids = appendID(ids, c.InitiatedBy)
+	}
+	return ids
+}
