@@ -166,6 +166,30 @@ func run() error {
 	}
 	s.close()
 
+	// Tokens of a page of 100 realistic messages.
+	thread := openphonetest.GenerateThread(1, 100)
+	threadAPI := openphonetest.NewServer(thread)
+	defer threadAPI.Close()
+	ts, err := spawn(binary, []string{"OPENPHONE_API_KEY=" + threadAPI.APIKey, "OPENPHONE_BASE_URL=" + threadAPI.URL, "OPENPHONE_LOG_LEVEL=error"})
+	if err != nil {
+		return err
+	}
+	conv := thread.Conversations[0]
+	params := client.ListMessagesParams{PhoneNumberID: conv.PhoneNumberID, Participants: conv.Participants, MaxResults: 100}
+	raw, err := threadAPI.Get("/v1/messages", params.Query())
+	if err != nil {
+		return err
+	}
+	args, _ := json.Marshal(map[string]any{"phoneNumberId": conv.PhoneNumberID, "participants": conv.Participants, "maxResults": 100})
+	summary, err := ts.callTool("list_messages", string(args))
+	if err != nil {
+		return err
+	}
+	ts.close()
+	rawTokens, _, _ := enc.Encode(string(raw))
+	sumTokens, _, _ := enc.Encode(summary)
+	add("tokens, page of 100 messages", fmt.Sprintf("%d vs %d raw (%.1f%%)", len(sumTokens), len(rawTokens), 100*float64(len(sumTokens))/float64(len(rawTokens))), "o200k; list_messages text vs the API's JSON; texts whole")
+
 	// 100 concurrent calls at the default rate limit.
 	s, err = spawn(binary, env)
 	if err != nil {
@@ -277,8 +301,11 @@ func (s *session) request(method, params string) (json.RawMessage, error) {
 }
 
 // call calls list_conversations and returns its text.
-func (s *session) call(args string) (string, error) {
-	raw, err := s.request("tools/call", `{"name":"list_conversations","arguments":`+args+`}`)
+func (s *session) call(args string) (string, error) { return s.callTool("list_conversations", args) }
+
+// callTool calls a tool and returns its text.
+func (s *session) callTool(name, args string) (string, error) {
+	raw, err := s.request("tools/call", `{"name":"`+name+`","arguments":`+args+`}`)
 	if err != nil {
 		return "", err
 	}

@@ -26,13 +26,13 @@ var callIDRE = regexp.MustCompile(`^AC(.*)$`)
 // published schema of list_messages.
 type ListMessagesParams struct {
 	PhoneNumberID string   `json:"phoneNumberId" jsonschema:"pattern=^PN(.*)$,description=The line's phone number ID (PN…)."`
-	Participants  []string `json:"participants" jsonschema:"minItems=1,maxItems=10,description=The outside numbers of the thread (E.164): one for a 1:1 thread or all of a group's."`
+	Participants  []string `json:"participants" jsonschema:"minItems=1,maxItems=10,description=The conversation's outside numbers: all of a group's."`
 	UserID        string   `json:"userId,omitempty" jsonschema:"pattern=^US(.*)$,description=Only messages sent by this user (US…)."`
-	CreatedAfter  string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=Sent after this instant."`
-	CreatedBefore string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=Sent before this instant."`
-	Since         string   `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: it means createdBefore (not after); use createdBefore."`
+	CreatedAfter  string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=RFC 3339\\, e.g. 2024-01-31T00:00:00Z."`
+	CreatedBefore string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=RFC 3339."`
+	Since         string   `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: means createdBefore."`
 	MaxResults    int      `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Page size."`
-	PageToken     string   `json:"pageToken,omitempty" jsonschema:"description=The nextPageToken of the previous call with the same arguments."`
+	PageToken     string   `json:"pageToken,omitempty" jsonschema:"description=From the previous page (same arguments)."`
 }
 
 // ListCallsParams is the query of GET /v1/calls, parameter for parameter.
@@ -40,13 +40,13 @@ type ListMessagesParams struct {
 // one number.
 type ListCallsParams struct {
 	PhoneNumberID string   `json:"phoneNumberId" jsonschema:"pattern=^PN(.*)$,description=The line's phone number ID (PN…)."`
-	Participants  []string `json:"participants" jsonschema:"minItems=1,maxItems=1,description=The other party (E.164): exactly one number; calls of group threads cannot be listed."`
-	UserID        string   `json:"userId,omitempty" jsonschema:"pattern=^US(.*)$,description=The user whose view of the calls applies (US…); OpenPhone defaults to the line's owner."`
-	CreatedAfter  string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=Started after this instant."`
-	CreatedBefore string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=Started before this instant."`
-	Since         string   `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: it means createdBefore (not after); use createdBefore."`
+	Participants  []string `json:"participants" jsonschema:"minItems=1,maxItems=1,description=The one outside number."`
+	UserID        string   `json:"userId,omitempty" jsonschema:"pattern=^US(.*)$,description=Whose view of the calls applies (US…); default the line's owner."`
+	CreatedAfter  string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=RFC 3339\\, e.g. 2024-01-31T00:00:00Z."`
+	CreatedBefore string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=RFC 3339."`
+	Since         string   `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: means createdBefore."`
 	MaxResults    int      `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Page size."`
-	PageToken     string   `json:"pageToken,omitempty" jsonschema:"description=The nextPageToken of the previous call with the same arguments."`
+	PageToken     string   `json:"pageToken,omitempty" jsonschema:"description=From the previous page (same arguments)."`
 }
 
 // JSONSchemaExtend says what tags cannot: each participant is E.164, and
@@ -364,7 +364,7 @@ func getOne[T any](c *Client, ctx context.Context, collection, id string, out an
 // GET /v1/calls/{callId}, /v1/call-summaries/{callId} and
 // /v1/call-transcripts/{id}.
 type GetCallParams struct {
-	CallID string `json:"callId" jsonschema:"pattern=^AC(.*)$,description=The call's ID (AC…): from list_calls\\, or a conversation's last activity when that was a call."`
+	CallID string `json:"callId" jsonschema:"pattern=^AC(.*)$,description=A call's ID (AC…)."`
 }
 
 // Validate reports a call ID the API would reject, as a ValidationError.

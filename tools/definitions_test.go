@@ -14,6 +14,9 @@ import (
 // inputSchema} in o200k tokens, as a client sends them.
 const definitionTokenBudget = 1000
 
+// allToolsTokenBudget bounds the definitions of every tool.
+const allToolsTokenBudget = 1600
+
 // budgetedTools are the tools definitionTokenBudget covers.
 var budgetedTools = []string{"list_conversations", "list_phone_numbers", "list_users"}
 
@@ -61,5 +64,8 @@ func TestToolDefinitionsTokenBudget(t *testing.T) {
 	t.Logf("%v: %d tokens; every tool: %d", budgetedTools, total, all)
 	if total > definitionTokenBudget {
 		t.Errorf("the definitions of %v cost %d tokens, over the budget of %d", budgetedTools, total, definitionTokenBudget)
+	}
+	if all > allToolsTokenBudget {
+		t.Errorf("the definitions of every tool cost %d tokens, over the budget of %d", all, allToolsTokenBudget)
 	}
 }

@@ -11,9 +11,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-const listCallsDescription = `List the calls of a 1:1 conversation, one page per call: a line and the one outside number it talks with (OpenPhone cannot list the calls of a group). From a list_conversations row, pass its line (PN…) as phoneNumberId and its participant.
-
-The result has a row per call (time, direction, status, duration, who answered or placed it, call ID) and, when more exist, the pageToken for the next page (same arguments). get_call gives a call's AI summary and transcript. Dates are RFC 3339 with a zone, e.g. 2024-01-31T00:00:00Z.`
+const listCallsDescription = `List the calls of a 1:1 conversation (OpenPhone cannot list a group's), one page per call: pass a list_conversations row's line and its one participant. A row per call: time, direction, status, duration, who answered or placed it, call ID; the pageToken for the next page when more exist. get_call reads a call's summary and transcript.`
 
 // callsResult is the structured content of a list_calls result.
 type callsResult struct {
