@@ -16,7 +16,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-const missingKeyMessage = `No OpenPhone API key is configured, so nothing was sent. The user must set OPENPHONE_API_KEY (or QUO_API_KEY) in this MCP server's environment, e.g. in the "env" block of the client's MCP configuration, with a key from OpenPhone Settings → API, then restart the server. To try the tool without a key, start the server with --demo.`
+const missingKeyMessage = `No OpenPhone API key is configured, so nothing was sent. The user must set OPENPHONE_API_KEY (or QUO_API_KEY) in this MCP server's environment, e.g. in the "env" block of the client's MCP configuration, with a key from OpenPhone Settings → API, then restart the server; or, when the server is reached over HTTP, send the key with each request in the X-OpenPhone-Api-Key header. To try the tool without a key, start the server with --demo.`
 
 // argumentError is the result for arguments that failed local validation.
 func argumentError(errs client.ValidationError) *mcp.CallToolResult {

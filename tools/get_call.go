@@ -25,9 +25,10 @@ type callResult struct {
 }
 
 // getCall returns the get_call tool and its handler.
-func getCall(out output, c *client.Client, dir *directory) server.ServerTool {
+func getCall(out output, accts accounts) server.ServerTool {
 	tool := out.readOnlyTool("get_call", "Read an OpenPhone call", getCallDescription, &client.GetCallParams{}, &callResult{}, nil)
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		c, dir := accts.get(ctx)
 		var p client.GetCallParams
 		if errs := validate(req.Params.Arguments, &p); errs != nil {
 			return argumentError(errs), nil

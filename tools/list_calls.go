@@ -22,10 +22,11 @@ type callsResult struct {
 func (callsResult) JSONSchemaExtend(s *jsonschema.Schema) { nextPageToken(s) }
 
 // listCalls returns the list_calls tool and its handler.
-func listCalls(out output, c *client.Client, dir *directory) server.ServerTool {
+func listCalls(out output, accts accounts) server.ServerTool {
 	tool := out.readOnlyTool("list_calls", "List OpenPhone calls", listCallsDescription,
 		&client.ListCallsParams{}, &callsResult{}, lineIDAccepted)
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		c, dir := accts.get(ctx)
 		params := client.ListCallsParams{MaxResults: client.DefaultMaxResults}
 		errs := decodeArguments(req.Params.Arguments, &params)
 		lineNames, lookupErr := dir.resolveLineID(ctx, &params.PhoneNumberID)

@@ -35,11 +35,12 @@ func lineNamesAccepted(s *jsonschema.Schema) {
 
 // listConversations returns the list_conversations tool and its handler.
 // A nil client means no API key is configured.
-func listConversations(out output, c *client.Client, dir *directory) server.ServerTool {
+func listConversations(out output, accts accounts) server.ServerTool {
 	tool := out.readOnlyTool("list_conversations", "List OpenPhone conversations", listConversationsDescription,
 		&client.ListConversationsParams{}, &conversationsResult{}, lineNamesAccepted)
 
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		c, dir := accts.get(ctx)
 		params := client.ListConversationsParams{MaxResults: client.DefaultMaxResults}
 		errs := decodeArguments(req.Params.Arguments, &params)
 		var lineNames *names

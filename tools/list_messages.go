@@ -31,10 +31,11 @@ func lineIDAccepted(s *jsonschema.Schema) {
 }
 
 // listMessages returns the list_messages tool and its handler.
-func listMessages(out output, c *client.Client, dir *directory) server.ServerTool {
+func listMessages(out output, accts accounts) server.ServerTool {
 	tool := out.readOnlyTool("list_messages", "Read OpenPhone messages", listMessagesDescription,
 		&client.ListMessagesParams{}, &messagesResult{}, lineIDAccepted)
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		c, dir := accts.get(ctx)
 		params := client.ListMessagesParams{MaxResults: client.DefaultMaxResults}
 		errs := decodeArguments(req.Params.Arguments, &params)
 		lineNames, lookupErr := dir.resolveLineID(ctx, &params.PhoneNumberID)

@@ -17,10 +17,11 @@ type phoneNumbersResult struct {
 }
 
 // listPhoneNumbers returns the list_phone_numbers tool and its handler.
-func listPhoneNumbers(out output, c *client.Client) server.ServerTool {
+func listPhoneNumbers(out output, accts accounts) server.ServerTool {
 	tool := out.readOnlyTool("list_phone_numbers", "List OpenPhone lines", listPhoneNumbersDescription,
 		&client.ListPhoneNumbersParams{}, &phoneNumbersResult{}, nil)
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		c, _ := accts.get(ctx)
 		var params client.ListPhoneNumbersParams
 		if errs := validate(req.Params.Arguments, &params); errs != nil {
 			return argumentError(errs), nil

@@ -21,10 +21,11 @@ type usersResult struct {
 func (usersResult) JSONSchemaExtend(s *jsonschema.Schema) { nextPageToken(s) }
 
 // listUsers returns the list_users tool and its handler.
-func listUsers(out output, c *client.Client) server.ServerTool {
+func listUsers(out output, accts accounts) server.ServerTool {
 	tool := out.readOnlyTool("list_users", "List OpenPhone users", listUsersDescription,
 		&client.ListUsersParams{}, &usersResult{}, nil)
 	handler := func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		c, _ := accts.get(ctx)
 		params := client.ListUsersParams{MaxResults: client.DefaultUsersPerPage}
 		if errs := validate(req.Params.Arguments, &params); errs != nil {
 			return argumentError(errs), nil

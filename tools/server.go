@@ -36,9 +36,10 @@ const DefaultCallTimeout = 30 * time.Second
 
 // Config configures the MCP server.
 type Config struct {
-	// Client reads OpenPhone. Nil means no API key is configured: the
-	// server still starts and lists its tools, and each call explains how
-	// to set the key.
+	// Client reads OpenPhone, unless a call's context carries an Account
+	// of its own (WithAccount). Nil means no API key is configured: the
+	// server still starts and lists its tools, and each call without an
+	// account explains how to provide a key.
 	Client *client.Client
 	// Version is reported in the MCP handshake.
 	Version string
@@ -66,13 +67,13 @@ func NewServer(cfg Config) *server.MCPServer {
 		server.WithToolHandlerMiddleware(callMiddleware(cfg)),
 		server.WithRecovery(),
 	)
-	var dir *directory
+	var accts accounts
 	if cfg.Client != nil {
-		dir = newDirectory(cfg.Client)
+		accts.server = NewAccount(cfg.Client)
 	}
 	out := output{structured: cfg.StructuredOutput}
-	s.AddTools(listConversations(out, cfg.Client, dir), listMessages(out, cfg.Client, dir), listCalls(out, cfg.Client, dir),
-		getCall(out, cfg.Client, dir), listPhoneNumbers(out, cfg.Client), listUsers(out, cfg.Client))
+	s.AddTools(listConversations(out, accts), listMessages(out, accts), listCalls(out, accts),
+		getCall(out, accts), listPhoneNumbers(out, accts), listUsers(out, accts))
 	return s
 }
 

@@ -149,7 +149,7 @@ func TestInputSchemaMirrorsTheSpec(t *testing.T) {
 		Defs                 any                        `json:"$defs"`
 		Ref                  string                     `json:"$ref"`
 	}
-	tool := listConversations(output{}, nil, nil).Tool
+	tool := listConversations(output{}, accounts{}).Tool
 	if err := json.Unmarshal(tool.RawInputSchema, &schema); err != nil {
 		t.Fatal(err)
 	}
