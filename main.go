@@ -29,6 +29,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/serve"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
@@ -187,7 +188,7 @@ func checkArgs(args []string) error {
 func serveStdio(ctx context.Context, s *server.MCPServer, logger *slog.Logger) int {
 	logger.Info("serving MCP on stdio", "version", buildVersion())
 	errLog := slog.NewLogLogger(logger.Handler(), slog.LevelError)
-	if err := tools.ServeStdio(ctx, s, os.Stdin, os.Stdout, shutdownGrace, errLog); err != nil {
+	if err := serve.Stdio(ctx, s, os.Stdin, os.Stdout, shutdownGrace, errLog); err != nil {
 		logger.Error("stdio server stopped", "err", err)
 		return 1
 	}

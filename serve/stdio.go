@@ -1,4 +1,7 @@
-package tools
+// Package serve is how the MCP server is reached: over stdio, one client
+// per process, or over Streamable HTTP, one server for a team. It knows the
+// tools only as an MCP server.
+package serve
 
 import (
 	"bufio"
@@ -17,7 +20,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// Limits of ServeStdio.
+// Limits of Stdio.
 const (
 	// MaxLineBytes bounds one message read from stdin, far above any real
 	// request. The rest of a longer line is discarded unread.
@@ -34,7 +37,7 @@ const (
 	idPrefixBytes = 64 << 10
 )
 
-// ServeStdio serves MCP over in and out until in ends or ctx is done.
+// Stdio serves MCP over in and out until in ends or ctx is done.
 //
 // Either way, requests already read are not dropped: they get up to grace to
 // be answered before the server stops. When ctx ends first, a goroutine
@@ -46,7 +49,7 @@ const (
 // A line over MaxLineBytes is discarded, and answered with a parse error
 // when its id can be read near its start. More than maxCallsInFlight tool
 // calls at once are answered with an isError saying the server is busy.
-func ServeStdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, grace time.Duration, errLog *log.Logger) error {
+func Stdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, grace time.Duration, errLog *log.Logger) error {
 	t := &requestTracker{pending: map[string]int{}, calls: map[string]int{}, idle: make(chan struct{})}
 	close(t.idle)
 	rw := &responseWriter{w: out, t: t}
@@ -274,7 +277,7 @@ func (t *requestTracker) waitIdle(grace time.Duration) {
 }
 
 // responseWriter passes the server's messages through, noting each answer,
-// and writes the answers ServeStdio gives itself. mu keeps whole messages
+// and writes the answers Stdio gives itself. mu keeps whole messages
 // apart.
 type responseWriter struct {
 	mu sync.Mutex

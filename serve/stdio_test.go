@@ -1,4 +1,4 @@
-package tools
+package serve
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
 const (
@@ -39,7 +40,7 @@ func TestServeStdioAnswersCallsInFlightAtEndOfInput(t *testing.T) {
 	f := newFixture(t, openphonetest.DemoWorkspace())
 	f.api.Inject(openphonetest.Fault{Delay: 200 * time.Millisecond}) // the call is in flight when stdin ends
 	var out strings.Builder
-	err := ServeStdio(context.Background(), f.server, strings.NewReader(initializeLine+callLine), &out, time.Minute, log.New(io.Discard, "", 0))
+	err := Stdio(context.Background(), f.server, strings.NewReader(initializeLine+callLine), &out, time.Minute, log.New(io.Discard, "", 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestServeStdioGraceIsBounded(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var out strings.Builder
-	go func() { done <- ServeStdio(ctx, f.server, in, &out, 50*time.Millisecond, log.New(io.Discard, "", 0)) }()
+	go func() { done <- Stdio(ctx, f.server, in, &out, 50*time.Millisecond, log.New(io.Discard, "", 0)) }()
 	io.WriteString(stdin, initializeLine+callLine)
 	for len(f.api.Requests()) == 0 { // wait for the call to reach upstream
 		time.Sleep(time.Millisecond)
@@ -69,7 +70,7 @@ func TestServeStdioGraceIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("ServeStdio did not return after its grace period")
+		t.Fatal("Stdio did not return after its grace period")
 	}
 }
 
@@ -123,7 +124,7 @@ func TestServeStdioMatchesIDsByValue(t *testing.T) {
 	done := make(chan error, 1)
 	var out strings.Builder
 	go func() {
-		done <- ServeStdio(context.Background(), f.server, strings.NewReader(input), &out, time.Hour, log.New(io.Discard, "", 0))
+		done <- Stdio(context.Background(), f.server, strings.NewReader(input), &out, time.Hour, log.New(io.Discard, "", 0))
 	}()
 	select {
 	case err := <-done:
@@ -131,7 +132,7 @@ func TestServeStdioMatchesIDsByValue(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("ServeStdio still waits for requests it has answered")
+		t.Fatal("Stdio still waits for requests it has answered")
 	}
 	if r := replies(t, out.String()); len(r) != 2 || r[`"ab"`].Result == nil {
 		t.Errorf("replies:\n%s", out.String())
@@ -149,7 +150,7 @@ func TestServeStdioDiscardsOverlongLines(t *testing.T) {
 		`{"jsonrpc":"2.0","method":"tools/call","params":{"pageToken":"` + huge + `"},"id":"late"}` + "\n" +
 		`{"jsonrpc":"2.0","id":"after","method":"ping"}` + "\n"
 	var out, logs strings.Builder
-	if err := ServeStdio(context.Background(), f.server, strings.NewReader(input), &out, time.Minute, log.New(&logs, "", 0)); err != nil {
+	if err := Stdio(context.Background(), f.server, strings.NewReader(input), &out, time.Minute, log.New(&logs, "", 0)); err != nil {
 		t.Fatal(err)
 	}
 	r := replies(t, out.String())
@@ -185,11 +186,11 @@ func TestServeStdioBusy(t *testing.T) {
 		hang[i] = openphonetest.Fault{Delay: time.Hour}
 	}
 	api.Inject(hang...)
-	s := NewServer(Config{Client: c, CallTimeout: 500 * time.Millisecond})
+	s := tools.NewServer(tools.Config{Client: c, CallTimeout: 500 * time.Millisecond})
 	in, stdin := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
-	go func() { done <- ServeStdio(context.Background(), s, in, outW, time.Minute, log.New(io.Discard, "", 0)) }()
+	go func() { done <- Stdio(context.Background(), s, in, outW, time.Minute, log.New(io.Discard, "", 0)) }()
 	go func() {
 		io.WriteString(stdin, initializeLine)
 		for i := range maxCallsInFlight + extra {
