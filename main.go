@@ -43,7 +43,7 @@ var version = ""
 const usage = `Usage: openphone-mcp [flags] [command]
 
 Commands:
-  (none)                  serve MCP over stdio
+  (none)                  serve MCP over stdio (or HTTP, with --transport http)
   call TOOL [JSON]        call a tool once and print what an assistant would read
                           (exit status 1 when the result is an error)
   tools                   print the published tools with their schemas, as JSON
@@ -56,6 +56,13 @@ Environment:
   OPENPHONE_CALL_TIMEOUT  time limit of one tool call, such as 30s (default 30s)
   OPENPHONE_STRUCTURED_OUTPUT
                           true or 1 adds structuredContent and outputSchemas (default false)
+  OPENPHONE_MCP_TRANSPORT stdio (default) or http
+  OPENPHONE_MCP_ADDR      with http: host:port to listen on (default 127.0.0.1:8080)
+  OPENPHONE_MCP_ALLOWED_ORIGINS
+                          with http: browser origins allowed besides loopback, comma-separated
+  OPENPHONE_MCP_AUTH_TOKEN
+                          with http: bearer token every request must carry; required to
+                          listen beyond loopback
 
 Flags:
 `
@@ -73,12 +80,17 @@ func run(args []string) int {
 	maxRPS := flags.Float64("max-rps", client.DefaultRateLimit, "requests per second to OpenPhone, shared by all calls (OpenPhone allows 10 per key)")
 	callTimeout := flags.Duration("call-timeout", tools.DefaultCallTimeout, "time limit of one tool call, retries included")
 	structured := flags.Bool("structured-output", false, "publish outputSchemas and answer with structuredContent beside the text, for programmatic clients (several assistants then show the model the JSON instead of the summary)")
+	transport := flags.String("transport", "stdio", "how clients reach the server: stdio, or http (Streamable HTTP, for a team)")
+	addr := flags.String("addr", "127.0.0.1:8080", "with --transport http: the host:port to listen on")
+	allowedOrigins := flags.String("allowed-origins", "", "with --transport http: browser origins allowed besides loopback ones, comma-separated")
+	authToken := flags.String("auth-token", "", "with --transport http: the bearer token every request must carry (prefer OPENPHONE_MCP_AUTH_TOKEN: flags show in ps)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	// The environment sets the flags' values; the command line overrides it.
 	for name, env := range map[string]string{
 		"log-level": "OPENPHONE_LOG_LEVEL", "base-url": "OPENPHONE_BASE_URL",
 		"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT",
-		"structured-output": "OPENPHONE_STRUCTURED_OUTPUT",
+		"structured-output": "OPENPHONE_STRUCTURED_OUTPUT", "transport": "OPENPHONE_MCP_TRANSPORT",
+		"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
 	} {
 		if v := os.Getenv(env); v != "" {
 			if err := flags.Set(name, v); err != nil {
@@ -101,6 +113,18 @@ func run(args []string) int {
 	if *showVersion {
 		fmt.Println(tools.Name, buildVersion())
 		return 0
+	}
+	httpConfig := serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), Grace: shutdownGrace}
+	switch *transport {
+	case "stdio":
+	case "http":
+		if err := httpConfig.Validate(); err != nil {
+			fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
+			return 2
+		}
+	default:
+		fmt.Fprintf(os.Stderr, "openphone-mcp: --transport %q: want stdio or http\n", *transport)
+		return 2
 	}
 
 	var level slog.Level
@@ -126,17 +150,19 @@ func run(args []string) int {
 		defer fake.Close()
 		apiKey, *baseURL = fake.APIKey, fake.URL
 	}
+	newClient := func(key string) (*client.Client, error) {
+		return client.New(key, client.WithBaseURL(*baseURL), client.WithUserAgent(tools.Name+"/"+buildVersion()),
+			client.WithRateLimit(*maxRPS), client.WithLogger(logger))
+	}
 	var api *client.Client
-	if apiKey == "" {
+	switch {
+	case apiKey == "" && *transport == "http":
+		logger.Info("no API key of its own: each caller must send one in the " + serve.APIKeyHeader + " header")
+	case apiKey == "":
 		logger.Warn("no API key: set OPENPHONE_API_KEY (or run with --demo); every tool call will say how")
-	} else {
+	default:
 		var err error
-		api, err = client.New(apiKey,
-			client.WithBaseURL(*baseURL),
-			client.WithUserAgent(tools.Name+"/"+buildVersion()),
-			client.WithRateLimit(*maxRPS),
-			client.WithLogger(logger))
-		if err != nil {
+		if api, err = newClient(apiKey); err != nil {
 			logger.Error("bad configuration", "err", err)
 			return 2
 		}
@@ -147,6 +173,15 @@ func run(args []string) int {
 	case "":
 		if *demo {
 			logger.Info("serving the demo workspace", "api", *baseURL)
+		}
+		if *transport == "http" {
+			httpConfig.NewClient, httpConfig.Logger = newClient, logger
+			if err := serve.HTTP(ctx, mcpServer, httpConfig); err != nil {
+				logger.Error("HTTP server stopped", "err", err)
+				return 1
+			}
+			logger.Info("HTTP server shut down, exiting")
+			return 0
 		}
 		return serveStdio(ctx, mcpServer, logger)
 	case "call":
@@ -166,6 +201,17 @@ func run(args []string) int {
 		flags.Usage()
 		return 2
 	}
+}
+
+// splitList splits a comma-separated list, dropping blanks.
+func splitList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
 }
 
 // checkArgs refuses arguments that a command does not take, such as a flag
