@@ -8,8 +8,10 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,6 +113,30 @@ func run() error {
 		add(fmt.Sprintf("per-call overhead, page of %d, p90", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(percentile(ours, 0.9)), us(percentile(naive, 0.9)), float64(percentile(ours, 0.9))/float64(percentile(naive, 0.9))), "")
 	}
 	base.close()
+
+	// The same call over HTTP against stdio, interleaved.
+	h, err := spawnHTTP(binary, append(env, "OPENPHONE_MAX_RPS=1000"))
+	if err != nil {
+		return err
+	}
+	var overStdio, overHTTP []time.Duration
+	for i := range 550 {
+		a, err := timed(func() error { _, err := s.call(`{"maxResults":10}`); return err })
+		if err != nil {
+			return err
+		}
+		b, err := timed(func() error { return h.call(`{"maxResults":10}`) })
+		if err != nil {
+			return err
+		}
+		if i >= 50 {
+			overStdio, overHTTP = append(overStdio, a), append(overHTTP, b)
+		}
+	}
+	h.close()
+	add("tools/call over HTTP vs stdio, page of 10, median", fmt.Sprintf("%s vs %s (%.2f×)", us(median(overHTTP)), us(median(overStdio)), float64(median(overHTTP))/float64(median(overStdio))),
+		"whole call, 500 each, interleaved; HTTP keeps its connection alive, stateless (no session)")
+
 	var pings []time.Duration
 	for range 500 {
 		t0 := time.Now()
@@ -320,6 +346,53 @@ func (s *session) callTool(name, args string) (string, error) {
 		return "", fmt.Errorf("tools/call: %s", res.Content[0].Text)
 	}
 	return res.Content[0].Text, nil
+}
+
+// httpSession is the binary serving Streamable HTTP on a loopback port.
+type httpSession struct {
+	cmd    *exec.Cmd
+	url    string
+	client *http.Client
+}
+
+func spawnHTTP(binary string, env []string) (*httpSession, error) {
+	cmd := exec.Command(binary, "--transport", "http", "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), append(env, "OPENPHONE_LOG_LEVEL=info")...)
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	lines := bufio.NewScanner(stderr)
+	for lines.Scan() {
+		if _, url, ok := strings.Cut(lines.Text(), `serving MCP over HTTP" url=`); ok {
+			go io.Copy(io.Discard, stderr)
+			return &httpSession{cmd, strings.Fields(url)[0], &http.Client{}}, nil
+		}
+	}
+	cmd.Process.Kill()
+	return nil, errors.New("the HTTP server did not start")
+}
+
+// call calls list_conversations over HTTP.
+func (h *httpSession) call(args string) error {
+	req, _ := http.NewRequest(http.MethodPost, h.url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_conversations","arguments":`+args+`}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && (resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "conversations")) {
+		err = fmt.Errorf("HTTP tools/call: %s: %.200s", resp.Status, body)
+	}
+	return err
+}
+
+func (h *httpSession) close() {
+	h.cmd.Process.Signal(os.Interrupt)
+	h.cmd.Wait()
 }
 
 func (s *session) close() {
