@@ -599,3 +599,29 @@ func TestE2EReadAConversation(t *testing.T) {
 		t.Errorf("%d requests for 4 calls: the names are not cached", n)
 	}
 }
+
+// TestE2EUserConfigPlaceholders: Claude Desktop passes an optional setting
+// left empty as the literal ${user_config.…}. Such values count as unset,
+// and the log says so: the placeholder never reaches OpenPhone as a key,
+// nor stops the server as a bad value.
+func TestE2EUserConfigPlaceholders(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	cmd := exec.Command(binary, "call", "list_users")
+	cmd.Env = append(os.Environ(), "OPENPHONE_API_KEY=${user_config.api_key}", "QUO_API_KEY=", "OPENPHONE_BASE_URL="+api.URL,
+		"OPENPHONE_MAX_RPS=${user_config.max_rps}", "OPENPHONE_LOG_LEVEL=${user_config.log_level}")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, code := output(t, cmd)
+	if code != 1 || !strings.Contains(string(out), "No OpenPhone API key is configured") {
+		t.Errorf("exit %d: %s", code, out)
+	}
+	for _, name := range []string{"OPENPHONE_API_KEY", "OPENPHONE_MAX_RPS", "OPENPHONE_LOG_LEVEL"} {
+		if !strings.Contains(stderr.String(), "placeholder") || !strings.Contains(stderr.String(), "variable="+name) {
+			t.Errorf("the log does not say %s was ignored:\n%s", name, stderr.String())
+		}
+	}
+	if n := len(api.Requests()); n != 0 {
+		t.Errorf("a placeholder was sent to OpenPhone: %d requests", n)
+	}
+}

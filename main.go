@@ -86,13 +86,14 @@ func run(args []string) int {
 	authToken := flags.String("auth-token", "", "with --transport http: the bearer token every request must carry (prefer OPENPHONE_MCP_AUTH_TOKEN: flags show in ps)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	// The environment sets the flags' values; the command line overrides it.
+	environ := &environment{}
 	for name, env := range map[string]string{
 		"log-level": "OPENPHONE_LOG_LEVEL", "base-url": "OPENPHONE_BASE_URL",
 		"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT",
 		"structured-output": "OPENPHONE_STRUCTURED_OUTPUT", "transport": "OPENPHONE_MCP_TRANSPORT",
 		"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
 	} {
-		if v := os.Getenv(env); v != "" {
+		if v := environ.get(env); v != "" {
 			if err := flags.Set(name, v); err != nil {
 				if b, ok := flags.Lookup(name).Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 					err = errors.New("want true, 1, false or 0")
@@ -144,7 +145,10 @@ func run(args []string) int {
 		logger.Info("signal received: answering the calls in flight, then exiting; a second signal exits at once", "grace", shutdownGrace)
 	})
 
-	apiKey := strings.TrimSpace(cmp.Or(os.Getenv("OPENPHONE_API_KEY"), os.Getenv("QUO_API_KEY")))
+	apiKey := strings.TrimSpace(cmp.Or(environ.get("OPENPHONE_API_KEY"), environ.get("QUO_API_KEY")))
+	for _, name := range environ.placeholders {
+		logger.Warn("ignoring a placeholder for a setting left empty (Claude Desktop passes an unset optional setting as ${user_config.…}): it counts as unset", "variable", name)
+	}
 	if *demo {
 		fake := openphonetest.NewServer(openphonetest.DemoWorkspace())
 		defer fake.Close()
@@ -201,6 +205,21 @@ func run(args []string) int {
 		flags.Usage()
 		return 2
 	}
+}
+
+// environment reads the variables that configure the server. Claude
+// Desktop passes an optional setting the user left empty as the literal
+// ${user_config.NAME}; such a value counts as unset, and is noted, so that
+// it never reaches OpenPhone as a key or a flag as a value.
+type environment struct{ placeholders []string }
+
+func (e *environment) get(name string) string {
+	v := os.Getenv(name)
+	if strings.HasPrefix(v, "${user_config.") && strings.HasSuffix(v, "}") {
+		e.placeholders = append(e.placeholders, name)
+		return ""
+	}
+	return v
 }
 
 // splitList splits a comma-separated list, dropping blanks.
