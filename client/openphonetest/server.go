@@ -290,18 +290,7 @@ func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
 	if n := q.Get("phoneNumber"); q.Has("phoneNumber") && !e164RE.MatchString(n) && !pnRE.MatchString(n) {
 		reject("phoneNumber", "Expected E.164 phone number or phone number ID", n)
 	}
-	bounds := map[string]time.Time{}
-	for _, key := range []string{"createdAfter", "createdBefore", "updatedAfter", "updatedBefore"} {
-		if !q.Has(key) {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, q.Get(key))
-		if err != nil {
-			reject(key, "Expected date-time string in ISO 8601 format", q.Get(key))
-			continue
-		}
-		bounds[key] = t
-	}
+	bounds := checkDates(q, &errs, "createdAfter", "createdBefore", "updatedAfter", "updatedBefore")
 	if v := q.Get("excludeInactive"); q.Has("excludeInactive") && v != "true" && v != "false" {
 		reject("excludeInactive", "Expected boolean", v)
 	}
@@ -486,6 +475,23 @@ func checkKeys(q url.Values, allowed []string, array string) []fieldError {
 		}
 	}
 	return errs
+}
+
+// checkDates reads the date-time parameters among keys that q has.
+func checkDates(q url.Values, errs *[]fieldError, keys ...string) map[string]time.Time {
+	bounds := map[string]time.Time{}
+	for _, key := range keys {
+		if !q.Has(key) {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, q.Get(key))
+		if err != nil {
+			*errs = append(*errs, fieldError{key, "Expected date-time string in ISO 8601 format", q.Get(key)})
+			continue
+		}
+		bounds[key] = t
+	}
+	return bounds
 }
 
 // checkMaxResults reads the required maxResults, from 1 to limit.

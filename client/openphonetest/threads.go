@@ -46,18 +46,7 @@ func (s *Server) checkThread(w http.ResponseWriter, q url.Values, maxParticipant
 	if id := q.Get("userId"); q.Has("userId") && !usRE.MatchString(id) {
 		reject("userId", "Expected string matching ^US(.*)$", id)
 	}
-	bounds := map[string]time.Time{}
-	for _, key := range []string{"createdAfter", "createdBefore", "since"} {
-		if !q.Has(key) {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, q.Get(key))
-		if err != nil {
-			reject(key, "Expected date-time string in ISO 8601 format", q.Get(key))
-			continue
-		}
-		bounds[key] = t
-	}
+	bounds := checkDates(q, &errs, "createdAfter", "createdBefore", "since")
 	offset = checkPageToken(q, filterKey(q), &errs)
 	if len(errs) > 0 {
 		writeValidationError(w, errs)
