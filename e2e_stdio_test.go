@@ -412,6 +412,8 @@ func TestE2ECommandLine(t *testing.T) {
 		{"version", []string{"--version"}, 0, []string{"openphone-mcp "}, nil},
 		{"an extra argument to call", []string{"--demo", "call", "list_users", "{}", "junk"}, 2, nil, nil},
 		{"a flag after the command", []string{"tools", "--demo"}, 2, nil, nil},
+		{"a plain-http base URL off loopback", []string{"tools"}, 2, nil, []string{"OPENPHONE_BASE_URL=http://api.openphone.com"}},
+		{"a bad structured-output setting", []string{"tools"}, 2, nil, []string{"OPENPHONE_STRUCTURED_OUTPUT=yes"}},
 		{"an argument to tools", []string{"tools", "list_users"}, 2, nil, nil},
 		{"an unknown command", []string{"serve"}, 2, nil, nil},
 	}

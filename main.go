@@ -137,13 +137,13 @@ func run(args []string) int {
 	slog.SetDefault(logger)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	// The first signal starts a graceful shutdown; stopping the
 	// notification then lets a second one end the process at once.
-	context.AfterFunc(ctx, func() {
+	onSignal := context.AfterFunc(ctx, func() {
 		stop()
 		logger.Info("signal received: answering the calls in flight, then exiting; a second signal exits at once", "grace", shutdownGrace)
 	})
+	defer func() { onSignal(); stop() }()
 
 	apiKey := strings.TrimSpace(cmp.Or(environ.get("OPENPHONE_API_KEY"), environ.get("QUO_API_KEY")))
 	for _, name := range environ.placeholders {
@@ -157,6 +157,10 @@ func run(args []string) int {
 	newClient := func(key string) (*client.Client, error) {
 		return client.New(key, client.WithBaseURL(*baseURL), client.WithUserAgent(tools.Name+"/"+buildVersion()),
 			client.WithRateLimit(*maxRPS), client.WithLogger(logger))
+	}
+	if _, err := newClient("key-to-check-the-settings"); err != nil {
+		logger.Error("bad configuration", "err", err)
+		return 2
 	}
 	var api *client.Client
 	switch {
