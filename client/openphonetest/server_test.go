@@ -12,10 +12,18 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 )
 
-// get sends a raw request, as a client with bugs might, and decodes the body.
+// get sends a raw request for conversations, as a client with bugs might,
+// and decodes the body.
 func get(t *testing.T, srv *openphonetest.Server, auth, rawQuery string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/conversations?"+rawQuery, nil)
+	return getWith(t, srv, auth, "/v1/conversations", rawQuery)
+}
+
+// getWith sends a GET for path and rawQuery with auth as the
+// Authorization header, and decodes the body.
+func getWith(t *testing.T, srv *openphonetest.Server, auth, path, rawQuery string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path+"?"+rawQuery, nil)
 	req.Header.Set("Authorization", auth)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -186,22 +194,10 @@ func TestRequestLogIsBounded(t *testing.T) {
 	}
 }
 
-// getPath sends an authenticated GET for path and rawQuery and returns the
-// status and the decoded body.
+// getPath sends an authenticated GET for path and rawQuery.
 func getPath(t *testing.T, srv *openphonetest.Server, path, rawQuery string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+path+"?"+rawQuery, nil)
-	req.Header.Set("Authorization", srv.APIKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatalf("body is not JSON: %v", err)
-	}
-	return resp.StatusCode, body
+	return getWith(t, srv, srv.APIKey, path, rawQuery)
 }
 
 // TestThreadEndpointsAreStrict: messages and calls reject what the API
