@@ -186,7 +186,7 @@ func TestServeStdioBusy(t *testing.T) {
 		hang[i] = openphonetest.Fault{Delay: time.Hour}
 	}
 	api.Inject(hang...)
-	s := tools.NewServer(tools.Config{Client: c, CallTimeout: 500 * time.Millisecond})
+	s := tools.NewServer(tools.Config{Client: c, CallTimeout: time.Second})
 	in, stdin := io.Pipe()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)

@@ -319,7 +319,7 @@ func TestDirectorySharesOneFetch(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
 	api := openphonetest.NewServer(ws)
 	defer api.Close()
-	api.Inject(openphonetest.Fault{Path: "/v1/phone-numbers", Delay: 300 * time.Millisecond})
+	api.Inject(openphonetest.Fault{Path: "/v1/phone-numbers", Delay: 2 * time.Second})
 	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
 	d := newDirectory(c)
 
