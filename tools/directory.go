@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -337,12 +336,11 @@ func withLineChoices(errs client.ValidationError, n *names, lookupErr error) cli
 	return errs
 }
 
-// describeLines lists lines for a message: ID, name and number, each
-// escaped as in a summary, so that no upstream value can forge a line.
+// describeLines lists lines for a message, as lineText writes them.
 func describeLines(lines []client.PhoneNumber) string {
 	parts := make([]string, len(lines))
 	for i, l := range lines {
-		parts[i] = fieldText(l.ID) + " " + strconv.Quote(l.Name) + " " + fieldText(l.Number)
+		parts[i] = lineText(l)
 	}
 	return strings.Join(parts, "; ")
 }

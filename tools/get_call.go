@@ -52,15 +52,9 @@ func getCall(out output, accts accounts) server.ServerTool {
 		if callErr != nil {
 			return callError(ctx, c, p.CallID, callErr), nil
 		}
-		users := callUsers(*call)
-		if transcript != nil {
-			for _, s := range transcript.Dialogue {
-				users = appendID(users, s.UserID)
-			}
-		}
-		n, namesErr := dir.lookup(ctx, []string{call.PhoneNumberID}, users)
 		res := callResult{Call: *call, Summary: summary, Transcript: transcript,
 			SummaryUnavailable: insightNote("summary", summaryStatus(summary), sumErr), TranscriptUnavailable: insightNote("transcript", transcriptStatus(transcript), transcriptErr)}
+		n, namesErr := dir.lookup(ctx, []string{call.PhoneNumberID}, res.users())
 		return out.result(res, renderCall(res, n, namesErr)), nil
 	}
 	return server.ServerTool{Tool: tool, Handler: handler}

@@ -46,13 +46,3 @@ func listCalls(out output, accts accounts) server.ServerTool {
 	}
 	return server.ServerTool{Tool: tool, Handler: handler}
 }
-
-// callUsers lists the users calls mention, each once.
-func callUsers(calls ...client.Call) []string {
-	var ids []string
-	for _, c := range calls {
-		ids = appendID(ids, c.AnsweredBy)
-		ids = appendID(ids, c.InitiatedBy)
-	}
-	return ids
-}

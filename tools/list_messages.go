@@ -50,11 +50,7 @@ func listMessages(out output, accts accounts) server.ServerTool {
 			return upstreamError(err, sentRequest{lines: []string{params.PhoneNumberID}, userID: params.UserID, smaller: "Ask for fewer messages with a smaller maxResults."}), nil
 		}
 		sortByTime(page.Data, func(m client.Message) time.Time { return m.CreatedAt })
-		var userIDs []string
-		for _, m := range page.Data {
-			userIDs = appendID(userIDs, m.UserID)
-		}
-		n, namesErr := dir.lookup(ctx, []string{params.PhoneNumberID}, userIDs)
+		n, namesErr := dir.lookup(ctx, []string{params.PhoneNumberID}, messageSenders(page.Data))
 		text := renderMessages(page, params, n, namesErr)
 		return out.result(messagesResult{page.Data, page.NextPageToken}, text), nil
 	}

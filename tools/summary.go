@@ -235,7 +235,7 @@ func writeNames(b *strings.Builder, lineIDs, userIDs []string, n *names, namesEr
 	var lines, users []string
 	for _, id := range lineIDs {
 		if l, ok := n.line(id); ok {
-			lines = append(lines, fieldText(l.ID)+" "+strconv.Quote(l.Name)+" "+fieldText(l.Number))
+			lines = append(lines, lineText(l))
 		}
 	}
 	for _, id := range userIDs {
@@ -249,6 +249,12 @@ func writeNames(b *strings.Builder, lineIDs, userIDs []string, n *names, namesEr
 	if len(users) > 0 {
 		b.WriteString("\nUsers: " + strings.Join(users, ", ") + ".")
 	}
+}
+
+// lineText writes a line as legends and messages name it: ID, "name",
+// number, each escaped so that no upstream value can forge a line.
+func lineText(l client.PhoneNumber) string {
+	return fieldText(l.ID) + " " + strconv.Quote(l.Name) + " " + fieldText(l.Number)
 }
 
 // mentionedIDs lists the lines and assignees a page mentions, each once,
