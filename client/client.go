@@ -65,7 +65,7 @@ func WithBaseURL(raw string) Option {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("base URL %q: want an absolute https origin such as %s", raw, DefaultBaseURL)
 		}
-		if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
 			return fmt.Errorf("base URL %q: plain http would send the API key in cleartext; use https (http is accepted only for localhost and loopback addresses)", raw)
 		}
 		c.baseURL = u
@@ -73,8 +73,9 @@ func WithBaseURL(raw string) Option {
 	}
 }
 
-// isLoopback reports whether host is localhost or a loopback address.
-func isLoopback(host string) bool {
+// IsLoopback reports whether host (a name or an IP, without a port) is
+// localhost or a loopback address: this machine only.
+func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -65,7 +64,7 @@ func (cfg HTTPConfig) Validate() error {
 	if err != nil {
 		return fmt.Errorf("--addr %q: want host:port, such as 127.0.0.1:8080", cfg.Addr)
 	}
-	if cfg.AuthToken == "" && !isLoopbackHost(host) {
+	if cfg.AuthToken == "" && !client.IsLoopback(host) {
 		return fmt.Errorf("--addr %q listens beyond this machine, and no --auth-token is set: anyone who reaches the port could read the workspace. Set OPENPHONE_MCP_AUTH_TOKEN (or --auth-token), or listen on 127.0.0.1", cfg.Addr)
 	}
 	for _, o := range cfg.AllowedOrigins {
@@ -74,16 +73,6 @@ func (cfg HTTPConfig) Validate() error {
 		}
 	}
 	return nil
-}
-
-// isLoopbackHost reports whether host names this machine only. An empty
-// host listens on every interface.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
 }
 
 // NewHTTPHandler returns the handler of the HTTP transport: MCP over
@@ -191,7 +180,7 @@ func originAllowed(origin string, allowed []string) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	if (u.Scheme == "http" || u.Scheme == "https") && isLoopbackHost(u.Hostname()) {
+	if (u.Scheme == "http" || u.Scheme == "https") && client.IsLoopback(u.Hostname()) {
 		return true
 	}
 	for _, a := range allowed {
