@@ -138,21 +138,26 @@ func HTTP(ctx context.Context, s *server.MCPServer, cfg HTTPConfig) error {
 }
 
 // limitBody answers 413 to a body over MaxRequestBytes, before anything
-// reads it whole.
+// reads it whole. A declared length is checked as it stands (net/http reads
+// no further); a body of unknown length is read here, up to one byte past
+// the cap.
 func limitBody(next http.Handler) http.Handler {
+	tooLarge := func(w http.ResponseWriter) {
+		http.Error(w, fmt.Sprintf("request body over %d MiB", MaxRequestBytes>>20), http.StatusRequestEntityTooLarge)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxRequestBytes {
-			http.Error(w, fmt.Sprintf("request body over %d MiB", MaxRequestBytes>>20), http.StatusRequestEntityTooLarge)
+		switch {
+		case r.ContentLength > MaxRequestBytes:
+			tooLarge(w)
 			return
-		}
-		if r.Body != nil {
+		case r.ContentLength < 0 && r.Body != nil:
 			body, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestBytes+1))
 			if err != nil {
 				http.Error(w, "reading the request body failed", http.StatusBadRequest)
 				return
 			}
 			if len(body) > MaxRequestBytes {
-				http.Error(w, fmt.Sprintf("request body over %d MiB", MaxRequestBytes>>20), http.StatusRequestEntityTooLarge)
+				tooLarge(w)
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
