@@ -154,9 +154,9 @@ func (s *Server) conversation(id *string) *client.Conversation {
 	return &s.ws.Conversations[i]
 }
 
-// byID serves GET {collection}/{id}: the item whose ID is the path's, or
+// byID serves GET {collection}/{id}: what find finds for the path's ID, or
 // 404. It rejects an ID that is not AC… as the API does.
-func byID[T any](w http.ResponseWriter, r *http.Request, items []T, id func(T) string, body func(T) any) {
+func byID(w http.ResponseWriter, r *http.Request, find func(id string) (any, bool)) {
 	want := r.PathValue("id")
 	if !acRE.MatchString(want) {
 		writeValidationError(w, []fieldError{{"id", "Expected string matching ^AC(.*)$", want}})
@@ -166,20 +166,31 @@ func byID[T any](w http.ResponseWriter, r *http.Request, items []T, id func(T) s
 		writeValidationError(w, checkKeys(r.URL.Query(), nil, ""))
 		return
 	}
-	i := slices.IndexFunc(items, func(item T) bool { return id(item) == want })
-	if i < 0 {
+	body, ok := find(want)
+	if !ok {
 		writeError(w, http.StatusNotFound, "", fmt.Sprintf("%s not found", want))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": body(items[i])})
+	writeJSON(w, http.StatusOK, map[string]any{"data": body})
+}
+
+// inSlice finds the item of items whose ID is id, as the API writes it.
+func inSlice[T any](items []T, idOf func(T) string, body func([]T) []map[string]any) func(string) (any, bool) {
+	return func(id string) (any, bool) {
+		i := slices.IndexFunc(items, func(item T) bool { return idOf(item) == id })
+		if i < 0 {
+			return nil, false
+		}
+		return body(items[i : i+1])[0], true
+	}
 }
 
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request) {
-	byID(w, r, s.ws.Messages, func(m client.Message) string { return m.ID }, func(m client.Message) any { return messagesBody([]client.Message{m})[0] })
+	byID(w, r, inSlice(s.ws.Messages, func(m client.Message) string { return m.ID }, messagesBody))
 }
 
 func (s *Server) getCall(w http.ResponseWriter, r *http.Request) {
-	byID(w, r, s.ws.Calls, func(c client.Call) string { return c.ID }, func(c client.Call) any { return callsBody([]client.Call{c})[0] })
+	byID(w, r, inSlice(s.ws.Calls, func(c client.Call) string { return c.ID }, callsBody))
 }
 
 // getCallSummary serves GET /v1/call-summaries/{callId}: 403 without the
@@ -188,9 +199,9 @@ func (s *Server) getCallSummary(w http.ResponseWriter, r *http.Request) {
 	if s.insightsRefused(w, "0500403") {
 		return
 	}
-	summaries := valuesOf(s.ws.Summaries)
-	byID(w, r, summaries, func(c client.CallSummary) string { return c.CallID }, func(c client.CallSummary) any {
-		return map[string]any{"callId": c.CallID, "status": c.Status, "summary": c.Summary, "nextSteps": c.NextSteps, "jobs": c.Jobs}
+	byID(w, r, func(id string) (any, bool) {
+		c, ok := s.ws.Summaries[id]
+		return map[string]any{"callId": c.CallID, "status": c.Status, "summary": c.Summary, "nextSteps": c.NextSteps, "jobs": c.Jobs}, ok
 	})
 }
 
@@ -200,13 +211,13 @@ func (s *Server) getCallTranscript(w http.ResponseWriter, r *http.Request) {
 	if s.insightsRefused(w, "0600403") {
 		return
 	}
-	transcripts := valuesOf(s.ws.Transcripts)
-	byID(w, r, transcripts, func(c client.CallTranscript) string { return c.CallID }, func(c client.CallTranscript) any {
+	byID(w, r, func(id string) (any, bool) {
+		c, ok := s.ws.Transcripts[id]
 		var dialogue []map[string]any
 		for _, d := range c.Dialogue {
 			dialogue = append(dialogue, map[string]any{"content": d.Content, "start": d.Start, "end": d.End, "identifier": d.Identifier, "userId": d.UserID})
 		}
-		return map[string]any{"callId": c.CallID, "status": c.Status, "createdAt": apiTime(c.CreatedAt), "duration": c.Duration, "dialogue": dialogue}
+		return map[string]any{"callId": c.CallID, "status": c.Status, "createdAt": apiTime(c.CreatedAt), "duration": c.Duration, "dialogue": dialogue}, ok
 	})
 }
 
@@ -219,14 +230,6 @@ func (s *Server) insightsRefused(w http.ResponseWriter, code string) bool {
 			"status": 403, "title": "Forbidden", "docs": "https://openphone.com/docs"})
 	}
 	return refused
-}
-
-func valuesOf[T any](m map[string]T) []T {
-	var vs []T
-	for _, v := range m {
-		vs = append(vs, v)
-	}
-	return vs
 }
 
 // messagesBody writes messages with every field the real API sends, nulls
