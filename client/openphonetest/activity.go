@@ -107,7 +107,9 @@ func (g generator) message(c client.Conversation, line Line, id string, at time.
 		m.Direction, m.Status = "incoming", "received"
 		m.From = c.Participants[g.rng.IntN(len(c.Participants))]
 		m.To = []string{line.Number}
-		m.UserID = ptr("") // as OpenPhone sends it for incoming messages
+		// The document types userId as a US… string, but says "Null for
+		// incoming messages": the fake follows the words.
+		m.UserID = nil
 	} else {
 		m.Direction, m.Status = "outgoing", "delivered"
 		m.From, m.To = line.Number, slices.Clone(c.Participants)
@@ -158,7 +160,7 @@ func (a *Activity) addCall(g generator, c client.Conversation, line Line, id str
 	switch g.rng.IntN(3) {
 	case 0: // made on no plan, or turned off
 		a.Summaries[id] = client.CallSummary{CallID: id, Status: client.InsightAbsent}
-		a.Transcripts[id] = client.CallTranscript{CallID: id, Status: client.InsightAbsent}
+		a.Transcripts[id] = client.CallTranscript{CallID: id, Status: client.InsightAbsent, CreatedAt: call.CompletedAt}
 	default:
 		a.Summaries[id] = client.CallSummary{CallID: id, Status: client.InsightCompleted,
 			Summary:   []string{"The caller asked to move Thursday's appointment to Friday morning.", "Agreed on Friday at 9:30; the side gate will be left unlocked."},
@@ -195,7 +197,7 @@ func demoActivity(ws Workspace) Activity {
 	if newest >= 0 {
 		id := a.Calls[newest].ID
 		a.Summaries[id] = client.CallSummary{CallID: id, Status: client.InsightInProgress}
-		a.Transcripts[id] = client.CallTranscript{CallID: id, Status: client.InsightInProgress}
+		a.Transcripts[id] = client.CallTranscript{CallID: id, Status: client.InsightInProgress, CreatedAt: a.Calls[newest].CompletedAt}
 	}
 	// The conversation with "Quick Print Co" carries the special texts, as
 	// incoming messages just before its last activity.

@@ -230,7 +230,7 @@ func TestThreadEndpointsAreStrict(t *testing.T) {
 		{"calls with two participants", "/v1/calls", line + "&" + one + "&participants=%2B14155550100&maxResults=5", 400, ""},
 		{"calls without participants", "/v1/calls", line + "&maxResults=5", 400, "/query/participants"},
 		{"calls with a bad userId", "/v1/calls", line + "&" + one + "&maxResults=5&userId=bob", 400, "/query/userId"},
-		{"a call by a bad ID", "/v1/calls/CN123", "", 400, "/query/id"},
+		{"a call by a bad ID", "/v1/calls/CN123", "", 400, "/path/callId"},
 		{"an unknown call", "/v1/calls/ACnope", "", 404, ""},
 		{"an unknown summary", "/v1/call-summaries/ACnope", "", 404, ""},
 	} {

@@ -173,3 +173,12 @@ func (ws Workspace) isMember(userID, lineID string) bool {
 	l, ok := ws.lineByRef(lineID)
 	return ok && slices.Contains(l.UserIDs, userID)
 }
+
+// user finds a user by ID.
+func (ws Workspace) user(id string) (User, bool) {
+	i := slices.IndexFunc(ws.Users, func(u User) bool { return u.ID == id })
+	if i < 0 {
+		return User{}, false
+	}
+	return ws.Users[i], true
+}

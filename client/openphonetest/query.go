@@ -1,0 +1,144 @@
+package openphonetest
+
+import (
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// checkQuery adds to c what the document's request validator leaves
+// unchecked in q: parameters op does not take, repeated parameters that
+// are not arrays, booleans other than true and false, and the length and
+// items of arrays.
+func checkQuery(q url.Values, op operation, c *checks) {
+	for _, key := range slices.Sorted(maps.Keys(q)) {
+		values := q[key]
+		p, ok := op.params[key]
+		switch {
+		case !ok || p.in != "query":
+			c.add("query", key, "string", "Unexpected query parameter", values)
+		case p.typ != "array" && len(values) > 1:
+			c.add("query", key, p.typ, "Expected a single value", values)
+		case p.typ == "boolean":
+			// OpenAPI writes a boolean in a query as true or false; the
+			// document's validator also takes 1, t or TRUE.
+			if values[0] != "true" && values[0] != "false" {
+				c.add("query", key, p.typ, "Expected boolean (true or false)", values[0])
+			}
+		case p.typ != "array":
+		case p.maxItems > 0 && len(values) > p.maxItems:
+			c.add("query", key, "array", fmt.Sprintf("Expected array with at most %d items", p.maxItems), len(values))
+		case len(values) < p.minItems:
+			c.add("query", key, "array", fmt.Sprintf("Expected array with at least %d items", p.minItems), len(values))
+		default:
+			for i, v := range values {
+				if err := p.items.Validate(v); err != nil {
+					c.add("query", fmt.Sprintf("%s/%d", key, i), "string", "Invalid item: "+leafReason(err), v)
+				}
+			}
+		}
+	}
+}
+
+// leafReason is the last line of a schema validation error: its most
+// specific cause, such as "'Sales' does not match pattern '^PN(.*)$'".
+func leafReason(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	last := strings.TrimSpace(lines[len(lines)-1])
+	if _, reason, ok := strings.Cut(last, "': "); ok {
+		return reason
+	}
+	return last
+}
+
+// checkDates reads the date-time parameters among keys that q has. The
+// document's validator checks their format too; this is where they are
+// parsed.
+func checkDates(q url.Values, c *checks, keys ...string) map[string]time.Time {
+	bounds := map[string]time.Time{}
+	for _, key := range keys {
+		if !q.Has(key) {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, q.Get(key))
+		if err != nil {
+			c.add("query", key, "string", "Expected date-time string in ISO 8601 format", q.Get(key))
+			continue
+		}
+		bounds[key] = t
+	}
+	return bounds
+}
+
+// maxResults reads maxResults, which the document's validator has checked
+// to be present and in range.
+func maxResults(q url.Values) int {
+	n, _ := strconv.Atoi(q.Get("maxResults"))
+	return n
+}
+
+// checkPageToken reads the offset of a page token issued for filter.
+func checkPageToken(q url.Values, filter string, c *checks) int {
+	if !q.Has("pageToken") {
+		return 0
+	}
+	offset, ok := decodePageToken(q.Get("pageToken"), filter)
+	if !ok {
+		c.add("query", "pageToken", "string", "Invalid page token for this query", q.Get("pageToken"))
+	}
+	return offset
+}
+
+// filterKey identifies a query's filters, so that a page token is only good
+// for the query that issued it.
+func filterKey(q url.Values) string {
+	f := url.Values{}
+	for k, v := range q {
+		if k != "pageToken" && k != "maxResults" {
+			f[k] = v
+		}
+	}
+	return f.Encode()
+}
+
+func encodePageToken(offset int, filter string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(offset) + "|" + filter))
+}
+
+func decodePageToken(token, filter string) (int, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return 0, false
+	}
+	off, f, ok := strings.Cut(string(raw), "|")
+	n, err := strconv.Atoi(off)
+	return n, ok && err == nil && n > 0 && f == filter
+}
+
+// inRange reports whether t falls strictly between after and before, where
+// a zero bound is none.
+func inRange(t *time.Time, after, before time.Time) bool {
+	if after.IsZero() && before.IsZero() {
+		return true
+	}
+	return t != nil && (after.IsZero() || t.After(after)) && (before.IsZero() || t.Before(before))
+}
+
+// pageOf cuts items, already in the API's order, to one page: the page's
+// items and the next page's token for filter, nil on the last.
+func pageOf[T any](items []T, q url.Values, filter string, offset int) ([]T, *string) {
+	if offset >= len(items) {
+		return []T{}, nil
+	}
+	end := min(offset+maxResults(q), len(items))
+	if end == len(items) {
+		return items[offset:end], nil
+	}
+	token := encodePageToken(end, filter)
+	return items[offset:end], &token
+}

@@ -1,0 +1,393 @@
+package openphonetest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/config"
+)
+
+// specSHA256 pins spec/quo-public-api-v1.json: Quo's document, as captured
+// in api-evangelist/quo at openapi/_original/quo-public-api-v1.json
+// (commit 927f3da). spec/README.md says how to update it.
+const specSHA256 = "492dee55a369738b8e0b65df14bee83cfadcc9da112d3adbe9f61d66a7092d47"
+
+func TestSpecIsPinned(t *testing.T) {
+	raw, err := os.ReadFile("spec/quo-public-api-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(raw)
+	if got := hex.EncodeToString(sum[:]); got != specSHA256 {
+		t.Fatalf("spec/quo-public-api-v1.json has SHA-256 %s, not the pinned %s: the file must stay byte for byte as Quo published it", got, specSHA256)
+	}
+	if !bytes.Equal(Spec(), raw) {
+		t.Fatal("Spec() is not the vendored file")
+	}
+}
+
+// answerValidator validates the fake's answers against the document, with
+// its one known slip read as its words say: a message's userId is "Null
+// for incoming messages", although its type is a ^US string.
+func answerValidator(t *testing.T) validator.Validator {
+	t.Helper()
+	var doc any
+	if err := json.Unmarshal(Spec(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	patched := 0
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if props, ok := v["properties"].(map[string]any); ok {
+				if u, ok := props["userId"].(map[string]any); ok {
+					if d, _ := u["description"].(string); strings.Contains(d, "Null for incoming messages") {
+						props["userId"] = map[string]any{"anyOf": []any{u, map[string]any{"type": "null"}}}
+						patched++
+					}
+				}
+			}
+			for _, child := range v {
+				walk(child)
+			}
+		case []any:
+			for _, child := range v {
+				walk(child)
+			}
+		}
+	}
+	walk(doc)
+	if patched != 3 {
+		t.Fatalf("patched %d message userIds, want the document's 3: has the document changed?", patched)
+	}
+	raw, _ := json.Marshal(doc)
+	d, err := libopenapi.NewDocument(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(d, config.WithFormatAssertions())
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	return v
+}
+
+// A conformance walks a fake's endpoints, validating every answer.
+type conformance struct {
+	t     *testing.T
+	srv   *Server
+	v     validator.Validator
+	seen  map[string]bool // "pattern status" answered
+	count int
+}
+
+// get sends GET path?query with the server's key (or auth, when not nil),
+// checks that the status is want, validates the answer against the
+// document and returns its body.
+func (c *conformance) get(want int, path string, query url.Values, auth ...string) map[string]any {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+path+"?"+query.Encode(), nil)
+	req.Header.Set("Authorization", c.srv.APIKey)
+	if len(auth) > 0 {
+		req.Header.Set("Authorization", auth[0])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		c.t.Fatalf("GET %s?%s: %d, want %d: %s", path, query.Encode(), resp.StatusCode, want, raw)
+	}
+	var body map[string]any
+	if err := json.Unmarshal(raw, &body); err != nil {
+		c.t.Fatalf("GET %s: not JSON: %s", path, raw)
+	}
+	_, pattern := c.srv.mux.Handler(req)
+	c.seen[fmt.Sprint(pattern, " ", want)] = true
+	c.count++
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	resp.Request = req
+	if ok, errs := c.v.ValidateHttpResponse(req, resp); !ok && !c.genericError(pattern, body) {
+		var why []string
+		for _, e := range errs {
+			why = append(why, e.Message)
+			for _, s := range e.SchemaValidationErrors {
+				why = append(why, "  "+s.FieldPath+": "+s.Reason)
+			}
+		}
+		c.t.Errorf("GET %s?%s (%d) does not conform to the document:\n%s\nbody: %.600s", path, query.Encode(), want, strings.Join(why, "\n"), raw)
+	}
+	return body
+}
+
+// genericError reports whether body is a generic error with the
+// documented envelope, on an endpoint whose document gives that status
+// only as a domain error: a 400 of GET /v1/messages is documented as "A2P
+// Registration Not Approved", yet a malformed query gets a 400 too.
+func (c *conformance) genericError(pattern string, body map[string]any) bool {
+	status, _ := body["status"].(float64)
+	shape := operations()[pattern].errors[int(status)]
+	if shape.description == "" || body["description"] != nil {
+		return false
+	}
+	for _, field := range []string{"message", "code", "title"} {
+		if _, ok := body[field].(string); !ok {
+			return false
+		}
+	}
+	return body["docs"] == docsURL && strings.HasSuffix(body["code"].(string), fmt.Sprint(int(status)))
+}
+
+func newConformance(t *testing.T) (*conformance, Workspace) {
+	ws := DemoWorkspace()
+	srv := NewServer(ws)
+	t.Cleanup(srv.Close)
+	return &conformance{t: t, srv: srv, v: answerValidator(t), seen: map[string]bool{}}, ws
+}
+
+// pages reads every page of a list endpoint.
+func (c *conformance) pages(path string, q url.Values) []any {
+	c.t.Helper()
+	var all []any
+	for {
+		body := c.get(200, path, q)
+		all = append(all, body["data"].([]any)...)
+		next, _ := body["nextPageToken"].(string)
+		if next == "" {
+			return all
+		}
+		q = cloneWith(q, "pageToken", next)
+	}
+}
+
+func cloneWith(q url.Values, kv ...string) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = slices.Clone(v)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out.Set(kv[i], kv[i+1])
+	}
+	return out
+}
+
+// TestFakeConformsToSpec walks the demo workspace through every endpoint
+// the fake serves, and asks for every error it gives, validating each
+// answer against the document.
+func TestFakeConformsToSpec(t *testing.T) {
+	c, ws := newConformance(t)
+	line, user := ws.Lines[0], ws.Users[0]
+
+	conversations := c.pages("/v1/conversations", url.Values{"maxResults": {"7"}})
+	if len(conversations) != len(ws.Conversations) {
+		t.Fatalf("paged %d conversations, want %d", len(conversations), len(ws.Conversations))
+	}
+	c.get(200, "/v1/phone-numbers", nil)
+	c.get(200, "/v1/phone-numbers", url.Values{"userId": {user.ID}})
+	c.pages("/v1/users", url.Values{"maxResults": {"2"}})
+
+	for _, cv := range ws.Conversations {
+		l, _ := ws.lineByRef(cv.PhoneNumberID)
+		thread := url.Values{"phoneNumberId": {l.ID}, "participants": cv.Participants, "maxResults": {"100"}}
+		for _, m := range c.pages("/v1/messages", thread) {
+			c.get(200, "/v1/messages/"+m.(map[string]any)["id"].(string), nil)
+		}
+		if len(cv.Participants) == 1 {
+			c.pages("/v1/calls", cloneWith(thread, "maxResults", "3"))
+		}
+	}
+	for _, call := range ws.Calls {
+		c.get(200, "/v1/calls/"+call.ID, nil)
+		for _, path := range []string{"/v1/call-summaries/", "/v1/call-transcripts/"} {
+			want := 200
+			if _, ok := ws.Summaries[call.ID]; !ok {
+				want = 404
+			}
+			c.get(want, path+call.ID, nil)
+		}
+	}
+	c.srv.SetCallInsights(false)
+	c.get(403, "/v1/call-summaries/"+ws.Calls[0].ID, nil)
+	c.get(403, "/v1/call-transcripts/"+ws.Calls[0].ID, nil)
+	c.srv.SetCallInsights(true)
+
+	one := ws.Calls[0]
+	callThread := url.Values{"phoneNumberId": {one.PhoneNumberID}, "participants": one.Participants, "maxResults": {"10"}}
+	msgThread := cloneWith(callThread)
+	for _, tt := range []struct {
+		name   string
+		status int
+		path   string
+		query  url.Values
+	}{
+		// What the document accepts.
+		{"dates with offsets", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "createdAfter": {"2020-01-01T00:00:00+02:00"}, "updatedBefore": {"2030-06-01T12:30:00.5-07:00"}}},
+		{"deprecated phoneNumber, a number", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumber": {line.Number}}},
+		{"deprecated phoneNumber, an ID", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumber": {line.ID}}},
+		{"phoneNumbers mixing IDs and numbers", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumbers": {line.ID, ws.Lines[1].Number}}},
+		{"maxResults 1", 200, "/v1/conversations", url.Values{"maxResults": {"1"}}},
+		{"maxResults 100", 200, "/v1/conversations", url.Values{"maxResults": {"100"}}},
+		{"excludeInactive true", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "excludeInactive": {"true"}}},
+		{"excludeInactive false", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "excludeInactive": {"false"}}},
+		{"userId", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {user.ID}}},
+		{"users, maxResults 50", 200, "/v1/users", url.Values{"maxResults": {"50"}}},
+		{"users, maxResults 1", 200, "/v1/users", url.Values{"maxResults": {"1"}}},
+		{"messages, maxResults 1", 200, "/v1/messages", cloneWith(msgThread, "maxResults", "1")},
+		{"messages, dates with offsets", 200, "/v1/messages", cloneWith(msgThread, "createdAfter", "2020-01-01T00:00:00-05:00", "createdBefore", "2030-01-01T00:00:00+09:30")},
+		{"messages, deprecated since", 200, "/v1/messages", cloneWith(msgThread, "since", "2030-01-01T00:00:00Z")},
+		{"messages of a group", 200, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "participants": {"+14155550101", "+14155550102"}, "maxResults": {"100"}}},
+		{"calls, maxResults 100", 200, "/v1/calls", cloneWith(callThread, "maxResults", "100")},
+		{"calls, a participant that is not E.164", 200, "/v1/calls", cloneWith(callThread, "participants", "4155550100")},
+		{"calls of a user", 200, "/v1/calls", cloneWith(callThread, "userId", user.ID)},
+
+		// What it refuses.
+		{"conversations, maxResults missing", 400, "/v1/conversations", nil},
+		{"conversations, maxResults 101", 400, "/v1/conversations", url.Values{"maxResults": {"101"}}},
+		{"conversations, a date without a time", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "createdAfter": {"2024-01-01"}}},
+		{"conversations, excludeInactive 1", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "excludeInactive": {"1"}}},
+		{"conversations, a line's name", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumbers": {"Sales"}}},
+		{"conversations, a userId of another kind", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {"XX123"}}},
+		{"conversations, an unknown parameter", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "limit": {"5"}}},
+		{"conversations, a forged page token", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "pageToken": {"abc"}}},
+		{"conversations, an unknown line", 404, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumbers": {"PNnope"}}},
+		{"conversations, an unknown user", 404, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {"USnope"}}},
+		{"phone numbers, a userId of another kind", 400, "/v1/phone-numbers", url.Values{"userId": {"bob"}}},
+		{"phone numbers, an unknown user", 404, "/v1/phone-numbers", url.Values{"userId": {"USnope"}}},
+		{"users, maxResults 51", 400, "/v1/users", url.Values{"maxResults": {"51"}}},
+		{"messages, no participants", 400, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}}},
+		{"messages, 11 participants", 400, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}, "participants": slices.Repeat([]string{"+14155550100"}, 11)}},
+		{"messages, a participant that is not E.164", 400, "/v1/messages", cloneWith(msgThread, "participants", "415-555-0100")},
+		{"messages, a number as phoneNumberId", 400, "/v1/messages", cloneWith(msgThread, "phoneNumberId", line.Number)},
+		{"messages, an unknown line", 404, "/v1/messages", cloneWith(msgThread, "phoneNumberId", "PNnope")},
+		{"calls, two participants", 400, "/v1/calls", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}, "participants": {"+14155550100", "+14155550101"}}},
+		{"calls, a bad userId", 400, "/v1/calls", cloneWith(callThread, "userId", "bob")},
+		{"calls, an unknown user", 404, "/v1/calls", cloneWith(callThread, "userId", "USnope")},
+		{"a call by a conversation's ID", 400, "/v1/calls/CN123", nil},
+		{"an unknown call", 404, "/v1/calls/ACnope", nil},
+		{"a message by a bad ID", 400, "/v1/messages/CN123", nil},
+		{"an unknown message", 404, "/v1/messages/ACnope", nil},
+		{"a summary by a bad ID", 400, "/v1/call-summaries/CN123", nil},
+		{"an unknown transcript", 404, "/v1/call-transcripts/ACnope", nil},
+		{"a call with a query", 400, "/v1/calls/" + one.ID, url.Values{"x": {"1"}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c.t = t
+			c.get(tt.status, tt.path, tt.query)
+		})
+	}
+	c.t = t
+
+	// Every endpoint refuses a missing or wrong key with its own 401.
+	for _, path := range []string{"/v1/conversations", "/v1/phone-numbers", "/v1/users", "/v1/messages", "/v1/messages/" + ws.Messages[0].ID,
+		"/v1/calls", "/v1/calls/" + one.ID, "/v1/call-summaries/" + one.ID, "/v1/call-transcripts/" + one.ID} {
+		c.get(401, path, nil, "")
+		c.get(401, path, nil, "Bearer "+c.srv.APIKey)
+	}
+
+	// The walk reached every operation the fake serves, with each status
+	// the fake can answer it with.
+	for _, want := range []string{
+		"GET /v1/conversations 200", "GET /v1/conversations 400", "GET /v1/conversations 401", "GET /v1/conversations 404",
+		"GET /v1/phone-numbers 200", "GET /v1/phone-numbers 400", "GET /v1/phone-numbers 401", "GET /v1/phone-numbers 404",
+		"GET /v1/users 200", "GET /v1/users 400", "GET /v1/users 401",
+		"GET /v1/messages 200", "GET /v1/messages 400", "GET /v1/messages 401", "GET /v1/messages 404",
+		"GET /v1/messages/{id} 200", "GET /v1/messages/{id} 400", "GET /v1/messages/{id} 401", "GET /v1/messages/{id} 404",
+		"GET /v1/calls 200", "GET /v1/calls 400", "GET /v1/calls 401", "GET /v1/calls 404",
+		"GET /v1/calls/{callId} 200", "GET /v1/calls/{callId} 400", "GET /v1/calls/{callId} 401", "GET /v1/calls/{callId} 404",
+		"GET /v1/call-summaries/{callId} 200", "GET /v1/call-summaries/{callId} 400", "GET /v1/call-summaries/{callId} 401",
+		"GET /v1/call-summaries/{callId} 403", "GET /v1/call-summaries/{callId} 404",
+		"GET /v1/call-transcripts/{id} 200", "GET /v1/call-transcripts/{id} 401", "GET /v1/call-transcripts/{id} 403", "GET /v1/call-transcripts/{id} 404",
+	} {
+		if !c.seen[want] {
+			t.Errorf("the walk never got %s", want)
+		}
+	}
+	t.Logf("%d answers validated against the document", c.count)
+}
+
+// TestDomainErrors: where the document gives a status one named error,
+// the fake answers it word for word.
+func TestDomainErrors(t *testing.T) {
+	c, ws := newConformance(t)
+	line := ws.Lines[0]
+	body := c.get(400, "/v1/calls", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}, "participants": {"+14155550100", "+14155550101"}})
+	if body["code"] != "0101400" || body["title"] != "Too Many Participants" || body["description"] != "Too Many Participants" || body["docs"] != docsURL {
+		t.Errorf("two participants: %v", body)
+	}
+	body = c.get(404, "/v1/call-summaries/ACnope", nil)
+	if body["code"] != "0500404" || body["title"] != "Not Found" {
+		t.Errorf("an unknown summary: %v", body)
+	}
+	body = c.get(404, "/v1/call-transcripts/ACnope", nil)
+	if body["code"] != "0600404" {
+		t.Errorf("an unknown transcript: %v", body)
+	}
+	body = c.get(404, "/v1/calls/ACnope", nil)
+	if body["code"] != "0100404" {
+		t.Errorf("an unknown call: %v", body)
+	}
+	// A 400 of /v1/messages is documented only as A2P's; a malformed query
+	// keeps the envelope, with the endpoint's generic code.
+	body = c.get(400, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}})
+	if body["code"] != "0200400" || body["title"] != "Bad Request" || body["description"] != nil {
+		t.Errorf("a malformed messages query: %v", body)
+	}
+	items, _ := body["errors"].([]any)
+	if len(items) == 0 {
+		t.Fatalf("no errors: %v", body)
+	}
+	for _, item := range items {
+		e := item.(map[string]any)
+		schema, _ := e["schema"].(map[string]any)
+		if e["path"] == nil || e["message"] == nil || schema == nil || schema["type"] == nil {
+			t.Errorf("an errors item lacks path, message or schema.type: %v", e)
+		}
+	}
+}
+
+// TestChecksComeBeforeLookUps: a request that is malformed and names
+// something unknown gets the 400, as the API answers it.
+func TestChecksComeBeforeLookUps(t *testing.T) {
+	c, _ := newConformance(t)
+	body := c.get(400, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {"XX123"}, "phoneNumbers": {"PNnope"}})
+	if !strings.Contains(fmt.Sprint(body["errors"]), "/query/userId") {
+		t.Errorf("errors %v do not name userId", body["errors"])
+	}
+}
+
+// TestRequestsTheDocumentRefuses: the document's own rules refuse what no
+// hand-written check of the fake knows.
+func TestRequestsTheDocumentRefuses(t *testing.T) {
+	c, ws := newConformance(t)
+	for _, tt := range []struct {
+		path  string
+		query url.Values
+		param string
+	}{
+		{"/v1/users", url.Values{"maxResults": {"0"}}, "/query/maxResults"},
+		{"/v1/users", nil, "/query/maxResults"},
+		{"/v1/messages", url.Values{"phoneNumberId": {ws.Lines[0].ID}, "participants": {"+14155550100"}, "maxResults": {"10"}, "since": {"soon"}}, "/query/since"},
+		{"/v1/calls/AB123", nil, "/path/callId"},
+		{"/v1/call-transcripts/nope", nil, "/path/id"},
+	} {
+		body := c.get(400, tt.path, tt.query)
+		if !strings.Contains(fmt.Sprint(body["errors"]), tt.param) {
+			t.Errorf("%s %v: errors %v do not name %s", tt.path, tt.query, body["errors"], tt.param)
+		}
+	}
+}
