@@ -28,8 +28,8 @@ type ListMessagesParams struct {
 	PhoneNumberID string   `json:"phoneNumberId" jsonschema:"pattern=^PN(.*)$,description=The line's phone number ID (PN…)."`
 	Participants  []string `json:"participants" jsonschema:"minItems=1,maxItems=10,description=The conversation's outside numbers: all of a group's."`
 	UserID        string   `json:"userId,omitempty" jsonschema:"pattern=^US(.*)$,description=Only messages sent by this user (US…)."`
-	CreatedAfter  string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=RFC 3339\\, e.g. 2024-01-31T00:00:00Z."`
-	CreatedBefore string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=RFC 3339."`
+	CreatedAfter  string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=Only messages created after this instant\\, e.g. 2024-01-31T00:00:00Z."`
+	CreatedBefore string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=Only messages created before this instant: a page's earliest createdAt reads further back."`
 	Since         string   `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: means createdBefore."`
 	MaxResults    int      `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Page size."`
 	PageToken     string   `json:"pageToken,omitempty" jsonschema:"description=From the previous page (same arguments)."`
@@ -42,8 +42,8 @@ type ListCallsParams struct {
 	PhoneNumberID string   `json:"phoneNumberId" jsonschema:"pattern=^PN(.*)$,description=The line's phone number ID (PN…)."`
 	Participants  []string `json:"participants" jsonschema:"minItems=1,maxItems=1,description=The one outside number."`
 	UserID        string   `json:"userId,omitempty" jsonschema:"pattern=^US(.*)$,description=Whose view of the calls applies (US…); default the line's owner."`
-	CreatedAfter  string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=RFC 3339\\, e.g. 2024-01-31T00:00:00Z."`
-	CreatedBefore string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=RFC 3339."`
+	CreatedAfter  string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=Only calls created after this instant\\, e.g. 2024-01-31T00:00:00Z."`
+	CreatedBefore string   `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=Only calls created before this instant: a page's earliest createdAt reads further back."`
 	Since         string   `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: means createdBefore."`
 	MaxResults    int      `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Page size."`
 	PageToken     string   `json:"pageToken,omitempty" jsonschema:"description=From the previous page (same arguments)."`
@@ -174,7 +174,8 @@ const (
 )
 
 // A Message is a text message of a thread. UserID is the user who sent an
-// outgoing message; OpenPhone sends null or "" for incoming ones.
+// outgoing message, and null for an incoming one (the document types it
+// as a user's ID, but says it is null for incoming messages).
 type Message struct {
 	ID             string     `json:"id" jsonschema:"description=Message ID (AC…)."`
 	From           string     `json:"from"`

@@ -81,6 +81,9 @@ func (n *names) userName(id string) (string, bool) {
 // fetch fails, older names are better than none; the failure is kept for
 // directoryMinRefresh, so that a failing OpenPhone is not asked on every call.
 func (d *directory) lookup(ctx context.Context, lineIDs, userIDs []string) (*names, error) {
+	// A system user (an AI agent, an automation) is in no list: asking for
+	// it would only fetch every user in vain.
+	userIDs = slices.DeleteFunc(slices.Clone(userIDs), isSystemUser)
 	if n, err, ok := d.cached(lineIDs, userIDs); ok {
 		return n, err
 	}

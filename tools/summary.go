@@ -241,6 +241,8 @@ func writeNames(b *strings.Builder, lineIDs, userIDs []string, n *names, namesEr
 	for _, id := range userIDs {
 		if name, ok := n.userName(id); ok {
 			users = append(users, fieldText(id)+" "+strconv.Quote(name))
+		} else if isSystemUser(id) {
+			users = append(users, fieldText(id)+" (a system user: an AI agent or automation, not a person)")
 		}
 	}
 	if len(lines) > 0 {
@@ -250,6 +252,10 @@ func writeNames(b *strings.Builder, lineIDs, userIDs []string, n *names, namesEr
 		b.WriteString("\nUsers: " + strings.Join(users, ", ") + ".")
 	}
 }
+
+// isSystemUser reports whether id is a system user's (SYU…): OpenPhone's
+// AI agent or an automation, which a conversation can be assigned to.
+func isSystemUser(id string) bool { return strings.HasPrefix(id, "SYU") }
 
 // lineText writes a line as legends and messages name it: ID, "name",
 // number, each escaped so that no upstream value can forge a line.

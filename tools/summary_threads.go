@@ -25,11 +25,14 @@ func sortByTime[T any](items []T, at func(T) time.Time) {
 	slices.SortStableFunc(items, func(a, b T) int { return at(a).Compare(at(b)) })
 }
 
-// messageSenders lists the users who sent messages, each once.
+// messageSenders lists the users who sent messages, each once. An
+// incoming message has no sender in the workspace, whatever its userId.
 func messageSenders(ms []client.Message) []string {
 	var ids []string
 	for _, m := range ms {
-		ids = appendID(ids, m.UserID)
+		if m.Direction == "outgoing" {
+			ids = appendID(ids, m.UserID)
+		}
 	}
 	return ids
 }
@@ -136,7 +139,7 @@ func renderMessages(page *client.MessagePage, p client.ListMessagesParams, n *na
 		if usual := map[string]string{"incoming": "received", "outgoing": "delivered"}[m.Direction]; m.Status != usual {
 			row.field(m.Status)
 		}
-		if m.UserID != nil && *m.UserID != "" {
+		if m.UserID != nil && *m.UserID != "" && m.Direction == "outgoing" {
 			row.field(*m.UserID)
 		}
 		row.field(m.ID)

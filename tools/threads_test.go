@@ -2,6 +2,7 @@ package tools
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -260,4 +261,28 @@ func messagesTokens(t testing.TB, enc tokenizer.Codec, seed uint64) (raw, summar
 	rawIDs, _, _ := enc.Encode(string(body))
 	sumIDs, _, _ := enc.Encode(out)
 	return len(rawIDs), len(sumIDs)
+}
+
+// TestIncomingMessagesHaveNoSender: the document says an incoming
+// message's userId is null, but types it as a user's ID. Should OpenPhone
+// send one, the message is still never shown as sent by that user.
+func TestIncomingMessagesHaveNoSender(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	quick := demoThread(t, ws)
+	line := ws.Lines[slices.IndexFunc(ws.Lines, func(l openphonetest.Line) bool { return l.ID == quick.PhoneNumberID })]
+	stranger := line.UserIDs[0]
+	for i, m := range ws.Messages {
+		if m.ConversationID != nil && *m.ConversationID == quick.ID && m.Direction == "incoming" {
+			ws.Messages[i].UserID = &stranger
+		}
+	}
+	f := newFixture(t, ws)
+	res := call(t, f.server, "list_messages", map[string]any{"phoneNumberId": quick.PhoneNumberID, "participants": quick.Participants, "maxResults": 20})
+	out := text(res)
+	for _, row := range strings.Split(out, "\n") {
+		if strings.Contains(row, " in ") && strings.Contains(row, stranger) {
+			t.Errorf("an incoming message is shown as sent by %s: %s", stranger, row)
+		}
+	}
+	golden(t, "messages_incoming_with_user_id.txt", []byte(out+"\n"))
 }

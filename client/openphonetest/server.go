@@ -93,6 +93,7 @@ func NewServer(ws Workspace) *Server {
 	key := make([]byte, 16)
 	rand.Read(key)
 	s := &Server{APIKey: "opk_test_" + hex.EncodeToString(key), ws: ws, mux: http.NewServeMux()}
+	go requestValidator() // built once per process, ready by the first request
 	s.handle("GET /v1/conversations", s.listConversations)
 	s.handle("GET /v1/phone-numbers", s.listPhoneNumbers)
 	s.handle("GET /v1/users", s.listUsers)

@@ -48,9 +48,15 @@ func DemoWorkspace() Workspace {
 	for i, name := range HostileNames {
 		ws.Conversations[4+i*7].Name = ptr(name)
 	}
+	// The document lets a conversation be assigned to a system user (an AI
+	// agent), who is in no list of users.
+	ws.Conversations[1].AssignedTo = ptr(SystemUserID)
 	ws.Activity = demoActivity(ws)
 	return ws
 }
+
+// SystemUserID is the demo's system user: OpenPhone's AI agent.
+const SystemUserID = "SYUsona0001"
 
 // HostileNames are conversation names that pose as instructions, or try to
 // forge the rows and fields of a rendered summary.
