@@ -64,4 +64,3 @@ func (s *Server) listUsers(r *http.Request, c *checks) http.HandlerFunc {
 		writeJSON(w, http.StatusOK, map[string]any{"data": data, "totalItems": len(s.ws.Users), "nextPageToken": next})
 	}
 }
-

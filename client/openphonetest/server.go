@@ -286,7 +286,6 @@ func serveFault(w http.ResponseWriter, pattern string, f Fault) {
 	fmt.Fprint(w, f.Body)
 }
 
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
