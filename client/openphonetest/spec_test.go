@@ -94,12 +94,12 @@ type conformance struct {
 	count int
 }
 
-// get sends GET path?query with the server's key (or auth, when not nil),
-// checks that the status is want, validates the answer against the
-// document and returns its body.
-func (c *conformance) get(want int, path string, query url.Values, auth ...string) map[string]any {
+// get sends GET path?rawQuery with the server's key (or auth, when
+// given), checks that the status is want, validates the answer against
+// the document and returns its body.
+func (c *conformance) get(want int, path, rawQuery string, auth ...string) map[string]any {
 	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+path+"?"+query.Encode(), nil)
+	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+path+"?"+rawQuery, nil)
 	req.Header.Set("Authorization", c.srv.APIKey)
 	if len(auth) > 0 {
 		req.Header.Set("Authorization", auth[0])
@@ -111,7 +111,7 @@ func (c *conformance) get(want int, path string, query url.Values, auth ...strin
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != want {
-		c.t.Fatalf("GET %s?%s: %d, want %d: %s", path, query.Encode(), resp.StatusCode, want, raw)
+		c.t.Fatalf("GET %s?%s: %d, want %d: %s", path, rawQuery, resp.StatusCode, want, raw)
 	}
 	var body map[string]any
 	if err := json.Unmarshal(raw, &body); err != nil {
@@ -130,7 +130,7 @@ func (c *conformance) get(want int, path string, query url.Values, auth ...strin
 				why = append(why, "  "+s.FieldPath+": "+s.Reason)
 			}
 		}
-		c.t.Errorf("GET %s?%s (%d) does not conform to the document:\n%s\nbody: %.600s", path, query.Encode(), want, strings.Join(why, "\n"), raw)
+		c.t.Errorf("GET %s?%s (%d) does not conform to the document:\n%s\nbody: %.600s", path, rawQuery, want, strings.Join(why, "\n"), raw)
 	}
 	return body
 }
@@ -165,7 +165,7 @@ func (c *conformance) pages(path string, q url.Values) []any {
 	c.t.Helper()
 	var all []any
 	for {
-		body := c.get(200, path, q)
+		body := c.get(200, path, q.Encode())
 		all = append(all, body["data"].([]any)...)
 		next, _ := body["nextPageToken"].(string)
 		if next == "" {
@@ -197,33 +197,33 @@ func TestFakeConformsToSpec(t *testing.T) {
 	if len(conversations) != len(ws.Conversations) {
 		t.Fatalf("paged %d conversations, want %d", len(conversations), len(ws.Conversations))
 	}
-	c.get(200, "/v1/phone-numbers", nil)
-	c.get(200, "/v1/phone-numbers", url.Values{"userId": {user.ID}})
+	c.get(200, "/v1/phone-numbers", "")
+	c.get(200, "/v1/phone-numbers", url.Values{"userId": {user.ID}}.Encode())
 	c.pages("/v1/users", url.Values{"maxResults": {"2"}})
 
 	for _, cv := range ws.Conversations {
 		l, _ := ws.lineByRef(cv.PhoneNumberID)
 		thread := url.Values{"phoneNumberId": {l.ID}, "participants": cv.Participants, "maxResults": {"100"}}
 		for _, m := range c.pages("/v1/messages", thread) {
-			c.get(200, "/v1/messages/"+m.(map[string]any)["id"].(string), nil)
+			c.get(200, "/v1/messages/"+m.(map[string]any)["id"].(string), "")
 		}
 		if len(cv.Participants) == 1 {
 			c.pages("/v1/calls", cloneWith(thread, "maxResults", "3"))
 		}
 	}
 	for _, call := range ws.Calls {
-		c.get(200, "/v1/calls/"+call.ID, nil)
+		c.get(200, "/v1/calls/"+call.ID, "")
 		for _, path := range []string{"/v1/call-summaries/", "/v1/call-transcripts/"} {
 			want := 200
 			if _, ok := ws.Summaries[call.ID]; !ok {
 				want = 404
 			}
-			c.get(want, path+call.ID, nil)
+			c.get(want, path+call.ID, "")
 		}
 	}
 	c.srv.SetCallInsights(false)
-	c.get(403, "/v1/call-summaries/"+ws.Calls[0].ID, nil)
-	c.get(403, "/v1/call-transcripts/"+ws.Calls[0].ID, nil)
+	c.get(403, "/v1/call-summaries/"+ws.Calls[0].ID, "")
+	c.get(403, "/v1/call-transcripts/"+ws.Calls[0].ID, "")
 	c.srv.SetCallInsights(true)
 
 	one := ws.Calls[0]
@@ -234,60 +234,77 @@ func TestFakeConformsToSpec(t *testing.T) {
 		status int
 		path   string
 		query  url.Values
+		raw    string // the query as sent, when query is nil
+		// errorPath, when set, must be the path of an errors item.
+		errorPath string
 	}{
 		// What the document accepts.
-		{"dates with offsets", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "createdAfter": {"2020-01-01T00:00:00+02:00"}, "updatedBefore": {"2030-06-01T12:30:00.5-07:00"}}},
-		{"deprecated phoneNumber, a number", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumber": {line.Number}}},
-		{"deprecated phoneNumber, an ID", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumber": {line.ID}}},
-		{"phoneNumbers mixing IDs and numbers", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumbers": {line.ID, ws.Lines[1].Number}}},
-		{"maxResults 1", 200, "/v1/conversations", url.Values{"maxResults": {"1"}}},
-		{"maxResults 100", 200, "/v1/conversations", url.Values{"maxResults": {"100"}}},
-		{"excludeInactive true", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "excludeInactive": {"true"}}},
-		{"excludeInactive false", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "excludeInactive": {"false"}}},
-		{"userId", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {user.ID}}},
-		{"users, maxResults 50", 200, "/v1/users", url.Values{"maxResults": {"50"}}},
-		{"users, maxResults 1", 200, "/v1/users", url.Values{"maxResults": {"1"}}},
-		{"messages, maxResults 1", 200, "/v1/messages", cloneWith(msgThread, "maxResults", "1")},
-		{"messages, dates with offsets", 200, "/v1/messages", cloneWith(msgThread, "createdAfter", "2020-01-01T00:00:00-05:00", "createdBefore", "2030-01-01T00:00:00+09:30")},
-		{"messages, deprecated since", 200, "/v1/messages", cloneWith(msgThread, "since", "2030-01-01T00:00:00Z")},
-		{"messages of a group", 200, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "participants": {"+14155550101", "+14155550102"}, "maxResults": {"100"}}},
-		{"calls, maxResults 100", 200, "/v1/calls", cloneWith(callThread, "maxResults", "100")},
-		{"calls, a participant that is not E.164", 200, "/v1/calls", cloneWith(callThread, "participants", "4155550100")},
-		{"calls of a user", 200, "/v1/calls", cloneWith(callThread, "userId", user.ID)},
+		{"a + escaped", 200, "/v1/conversations", nil, "maxResults=10&phoneNumbers=" + url.QueryEscape(line.Number), ""},
+		{"dates with offsets", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "createdAfter": {"2020-01-01T00:00:00+02:00"}, "updatedBefore": {"2030-06-01T12:30:00.5-07:00"}}, "", ""},
+		{"deprecated phoneNumber, a number", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumber": {line.Number}}, "", ""},
+		{"deprecated phoneNumber, an ID", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumber": {line.ID}}, "", ""},
+		{"phoneNumbers mixing IDs and numbers", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumbers": {line.ID, ws.Lines[1].Number}}, "", ""},
+		{"maxResults 1", 200, "/v1/conversations", url.Values{"maxResults": {"1"}}, "", ""},
+		{"maxResults 100", 200, "/v1/conversations", url.Values{"maxResults": {"100"}}, "", ""},
+		{"excludeInactive true", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "excludeInactive": {"true"}}, "", ""},
+		{"excludeInactive false", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "excludeInactive": {"false"}}, "", ""},
+		{"userId", 200, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {user.ID}}, "", ""},
+		{"users, maxResults 50", 200, "/v1/users", url.Values{"maxResults": {"50"}}, "", ""},
+		{"users, maxResults 1", 200, "/v1/users", url.Values{"maxResults": {"1"}}, "", ""},
+		{"messages, maxResults 1", 200, "/v1/messages", cloneWith(msgThread, "maxResults", "1"), "", ""},
+		{"messages, dates with offsets", 200, "/v1/messages", cloneWith(msgThread, "createdAfter", "2020-01-01T00:00:00-05:00", "createdBefore", "2030-01-01T00:00:00+09:30"), "", ""},
+		{"messages, deprecated since", 200, "/v1/messages", cloneWith(msgThread, "since", "2030-01-01T00:00:00Z"), "", ""},
+		{"messages of a group", 200, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "participants": {"+14155550101", "+14155550102"}, "maxResults": {"100"}}, "", ""},
+		{"calls, maxResults 100", 200, "/v1/calls", cloneWith(callThread, "maxResults", "100"), "", ""},
+		{"calls, a participant that is not E.164", 200, "/v1/calls", cloneWith(callThread, "participants", "4155550100"), "", ""},
+		{"calls of a user", 200, "/v1/calls", cloneWith(callThread, "userId", user.ID), "", ""},
 
 		// What it refuses.
-		{"conversations, maxResults missing", 400, "/v1/conversations", nil},
-		{"conversations, maxResults 101", 400, "/v1/conversations", url.Values{"maxResults": {"101"}}},
-		{"conversations, a date without a time", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "createdAfter": {"2024-01-01"}}},
-		{"conversations, excludeInactive 1", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "excludeInactive": {"1"}}},
-		{"conversations, a line's name", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumbers": {"Sales"}}},
-		{"conversations, a userId of another kind", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {"XX123"}}},
-		{"conversations, an unknown parameter", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "limit": {"5"}}},
-		{"conversations, a forged page token", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "pageToken": {"abc"}}},
-		{"conversations, an unknown line", 404, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumbers": {"PNnope"}}},
-		{"conversations, an unknown user", 404, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {"USnope"}}},
-		{"phone numbers, a userId of another kind", 400, "/v1/phone-numbers", url.Values{"userId": {"bob"}}},
-		{"phone numbers, an unknown user", 404, "/v1/phone-numbers", url.Values{"userId": {"USnope"}}},
-		{"users, maxResults 51", 400, "/v1/users", url.Values{"maxResults": {"51"}}},
-		{"messages, no participants", 400, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}}},
-		{"messages, 11 participants", 400, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}, "participants": slices.Repeat([]string{"+14155550100"}, 11)}},
-		{"messages, a participant that is not E.164", 400, "/v1/messages", cloneWith(msgThread, "participants", "415-555-0100")},
-		{"messages, a number as phoneNumberId", 400, "/v1/messages", cloneWith(msgThread, "phoneNumberId", line.Number)},
-		{"messages, an unknown line", 404, "/v1/messages", cloneWith(msgThread, "phoneNumberId", "PNnope")},
-		{"calls, two participants", 400, "/v1/calls", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}, "participants": {"+14155550100", "+14155550101"}}},
-		{"calls, a bad userId", 400, "/v1/calls", cloneWith(callThread, "userId", "bob")},
-		{"calls, an unknown user", 404, "/v1/calls", cloneWith(callThread, "userId", "USnope")},
-		{"a call by a conversation's ID", 400, "/v1/calls/CN123", nil},
-		{"an unknown call", 404, "/v1/calls/ACnope", nil},
-		{"a message by a bad ID", 400, "/v1/messages/CN123", nil},
-		{"an unknown message", 404, "/v1/messages/ACnope", nil},
-		{"a summary by a bad ID", 400, "/v1/call-summaries/CN123", nil},
-		{"an unknown transcript", 404, "/v1/call-transcripts/ACnope", nil},
-		{"a call with a query", 400, "/v1/calls/" + one.ID, url.Values{"x": {"1"}}},
+		{"an array sent as phoneNumbers[]", 400, "/v1/conversations", nil, "maxResults=10&phoneNumbers[]=" + url.QueryEscape(line.Number), "/query/phoneNumbers[]"},
+		{"a + left unescaped", 400, "/v1/conversations", nil, "maxResults=10&phoneNumbers=" + line.Number, "/query/phoneNumbers/0"},
+		{"messages, maxResults missing", 400, "/v1/messages", url.Values{"phoneNumberId": {one.PhoneNumberID}, "participants": one.Participants}, "", "/query/maxResults"},
+		{"messages, a bad since", 400, "/v1/messages", cloneWith(msgThread, "since", "yesterday"), "", "/query/since"},
+		{"messages, an unknown key", 400, "/v1/messages", cloneWith(msgThread, "conversationId", "CN1"), "", "/query/conversationId"},
+		{"calls, no participants", 400, "/v1/calls", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}}, "", "/query/participants"},
+		{"conversations, maxResults missing", 400, "/v1/conversations", nil, "", "/query/maxResults"},
+		{"conversations, maxResults 101", 400, "/v1/conversations", url.Values{"maxResults": {"101"}}, "", "/query/maxResults"},
+		{"conversations, a date without a time", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "createdAfter": {"2024-01-01"}}, "", "/query/createdAfter"},
+		{"conversations, excludeInactive 1", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "excludeInactive": {"1"}}, "", "/query/excludeInactive"},
+		{"conversations, a line's name", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumbers": {"Sales"}}, "", "/query/phoneNumbers/0"},
+		{"conversations, a userId of another kind", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {"XX123"}}, "", "/query/userId"},
+		{"conversations, an unknown parameter", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "limit": {"5"}}, "", "/query/limit"},
+		{"conversations, a forged page token", 400, "/v1/conversations", url.Values{"maxResults": {"10"}, "pageToken": {"abc"}}, "", "/query/pageToken"},
+		{"conversations, an unknown line", 404, "/v1/conversations", url.Values{"maxResults": {"10"}, "phoneNumbers": {"PNnope"}}, "", ""},
+		{"conversations, an unknown user", 404, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {"USnope"}}, "", ""},
+		{"phone numbers, a userId of another kind", 400, "/v1/phone-numbers", url.Values{"userId": {"bob"}}, "", "/query/userId"},
+		{"phone numbers, an unknown user", 404, "/v1/phone-numbers", url.Values{"userId": {"USnope"}}, "", ""},
+		{"users, maxResults 51", 400, "/v1/users", url.Values{"maxResults": {"51"}}, "", "/query/maxResults"},
+		{"messages, no participants", 400, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}}, "", "/query/participants"},
+		{"messages, 11 participants", 400, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}, "participants": slices.Repeat([]string{"+14155550100"}, 11)}, "", "/query/participants"},
+		{"messages, a participant that is not E.164", 400, "/v1/messages", cloneWith(msgThread, "participants", "415-555-0100"), "", "/query/participants/0"},
+		{"messages, a number as phoneNumberId", 400, "/v1/messages", cloneWith(msgThread, "phoneNumberId", line.Number), "", "/query/phoneNumberId"},
+		{"messages, an unknown line", 404, "/v1/messages", cloneWith(msgThread, "phoneNumberId", "PNnope"), "", ""},
+		{"calls, two participants", 400, "/v1/calls", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}, "participants": {"+14155550100", "+14155550101"}}, "", ""},
+		{"calls, a bad userId", 400, "/v1/calls", cloneWith(callThread, "userId", "bob"), "", "/query/userId"},
+		{"calls, an unknown user", 404, "/v1/calls", cloneWith(callThread, "userId", "USnope"), "", ""},
+		{"a call by a conversation's ID", 400, "/v1/calls/CN123", nil, "", "/path/callId"},
+		{"an unknown call", 404, "/v1/calls/ACnope", nil, "", ""},
+		{"a message by a bad ID", 400, "/v1/messages/CN123", nil, "", "/path/id"},
+		{"an unknown message", 404, "/v1/messages/ACnope", nil, "", ""},
+		{"a summary by a bad ID", 400, "/v1/call-summaries/CN123", nil, "", "/path/callId"},
+		{"an unknown transcript", 404, "/v1/call-transcripts/ACnope", nil, "", ""},
+		{"a call with a query", 400, "/v1/calls/" + one.ID, url.Values{"x": {"1"}}, "", "/query/x"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c.t = t
-			c.get(tt.status, tt.path, tt.query)
+			raw := tt.raw
+			if tt.query != nil {
+				raw = tt.query.Encode()
+			}
+			body := c.get(tt.status, tt.path, raw)
+			if tt.errorPath != "" && !strings.Contains(fmt.Sprint(body["errors"]), "path:"+tt.errorPath+" ") {
+				t.Errorf("errors %v do not name %s", body["errors"], tt.errorPath)
+			}
 		})
 	}
 	c.t = t
@@ -295,8 +312,8 @@ func TestFakeConformsToSpec(t *testing.T) {
 	// Every endpoint refuses a missing or wrong key with its own 401.
 	for _, path := range []string{"/v1/conversations", "/v1/phone-numbers", "/v1/users", "/v1/messages", "/v1/messages/" + ws.Messages[0].ID,
 		"/v1/calls", "/v1/calls/" + one.ID, "/v1/call-summaries/" + one.ID, "/v1/call-transcripts/" + one.ID} {
-		c.get(401, path, nil, "")
-		c.get(401, path, nil, "Bearer "+c.srv.APIKey)
+		c.get(401, path, "", "")
+		c.get(401, path, "", "Bearer "+c.srv.APIKey)
 	}
 
 	// The walk reached every operation the fake serves, with each status
@@ -325,25 +342,25 @@ func TestFakeConformsToSpec(t *testing.T) {
 func TestDomainErrors(t *testing.T) {
 	c, ws := newConformance(t)
 	line := ws.Lines[0]
-	body := c.get(400, "/v1/calls", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}, "participants": {"+14155550100", "+14155550101"}})
+	body := c.get(400, "/v1/calls", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}, "participants": {"+14155550100", "+14155550101"}}.Encode())
 	if body["code"] != "0101400" || body["title"] != "Too Many Participants" || body["description"] != "Too Many Participants" || body["docs"] != docsURL {
 		t.Errorf("two participants: %v", body)
 	}
-	body = c.get(404, "/v1/call-summaries/ACnope", nil)
+	body = c.get(404, "/v1/call-summaries/ACnope", "")
 	if body["code"] != "0500404" || body["title"] != "Not Found" {
 		t.Errorf("an unknown summary: %v", body)
 	}
-	body = c.get(404, "/v1/call-transcripts/ACnope", nil)
+	body = c.get(404, "/v1/call-transcripts/ACnope", "")
 	if body["code"] != "0600404" {
 		t.Errorf("an unknown transcript: %v", body)
 	}
-	body = c.get(404, "/v1/calls/ACnope", nil)
+	body = c.get(404, "/v1/calls/ACnope", "")
 	if body["code"] != "0100404" {
 		t.Errorf("an unknown call: %v", body)
 	}
 	// A 400 of /v1/messages is documented only as A2P's; a malformed query
 	// keeps the envelope, with the endpoint's generic code.
-	body = c.get(400, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}})
+	body = c.get(400, "/v1/messages", url.Values{"phoneNumberId": {line.ID}, "maxResults": {"10"}}.Encode())
 	if body["code"] != "0200400" || body["title"] != "Bad Request" || body["description"] != nil {
 		t.Errorf("a malformed messages query: %v", body)
 	}
@@ -364,7 +381,7 @@ func TestDomainErrors(t *testing.T) {
 // something unknown gets the 400, as the API answers it.
 func TestChecksComeBeforeLookUps(t *testing.T) {
 	c, _ := newConformance(t)
-	body := c.get(400, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {"XX123"}, "phoneNumbers": {"PNnope"}})
+	body := c.get(400, "/v1/conversations", url.Values{"maxResults": {"10"}, "userId": {"XX123"}, "phoneNumbers": {"PNnope"}}.Encode())
 	if !strings.Contains(fmt.Sprint(body["errors"]), "/query/userId") {
 		t.Errorf("errors %v do not name userId", body["errors"])
 	}
@@ -385,7 +402,7 @@ func TestRequestsTheDocumentRefuses(t *testing.T) {
 		{"/v1/calls/AB123", nil, "/path/callId"},
 		{"/v1/call-transcripts/nope", nil, "/path/id"},
 	} {
-		body := c.get(400, tt.path, tt.query)
+		body := c.get(400, tt.path, tt.query.Encode())
 		if !strings.Contains(fmt.Sprint(body["errors"]), tt.param) {
 			t.Errorf("%s %v: errors %v do not name %s", tt.path, tt.query, body["errors"], tt.param)
 		}
