@@ -154,9 +154,16 @@ func run(args []string) int {
 		defer fake.Close()
 		apiKey, *baseURL = fake.APIKey, fake.URL
 	}
+	// One limiter for every key the server sees, its own and its callers':
+	// one window and one pause per key, however its clients come and go.
+	limiter, err := client.NewLimiter(*maxRPS)
+	if err != nil {
+		logger.Error("bad configuration", "err", err)
+		return 2
+	}
 	newClient := func(key string) (*client.Client, error) {
 		return client.New(key, client.WithBaseURL(*baseURL), client.WithUserAgent(tools.Name+"/"+buildVersion()),
-			client.WithRateLimit(*maxRPS), client.WithLogger(logger))
+			client.WithLimiter(limiter), client.WithLogger(logger))
 	}
 	if _, err := newClient("key-to-check-the-settings"); err != nil {
 		logger.Error("bad configuration", "err", err)

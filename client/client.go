@@ -15,12 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"crypto/sha256"
 	"log/slog"
-	"math"
 	"net/http"
+	"net/http/httptrace"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 )
@@ -44,12 +46,12 @@ type Client struct {
 	userAgent    string
 	timeout      time.Duration
 	maxBodyBytes int64
-	limiter      *slidingWindow
-	rps          float64
+	limiter      *Limiter
+	keyHash      [32]byte // the limiter's name for the key
 	retry        RetryPolicy
 	logger       *slog.Logger
 	sleep        func(context.Context, time.Duration) error
-	admitted     func(sendAt time.Time) // tests: each send time the limiter books
+	onSent       func(at time.Time) // tests: when each request was written
 }
 
 // An Option configures a Client.
@@ -115,27 +117,29 @@ func WithMaxBodyBytes(n int64) Option {
 	}
 }
 
-// WithRateLimit caps the requests the client sends per second. OpenPhone
-// allows 10 per key, shared by everything that uses the key; a Client holds
-// one limiter, so use one Client per key.
-//
-// No window of a second (plus 50 ms, for the network's jitter) holds more
-// than rps requests, counted at send time: a burst of up to rps goes out at
-// once, and the next request waits until the oldest of them is a second
-// old. A rate below 1 sends one request per 1/rps seconds; a fractional
-// rate above 1 is rounded down. Rates above 1000, for tests, are kept on
-// average over shorter windows.
+// WithRateLimit gives the client a rate limiter of its own, of rps
+// requests per second (NewLimiter says how it counts). OpenPhone allows
+// 10 per key, shared by everything that uses the key: where several
+// Clients may use one key, share a Limiter with WithLimiter instead.
 func WithRateLimit(rps float64) Option {
 	return func(c *Client) error {
-		if rps <= 0 || math.IsInf(rps, 0) || math.IsNaN(rps) {
-			return fmt.Errorf("rate limit %v: must be a positive number", rps)
+		l, err := NewLimiter(rps)
+		if err != nil {
+			return err
 		}
-		c.rps = rps
-		// n requests per window; above maxWindowRequests, a shorter window
-		// keeps the ring small, at the same average rate.
-		n := min(max(int(rps), 1), maxWindowRequests)
-		window := time.Duration(float64(n) / rps * float64(time.Second))
-		c.limiter = newSlidingWindow(n, window+windowMargin)
+		c.limiter = l
+		return nil
+	}
+}
+
+// WithLimiter makes the client keep its key's rate limit in l, shared with
+// every other Client of l: one window, one queue and one pause per key.
+func WithLimiter(l *Limiter) Option {
+	return func(c *Client) error {
+		if l == nil {
+			return errors.New("nil limiter")
+		}
+		c.limiter = l
 		return nil
 	}
 }
@@ -173,13 +177,14 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		apiKey:       apiKey,
 		baseURL:      base,
-		httpClient:   &http.Client{Transport: defaultTransport()},
+		httpClient:   &http.Client{Transport: sharedTransport},
 		userAgent:    "openphone-mcp",
 		timeout:      DefaultTimeout,
 		maxBodyBytes: DefaultMaxBodyBytes,
 		retry:        DefaultRetryPolicy,
 		logger:       slog.New(slog.DiscardHandler),
 		sleep:        sleep,
+		keyHash:      sha256.Sum256([]byte(apiKey)),
 	}
 	opts = append([]Option{WithRateLimit(DefaultRateLimit)}, opts...)
 	for _, opt := range opts {
@@ -190,15 +195,18 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// defaultTransport is http.DefaultTransport with room to keep a
-// connection per request in flight: bursts of parallel calls then reuse
-// connections instead of opening (and TLS-handshaking) new ones, which the
-// default of 2 idle connections per host would make them do.
-func defaultTransport() *http.Transport {
+// sharedTransport sends the requests of every Client that is given no
+// *http.Client of its own, whatever its key: the connections to OpenPhone
+// are then bounded by the requests in flight, not by the keys ever seen.
+// It is http.DefaultTransport with room to keep a connection per request
+// in flight: bursts of parallel calls then reuse connections instead of
+// opening (and TLS-handshaking) new ones, which the default of 2 idle
+// connections per host would make them do.
+var sharedTransport = func() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 32
 	return t
-}
+}()
 
 // get sends GET {base}{path}?{query} and decodes a 2xx JSON body into out,
 // within the rate limit, retrying what may pass.
@@ -212,10 +220,14 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 		return err
 	}
 	for attempt := 1; ; attempt++ {
-		if err := c.waitForRateLimit(ctx, attempt); err != nil {
+		s, err := c.limiter.acquire(ctx, c.keyHash, laneOf(ctx), func(w Wait) {
+			w.Attempt = attempt
+			traceWait(ctx, w)
+		})
+		if err != nil {
 			return fail(err)
 		}
-		err := c.getOnce(ctx, path, query, out, attempt)
+		err = c.getOnce(ctx, path, query, out, attempt, s)
 		if err == nil {
 			return nil
 		}
@@ -224,14 +236,17 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 			return fail(ctx.Err())
 		}
 		next, retry := c.retry.retryDelay(attempt, err)
-		if next.asked {
-			c.limiter.pause(time.Now().Add(next.delay)) // for every call with this key
+		if next.shared {
+			c.limiter.pause(c.keyHash, time.Now().Add(next.delay)) // for every call with this key
 		}
 		if !retry || attempt >= c.retry.MaxAttempts {
 			return fail(err)
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < next.delay {
 			return fail(err) // the wait would outlast the call
+		}
+		if next.shared {
+			continue // the limiter holds the next attempt back until the pause ends
 		}
 		traceWait(ctx, Wait{Kind: WaitBeforeRetry, Reason: next.reason, Duration: next.delay, Attempt: attempt + 1})
 		if err := c.sleep(ctx, next.delay); err != nil {
@@ -260,33 +275,6 @@ func lastPageIfEmpty(token **string) {
 	}
 }
 
-// waitForRateLimit holds a request back until the limiter lets it go. A
-// slot is booked before the wait and kept if the wait is cut short: a
-// request given up on still counts, which errs on the side of the limit.
-func (c *Client) waitForRateLimit(ctx context.Context, attempt int) error {
-	deadline, _ := ctx.Deadline()
-	now := time.Now()
-	at, paused, ok := c.limiter.reserve(now, deadline)
-	d := at.Sub(now)
-	if ok && c.admitted != nil {
-		c.admitted(at)
-	}
-	switch {
-	case !ok && paused:
-		return &PauseError{Wait: d}
-	case !ok:
-		return context.DeadlineExceeded // waiting would outlast the call
-	case d <= 0:
-		return nil
-	}
-	reason := fmt.Sprintf("rate limit (%g requests/s)", c.rps)
-	if paused {
-		reason = "OpenPhone asked this API key to pause (Retry-After)"
-	}
-	traceWait(ctx, Wait{Kind: WaitForRateLimit, Reason: reason, Duration: d, Attempt: attempt})
-	return c.sleep(ctx, d)
-}
-
 // A PauseError reports a call that could not wait out, within its time
 // limit, the pause OpenPhone asked of the API key (an answer with
 // Retry-After, mostly 429).
@@ -299,9 +287,33 @@ func (e *PauseError) Error() string {
 }
 
 // getOnce makes one attempt.
-func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out any, attempt int) (err error) {
+//
+// s is the request's place in the rate limit: it is marked sent when the
+// request's headers are written, and given back if they never are.
+func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out any, attempt int, s *slot) (err error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errAttemptTimeout)
 	defer cancel()
+	// Once a connection is had, the request may have gone out, whatever
+	// the error: it counts as sent, when its headers were written or, at
+	// the latest, now.
+	var connected atomic.Bool
+	defer func() {
+		if connected.Load() {
+			s.sent(time.Now())
+		} else {
+			s.unsent()
+		}
+	}()
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+		WroteHeaders: func() {
+			now := time.Now()
+			s.sent(now)
+			if c.onSent != nil {
+				c.onSent(now)
+			}
+		},
+	})
 	start := time.Now()
 	status := 0
 	defer func() {

@@ -35,7 +35,7 @@ type FieldError struct {
 	Message string `json:"message"`
 }
 
-// RetryAfterDuration is RetryAfter as a wait from now, at most an hour,
+// RetryAfterDuration is RetryAfter as a wait from now, at most a minute,
 // and whether it was sent in a form that can be read (seconds or a date).
 func (e *APIError) RetryAfterDuration(now time.Time) (time.Duration, bool) {
 	return parseRetryAfter(e.RetryAfter, now)

@@ -1,6 +1,9 @@
 package client
 
 import (
+	"context"
+	"crypto/sha256"
+	"errors"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -8,8 +11,8 @@ import (
 	"time"
 )
 
-// maxInWindow counts the most send times that fit in any half-open
-// interval of length window.
+// maxInWindow counts the most times that fit in any half-open interval of
+// length window.
 func maxInWindow(times []time.Time, window time.Duration) int {
 	times = slices.SortedFunc(slices.Values(times), time.Time.Compare)
 	most := 0
@@ -23,83 +26,208 @@ func maxInWindow(times []time.Time, window time.Duration) int {
 	return most
 }
 
-func TestSlidingWindowKeepsTheLimitByConstruction(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, n := range []int{1, 3, 10} {
-		w := newSlidingWindow(n, time.Second)
-		rng := rand.New(rand.NewPCG(1, uint64(n)))
-		var booked []time.Time
-		now := start
-		for range 500 {
-			// Callers arrive in bursts and lulls, and the clock only moves
-			// forward between them.
-			now = now.Add(time.Duration(rng.IntN(300)) * time.Millisecond * time.Duration(rng.IntN(2)))
-			at, _, ok := w.reserve(now, time.Time{})
-			if !ok || at.Before(now) {
-				t.Fatalf("n=%d: reserve(%v) = %v, %v", n, now, at, ok)
-			}
-			booked = append(booked, at)
-		}
-		if got := maxInWindow(booked, time.Second); got > n {
-			t.Errorf("n=%d: %d sends in one second", n, got)
-		}
-		if !slices.IsSortedFunc(booked, time.Time.Compare) {
-			t.Errorf("n=%d: booked times go backwards", n)
-		}
-	}
+// testLimiter returns a Limiter of n requests per window.
+func testLimiter(n int, window time.Duration) *Limiter {
+	return &Limiter{rps: float64(n) / window.Seconds(), n: n, window: window, keys: map[[32]byte]*keyLimit{}, sweep: 256}
 }
 
-func TestSlidingWindowSendsABurstAtOnce(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	w := newSlidingWindow(10, time.Second)
-	for i := range 10 {
-		if at, _, _ := w.reserve(now, time.Time{}); !at.Equal(now) {
-			t.Fatalf("request %d waits until %v; the first 10 go at once", i, at)
-		}
-	}
-	if at, _, _ := w.reserve(now, time.Time{}); !at.Equal(now.Add(time.Second)) {
-		t.Errorf("request 11 booked at %v, want a second after the first", at)
-	}
-}
+var testKey = sha256.Sum256([]byte("key"))
 
-func TestSlidingWindowDeadlineAndPause(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	w := newSlidingWindow(2, time.Second)
-	w.reserve(now, time.Time{})
-	w.reserve(now, time.Time{})
-	if _, paused, ok := w.reserve(now, now.Add(500*time.Millisecond)); ok || paused {
-		t.Errorf("a slot a second away was booked for a caller with 500ms left (paused %v)", paused)
-	}
-	// The refused caller booked nothing: the next slot is still now+1s.
-	if at, _, _ := w.reserve(now, time.Time{}); !at.Equal(now.Add(time.Second)) {
-		t.Errorf("booked %v, want now+1s", at)
-	}
-	w.pause(now.Add(time.Minute))
-	w.pause(now.Add(time.Second)) // a shorter pause does not cut the longer one
-	at, paused, ok := w.reserve(now, now.Add(2*time.Minute))
-	if !ok || !paused || !at.Equal(now.Add(time.Minute)) {
-		t.Errorf("during a pause: booked %v, paused %v, ok %v; want now+1m, true, true", at, paused, ok)
-	}
-	if _, paused, ok := w.reserve(now, now.Add(30*time.Second)); ok || !paused {
-		t.Errorf("a caller with 30s left was booked into a 1m pause (paused %v, ok %v)", paused, ok)
-	}
-}
-
-func TestSlidingWindowConcurrentCallers(t *testing.T) {
-	w := newSlidingWindow(5, 100*time.Millisecond)
+// TestLimiterCountsWrites: however late each admitted request is written
+// (a stalled goroutine, a slow dial), no window holds more than n writes,
+// and a request that is never written gives its place back.
+func TestLimiterCountsWrites(t *testing.T) {
+	const n, window = 5, 60 * time.Millisecond
+	l := testLimiter(n, window)
 	var mu sync.Mutex
-	var booked []time.Time
+	var writes []time.Time
 	var wg sync.WaitGroup
-	for range 40 {
+	for i := range 80 {
 		wg.Go(func() {
-			at, _, _ := w.reserve(time.Now(), time.Time{})
+			s, err := l.acquire(context.Background(), testKey, LaneInteractive, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			rng := rand.New(rand.NewPCG(uint64(i), 1))
+			time.Sleep(time.Duration(rng.IntN(40)) * time.Millisecond) // admitted, not yet written
+			if i%7 == 0 {
+				s.unsent()
+				return
+			}
+			now := time.Now()
+			s.sent(now)
 			mu.Lock()
-			booked = append(booked, at)
+			writes = append(writes, now)
 			mu.Unlock()
 		})
 	}
 	wg.Wait()
-	if got := maxInWindow(booked, 100*time.Millisecond); got > 5 {
-		t.Errorf("%d sends in one window of 100ms, limit 5", got)
+	if got := maxInWindow(writes, window); got > n {
+		t.Errorf("%d writes in one window, limit %d", got, n)
+	}
+	if len(writes) != 80-12 {
+		t.Errorf("%d writes, want 68", len(writes))
+	}
+}
+
+// fill takes every place of the window, written now.
+func fill(t *testing.T, l *Limiter) {
+	t.Helper()
+	for range l.n {
+		s, err := l.acquire(context.Background(), testKey, LaneInteractive, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.sent(time.Now())
+	}
+}
+
+// TestLimiterCancelledWaitersTakeNoPlace: calls given up on while they
+// wait leave the queue, so that a call after them waits behind none.
+func TestLimiterCancelledWaitersTakeNoPlace(t *testing.T) {
+	l := testLimiter(2, time.Hour)
+	fill(t, l)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if _, err := l.acquire(ctx, testKey, LaneInteractive, nil); !errors.Is(err, context.Canceled) {
+				t.Errorf("a cancelled waiter got %v", err)
+			}
+		})
+	}
+	waitFor(t, func() bool { return queued(l) == 20 })
+	cancel()
+	wg.Wait()
+	if q := queued(l); q != 0 {
+		t.Fatalf("%d waiters still queued", q)
+	}
+	short, stop := context.WithTimeout(context.Background(), time.Millisecond)
+	defer stop()
+	var rl *RateLimitError
+	if _, err := l.acquire(short, testKey, LaneInteractive, nil); !errors.As(err, &rl) || rl.Ahead != 0 {
+		t.Errorf("a call after the cancelled ones: %v, want a RateLimitError with none ahead", err)
+	}
+}
+
+func queued(l *Limiter) int {
+	k := l.use(testKey)
+	defer l.done(k)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	n := 0
+	for _, q := range k.queue {
+		n += len(q)
+	}
+	return n
+}
+
+// waitFor polls cond until it holds; the test's own deadline bounds it.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestLimiterLanes: urgent requests go before interactive ones, and both
+// before background work, whatever order they queued in.
+func TestLimiterLanes(t *testing.T) {
+	l := testLimiter(1, 20*time.Millisecond)
+	fill(t, l)
+	var mu sync.Mutex
+	var order []Lane
+	var wg sync.WaitGroup
+	for i, lane := range []Lane{LaneBackground, LaneBackground, LaneInteractive, LaneInteractive, LaneUrgent} {
+		wg.Go(func() {
+			s, err := l.acquire(context.Background(), testKey, lane, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			order = append(order, lane)
+			mu.Unlock()
+			s.sent(time.Now())
+		})
+		waitFor(t, func() bool { return queued(l) == i+1 })
+	}
+	wg.Wait()
+	want := []Lane{LaneUrgent, LaneInteractive, LaneInteractive, LaneBackground, LaneBackground}
+	if !slices.Equal(order, want) {
+		t.Errorf("admitted %v, want %v", order, want)
+	}
+}
+
+// TestLimiterPauseHoldsTheQueue: a pause OpenPhone asks for holds back
+// the calls already waiting, not only those that come after it, and a
+// call whose deadline falls inside it fails at once.
+func TestLimiterPauseHoldsTheQueue(t *testing.T) {
+	l := testLimiter(2, 30*time.Millisecond)
+	fill(t, l)
+	var mu sync.Mutex
+	var admitted []time.Time
+	var wg sync.WaitGroup
+	for range 6 {
+		wg.Go(func() {
+			s, err := l.acquire(context.Background(), testKey, LaneInteractive, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			admitted = append(admitted, time.Now())
+			mu.Unlock()
+			s.sent(time.Now())
+		})
+	}
+	waitFor(t, func() bool { return queued(l) == 6 })
+	until := time.Now().Add(300 * time.Millisecond)
+	l.pause(testKey, until)
+
+	short, stop := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer stop()
+	var pause *PauseError
+	if _, err := l.acquire(short, testKey, LaneInteractive, nil); !errors.As(err, &pause) {
+		t.Errorf("a call with 10ms left during a 300ms pause: %v, want a PauseError", err)
+	}
+	wg.Wait()
+	for _, at := range admitted {
+		if at.Before(until) {
+			t.Errorf("a queued call went %v before the pause ended", until.Sub(at))
+		}
+	}
+}
+
+// TestLimiterCapsTheSharedPause: one Retry-After cannot pause a key for
+// more than maxSharedPause.
+func TestLimiterCapsTheSharedPause(t *testing.T) {
+	l := testLimiter(1, time.Second)
+	l.pause(testKey, time.Now().Add(24*time.Hour))
+	k := l.use(testKey)
+	defer l.done(k)
+	if left := time.Until(k.pausedUntil); left > maxSharedPause {
+		t.Errorf("paused for %v, cap %v", left, maxSharedPause)
+	}
+}
+
+// TestLimiterOneWindowPerKey: a key keeps its window while anything of it
+// is held, whatever other keys come and go; an idle key is dropped.
+func TestLimiterOneWindowPerKey(t *testing.T) {
+	l := testLimiter(1, time.Hour)
+	fill(t, l)
+	for i := range 1000 {
+		k := l.use(sha256.Sum256([]byte{byte(i), byte(i >> 8)}))
+		l.done(k)
+	}
+	if len(l.keys) > 600 {
+		t.Errorf("%d keys held; idle ones should be swept", len(l.keys))
+	}
+	short, stop := context.WithTimeout(context.Background(), time.Millisecond)
+	defer stop()
+	var rl *RateLimitError
+	if _, err := l.acquire(short, testKey, LaneInteractive, nil); !errors.As(err, &rl) {
+		t.Errorf("the busy key lost its window among 1000 others: %v", err)
 	}
 }

@@ -18,17 +18,19 @@ import (
 // that may pass: 429, 502, 503 and 504 answers, and transport errors such as
 // a reset connection or a body cut short. Other failures are not retried.
 //
-// A Retry-After that OpenPhone sends with such an answer is honoured in
-// full (up to an hour), not capped by MaxDelay: every request with the same
-// Client waits it out, and a call whose deadline comes first fails at once.
+// A Retry-After is honoured, not capped by MaxDelay, up to a minute. On a
+// 429, OpenPhone's word on the key's rate, it pauses every request with
+// the key (the Limiter's pause); on a 502, 503 or 504, which a proxy in
+// between may have written, it is only the backoff of the request that got
+// it. A call whose deadline comes before the wait ends fails at once.
 type RetryPolicy struct {
 	MaxAttempts int           // attempts in all, the first included
 	BaseDelay   time.Duration // ceiling of the first backoff; it doubles per attempt
 	MaxDelay    time.Duration // cap on any one backoff
 }
 
-// maxRetryAfter bounds the pause a Retry-After header can impose.
-const maxRetryAfter = time.Hour
+// maxRetryAfter bounds the wait a Retry-After header can impose.
+const maxRetryAfter = maxSharedPause
 
 // DefaultRetryPolicy makes up to 4 attempts, backing off at most 5s at a time.
 var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
@@ -89,7 +91,7 @@ func traceWait(ctx context.Context, w Wait) {
 type retry struct {
 	delay  time.Duration // before the next attempt
 	reason string        // for the user
-	asked  bool          // the delay is OpenPhone's Retry-After
+	shared bool          // the delay is a 429's Retry-After: a pause for the whole key
 }
 
 // retryDelay says whether err may pass on retry, and how long to wait
@@ -103,7 +105,7 @@ func (p RetryPolicy) retryDelay(attempt int, err error) (retry, bool) {
 			return retry{}, false
 		}
 		if d, ok := apiErr.RetryAfterDuration(time.Now()); ok {
-			return retry{d, fmt.Sprintf("OpenPhone answered %d and asked for a pause (Retry-After %s)", apiErr.Status, apiErr.RetryAfter), true}, true
+			return retry{d, fmt.Sprintf("OpenPhone answered %d and asked for a pause (Retry-After %s)", apiErr.Status, apiErr.RetryAfter), apiErr.Status == http.StatusTooManyRequests}, true
 		}
 		return retry{delay: p.backoff(attempt), reason: fmt.Sprintf("backing off after %d %s", apiErr.Status, http.StatusText(apiErr.Status))}, true
 	}

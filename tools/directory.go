@@ -140,6 +140,8 @@ func (d *directory) cached(lineIDs, userIDs []string) (*names, error, bool) {
 func (d *directory) refresh(ctx context.Context, withUsers bool) (*names, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), directoryTimeout)
 	defer cancel()
+	// The calls that wait on the names go first in the key's rate limit.
+	ctx = client.WithLane(ctx, client.LaneUrgent)
 	d.mu.Lock()
 	var recent []client.PhoneNumber // lines fetched too recently to fetch again
 	if d.names != nil && d.now().Sub(d.fetched) < directoryMinRefresh {
@@ -150,7 +152,9 @@ func (d *directory) refresh(ctx context.Context, withUsers bool) (*names, error)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err != nil {
-		d.err, d.failed = err, d.now()
+		if !isLocal(err) { // a fetch not sent is no news of OpenPhone
+			d.err, d.failed = err, d.now()
+		}
 		return nil, err
 	}
 	d.names, d.fetched, d.unknown, d.err = n, d.now(), map[string]bool{}, nil
@@ -348,11 +352,27 @@ func describeLines(lines []client.PhoneNumber) string {
 	return strings.Join(parts, "; ")
 }
 
+// isLocal reports a failure of this server's own, before anything was
+// sent: the key's rate limit had no place in time, or OpenPhone had asked
+// the key to pause.
+func isLocal(err error) bool {
+	var rl *client.RateLimitError
+	var pause *client.PauseError
+	return errors.As(err, &rl) || errors.As(err, &pause)
+}
+
 // describeFailure says in a few words why a look-up failed.
 func describeFailure(err error) string {
 	var apiErr *client.APIError
-	if errors.As(err, &apiErr) {
+	var rl *client.RateLimitError
+	var pause *client.PauseError
+	switch {
+	case errors.As(err, &apiErr):
 		return fmt.Sprintf("OpenPhone answered %d", apiErr.Status)
+	case errors.As(err, &rl):
+		return "this server's rate limit for the key had no room in time; nothing was sent"
+	case errors.As(err, &pause):
+		return "OpenPhone asked this API key to pause; nothing was sent"
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "OpenPhone did not answer in time"

@@ -53,8 +53,11 @@ func upstreamError(err error, ids sentRequest) *mcp.CallToolResult {
 	var decodeErr *client.DecodeError
 	var tooLarge *client.BodyTooLargeError
 	var pause *client.PauseError
+	var rateLimit *client.RateLimitError
 	var msg string
 	switch {
+	case errors.As(err, &rateLimit):
+		msg = fmt.Sprintf("Not sent: this server's own rate limit (%g requests/s per OpenPhone API key, shared by every call with the key) could not fit this call within its time limit; %d requests were queued ahead of it. OpenPhone was not asked and is not at fault. Make fewer calls at once, or wait a few seconds and call again.", rateLimit.RPS, rateLimit.Ahead)
 	case errors.As(err, &pause):
 		msg = fmt.Sprintf("Not sent: OpenPhone asked this API key to pause for %s more (an earlier answer's Retry-After), longer than this call's time limit. Call again after that.", roundWait(pause.Wait))
 	case errors.As(err, &tooLarge):

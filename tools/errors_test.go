@@ -131,14 +131,14 @@ func TestCancelledCallSaysSo(t *testing.T) {
 // to pause longer than the call may wait is refused at once, saying how long.
 func TestPauseOutlastingTheCall(t *testing.T) {
 	f := newFixture(t, openphonetest.DemoWorkspace(), client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1}))
-	f.api.Inject(openphonetest.Fault{Status: 429, Header: http.Header{"Retry-After": {"90"}}})
+	f.api.Inject(openphonetest.Fault{Status: 429, Header: http.Header{"Retry-After": {"45"}}})
 	first := text(call(t, f.server, "list_users", nil))
-	if !strings.Contains(first, "asked for a wait of 1m30s") {
+	if !strings.Contains(first, "asked for a wait of 45s") {
 		t.Errorf("the 429 itself: %s\nwant the wait OpenPhone asked for", first)
 	}
 	res := call(t, f.server, "list_users", nil)
-	if msg := text(res); !res.IsError || !strings.Contains(msg, "pause for 1m30s") || !strings.Contains(msg, "Not sent") {
-		t.Errorf("isError=%v %s\nwant a refusal naming the 90s pause", res.IsError, msg)
+	if msg := text(res); !res.IsError || !strings.Contains(msg, "pause for 45s") || !strings.Contains(msg, "Not sent") {
+		t.Errorf("isError=%v %s\nwant a refusal naming the 45s pause", res.IsError, msg)
 	}
 	if got := len(f.api.Requests()); got != 1 {
 		t.Errorf("the fake saw %d requests, want only the first", got)
