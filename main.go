@@ -60,6 +60,9 @@ Environment:
   OPENPHONE_MCP_ADDR      with http: host:port to listen on (default 127.0.0.1:8080)
   OPENPHONE_MCP_ALLOWED_ORIGINS
                           with http: browser origins allowed besides loopback, comma-separated
+  OPENPHONE_MCP_ALLOWED_HOSTS
+                          with http: Host names served besides loopback without a token,
+                          such as a reverse proxy's public name, comma-separated
   OPENPHONE_MCP_AUTH_TOKEN
                           with http: bearer token every request must carry; required to
                           listen beyond loopback
@@ -83,6 +86,7 @@ func run(args []string) int {
 	transport := flags.String("transport", "stdio", "how clients reach the server: stdio, or http (Streamable HTTP, for a team)")
 	addr := flags.String("addr", "127.0.0.1:8080", "with --transport http: the host:port to listen on")
 	allowedOrigins := flags.String("allowed-origins", "", "with --transport http: browser origins allowed besides loopback ones, comma-separated")
+	allowedHosts := flags.String("allowed-hosts", "", "with --transport http and no auth token: Host names served besides loopback ones (a reverse proxy's public name), comma-separated")
 	authToken := flags.String("auth-token", "", "with --transport http: the bearer token every request must carry (prefer OPENPHONE_MCP_AUTH_TOKEN: flags show in ps)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	// The environment sets the flags' values; the command line overrides it.
@@ -92,6 +96,7 @@ func run(args []string) int {
 		"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT",
 		"structured-output": "OPENPHONE_STRUCTURED_OUTPUT", "transport": "OPENPHONE_MCP_TRANSPORT",
 		"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
+		"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
 	} {
 		if v := environ.get(env); v != "" {
 			if err := flags.Set(name, v); err != nil {
@@ -115,7 +120,8 @@ func run(args []string) int {
 		fmt.Println(tools.Name, buildVersion())
 		return 0
 	}
-	httpConfig := serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), Grace: shutdownGrace}
+	httpConfig := serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins),
+		AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}
 	switch *transport {
 	case "stdio":
 	case "http":

@@ -2,10 +2,10 @@ package serve
 
 import (
 	"bytes"
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,10 +14,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
+	"unicode"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"golang.org/x/net/netutil"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/tools"
@@ -28,14 +30,25 @@ const (
 	// MCPPath is the MCP endpoint; HealthPath answers 200 to anyone.
 	MCPPath    = "/mcp"
 	HealthPath = "/healthz"
-	// MaxRequestBytes bounds a request body; a larger one gets 413.
-	MaxRequestBytes = 1 << 20
+	// MaxRequestBytes bounds a request body; a larger one gets 413. The
+	// largest real request (a tool call with ten participants, say) is a
+	// few KiB; the cap keeps what one request can cost to decode small.
+	MaxRequestBytes = 64 << 10
+	// MaxRequestsInFlight bounds the MCP requests served at once. One
+	// beyond it is answered at once as busy.
+	MaxRequestsInFlight = 128
+	// maxConnections bounds the connections open at once, idle ones
+	// included; the listener accepts no more until one closes.
+	maxConnections = 1024
 	// APIKeyHeader carries a caller's own OpenPhone key, used instead of
 	// the server's for that request.
 	APIKeyHeader = "X-OpenPhone-Api-Key"
 	// maxAccounts bounds the callers' keys whose clients are kept.
 	maxAccounts = 256
 )
+
+// corsAllowHeaders are the request headers a browser client may send.
+const corsAllowHeaders = "Authorization, Content-Type, Accept, Mcp-Protocol-Version, Mcp-Session-Id, Last-Event-ID, " + APIKeyHeader
 
 // HTTPConfig configures the Streamable HTTP transport.
 type HTTPConfig struct {
@@ -44,8 +57,14 @@ type HTTPConfig struct {
 	// AllowedOrigins are the browser origins, besides loopback ones, whose
 	// requests are served, such as https://assistant.example.com.
 	AllowedOrigins []string
+	// AllowedHosts are the Host names, besides loopback ones, that
+	// requests may address without an AuthToken: the public name of a
+	// reverse proxy in front, such as mcp.example.com. With an AuthToken,
+	// any Host is served: the token is what keeps others out.
+	AllowedHosts []string
 	// AuthToken, when set, is the bearer token every MCP request must
-	// carry. It is never sent on to OpenPhone.
+	// carry. It is never sent on to OpenPhone. Whitespace around it is
+	// trimmed.
 	AuthToken string
 	// NewClient makes the OpenPhone client of a caller's own key, sent in
 	// APIKeyHeader. Nil refuses such keys.
@@ -56,6 +75,8 @@ type HTTPConfig struct {
 	Logger *slog.Logger
 }
 
+func (cfg HTTPConfig) token() string { return strings.TrimSpace(cfg.AuthToken) }
+
 // Validate refuses a configuration that would expose the server: a
 // non-loopback address without an AuthToken, anyone who reached the port
 // could read the workspace.
@@ -64,12 +85,20 @@ func (cfg HTTPConfig) Validate() error {
 	if err != nil {
 		return fmt.Errorf("--addr %q: want host:port, such as 127.0.0.1:8080", cfg.Addr)
 	}
-	if cfg.AuthToken == "" && !client.IsLoopback(host) {
+	if strings.ContainsFunc(cfg.token(), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return errors.New("--auth-token: the token contains whitespace or control characters; no client can send it in an Authorization header")
+	}
+	if cfg.token() == "" && !client.IsLoopback(host) {
 		return fmt.Errorf("--addr %q listens beyond this machine, and no --auth-token is set: anyone who reaches the port could read the workspace. Set OPENPHONE_MCP_AUTH_TOKEN (or --auth-token), or listen on 127.0.0.1", cfg.Addr)
 	}
 	for _, o := range cfg.AllowedOrigins {
-		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+		if _, ok := normalizeOrigin(o); !ok {
 			return fmt.Errorf("--allowed-origins: %q is not an origin such as https://app.example.com", o)
+		}
+	}
+	for _, h := range cfg.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/:@ ") {
+			return fmt.Errorf("--allowed-hosts: %q is not a host name such as mcp.example.com (no scheme, port or path)", h)
 		}
 	}
 	return nil
@@ -77,22 +106,44 @@ func (cfg HTTPConfig) Validate() error {
 
 // NewHTTPHandler returns the handler of the HTTP transport: MCP over
 // Streamable HTTP at MCPPath, stateless, so that any replica can answer
-// any request; and HealthPath. Before a request reaches MCP, its body is
-// capped, its Origin checked, its bearer token compared, and the account
-// of its own OpenPhone key, if it sends one, put in its context.
+// any request; and HealthPath. A request to MCPPath passes, in order: the
+// Host check, the Origin check (answering CORS preflights of allowed
+// origins), the bearer token, the body cap, the cap on requests in flight,
+// and the message filter; then the account of its own OpenPhone key, if it
+// sends one, is put in its context.
+//
+// Over stateless HTTP, no session ties a request to its caller: a
+// notifications/cancelled is accepted and goes nowhere, so that no caller
+// can cancel another's call. A caller cancels a call by closing its
+// request.
 func NewHTTPHandler(s *server.MCPServer, cfg HTTPConfig) http.Handler {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	mcp := server.NewStreamableHTTPServer(s, server.WithStateLess(true), server.WithDisableStreaming(true))
+	// mcp-go's own Host check refuses every request that a reverse proxy
+	// on this machine forwards with the public Host; checkHost does it.
+	mcpHandler := server.NewStreamableHTTPServer(s, server.WithStateLess(true), server.WithDisableStreaming(true),
+		server.WithDisableLocalhostProtection(true))
 	accounts := newAccountCache(maxAccounts, cfg.NewClient)
+	origins := make([]string, 0, len(cfg.AllowedOrigins))
+	for _, o := range cfg.AllowedOrigins {
+		if n, ok := normalizeOrigin(o); ok {
+			origins = append(origins, n)
+		}
+	}
+	inFlight := make(chan struct{}, MaxRequestsInFlight)
 	mux := http.NewServeMux()
 	mux.HandleFunc(HealthPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle(MCPPath, limitBody(checkOrigin(cfg.AllowedOrigins, checkToken(cfg.AuthToken, withCallerKey(accounts, logger, mcp)))))
+	mux.Handle(MCPPath, checkHost(cfg.AllowedHosts, cfg.token() != "",
+		checkOrigin(origins,
+			checkToken(cfg.token(),
+				readMessage(
+					limitInFlight(inFlight,
+						withCallerKey(accounts, logger, mcpHandler)))))))
 	return mux
 }
 
@@ -111,14 +162,14 @@ func HTTP(ctx context.Context, s *server.MCPServer, cfg HTTPConfig) error {
 		Handler:           NewHTTPHandler(s, cfg),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		IdleTimeout:       time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
 	if cfg.Logger != nil {
-		cfg.Logger.Info("serving MCP over HTTP", "url", "http://"+ln.Addr().String()+MCPPath, "auth", cfg.AuthToken != "")
+		cfg.Logger.Info("serving MCP over HTTP", "url", "http://"+ln.Addr().String()+MCPPath, "auth", cfg.token() != "")
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(netutil.LimitListener(ln, maxConnections)) }()
 	select {
 	case err := <-served:
 		return err
@@ -137,59 +188,105 @@ func HTTP(ctx context.Context, s *server.MCPServer, cfg HTTPConfig) error {
 	return err
 }
 
-// limitBody answers 413 to a body over MaxRequestBytes, before anything
-// reads it whole. A declared length is checked as it stands (net/http reads
-// no further); a body of unknown length is read here, up to one byte past
-// the cap.
-func limitBody(next http.Handler) http.Handler {
-	tooLarge := func(w http.ResponseWriter) {
-		http.Error(w, fmt.Sprintf("request body over %d MiB", MaxRequestBytes>>20), http.StatusRequestEntityTooLarge)
+// refuse answers a request that is not served, and closes its connection:
+// a client refused once gains nothing by keeping it.
+func refuse(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Connection", "close")
+	http.Error(w, message, status)
+}
+
+// checkHost answers 403 to a request addressed to a Host that is neither
+// loopback nor allowed, unless a token is required (DNS rebinding cannot
+// bring the token along).
+func checkHost(allowed []string, tokenRequired bool, next http.Handler) http.Handler {
+	if tokenRequired {
+		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case r.ContentLength > MaxRequestBytes:
-			tooLarge(w)
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		if !client.IsLoopback(host) && !containsFold(allowed, host) {
+			refuse(w, http.StatusForbidden, fmt.Sprintf("Host %q is not served: start the server with --allowed-hosts %s (the name a reverse proxy forwards), or with an auth token", r.Host, host))
 			return
-		case r.ContentLength < 0 && r.Body != nil:
-			body, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestBytes+1))
-			if err != nil {
-				http.Error(w, "reading the request body failed", http.StatusBadRequest)
-				return
-			}
-			if len(body) > MaxRequestBytes {
-				tooLarge(w)
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+func containsFold(list []string, s string) bool {
+	for _, item := range list {
+		if strings.EqualFold(item, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkOrigin answers 403 to a request whose Origin is present and not
 // allowed, as the MCP spec requires against DNS rebinding. Loopback
 // origins are allowed; requests without an Origin (not from a browser)
-// pass.
+// pass. An allowed origin gets the CORS headers a browser needs, and its
+// preflight is answered here, before any token is asked for.
 func checkOrigin(allowed []string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if origin := r.Header.Get("Origin"); origin != "" && !originAllowed(origin, allowed) {
-			http.Error(w, "origin not allowed: start the server with --allowed-origins to allow it", http.StatusForbidden)
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
 			return
 		}
+		if !originAllowed(origin, allowed) {
+			refuse(w, http.StatusForbidden, "origin not allowed: start the server with --allowed-origins to allow it")
+			return
+		}
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", origin)
+		h.Add("Vary", "Origin")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			h.Set("Access-Control-Allow-Methods", "POST, GET, DELETE, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate")
 		next.ServeHTTP(w, r)
 	})
 }
 
+// normalizeOrigin writes an origin as browsers send it: scheme and host in
+// lower case, without a default port or a trailing slash.
+func normalizeOrigin(o string) (string, bool) {
+	u, err := url.Parse(strings.TrimRight(o, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.User != nil || u.RawQuery != "" {
+		return "", false
+	}
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "https" && port == "443") || (scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	return scheme + "://" + host, true
+}
+
 func originAllowed(origin string, allowed []string) bool {
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
+	n, ok := normalizeOrigin(origin)
+	if !ok {
 		return false
 	}
-	if (u.Scheme == "http" || u.Scheme == "https") && client.IsLoopback(u.Hostname()) {
+	u, _ := url.Parse(n)
+	if client.IsLoopback(u.Hostname()) {
 		return true
 	}
 	for _, a := range allowed {
-		if strings.EqualFold(strings.TrimRight(a, "/"), origin) {
+		if a == n {
 			return true
 		}
 	}
@@ -197,21 +294,90 @@ func originAllowed(origin string, allowed []string) bool {
 }
 
 // checkToken answers 401 to a request without the bearer token, when one
-// is set. The comparison takes the same time whatever the guess.
+// is set, before its body is read. The scheme is matched in any case (RFC
+// 7235); the comparison takes the same time whatever the guess.
 func checkToken(token string, next http.Handler) http.Handler {
 	if token == "" {
 		return next
 	}
 	want := sha256.Sum256([]byte(token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		sum := sha256.Sum256([]byte(got))
-		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+		scheme, got, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="openphone-mcp"`)
-			http.Error(w, "missing or wrong bearer token", http.StatusUnauthorized)
+			refuse(w, http.StatusUnauthorized, "missing or wrong bearer token")
 			return
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// A message is what the transport reads of a request's JSON-RPC message.
+type message struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+}
+
+type messageKey struct{}
+
+// readMessage reads the body, answering 413 past MaxRequestBytes, and puts
+// what it says (method and id) in the request's context. A cancellation is
+// answered here, 202, and goes no further (NewHTTPHandler says why).
+func readMessage(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > MaxRequestBytes {
+			refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d KiB", MaxRequestBytes>>10))
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, MaxRequestBytes+1))
+		switch {
+		case err != nil:
+			refuse(w, http.StatusBadRequest, "reading the request body failed")
+			return
+		case len(body) > MaxRequestBytes:
+			refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d KiB", MaxRequestBytes>>10))
+			return
+		}
+		var m message
+		json.Unmarshal(body, &m) // a batch or garbage is mcp-go's to answer
+		if m.Method == string(mcp.MethodNotificationCancelled) {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), messageKey{}, m)))
+	})
+}
+
+// limitInFlight answers at once, as busy, a request beyond
+// MaxRequestsInFlight: a tool call with an isError result the model can
+// read, anything else with a JSON-RPC error.
+func limitInFlight(slots chan struct{}, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			next.ServeHTTP(w, r)
+			return
+		default:
+		}
+		m, _ := r.Context().Value(messageKey{}).(message)
+		text := fmt.Sprintf("The server is busy: %d requests are already in flight, and this one was not started. Wait a few seconds, then call again.", MaxRequestsInFlight)
+		answer := map[string]any{"jsonrpc": "2.0", "id": m.ID, "error": map[string]any{"code": -32000, "message": text}}
+		if m.Method == string(mcp.MethodToolsCall) {
+			answer = map[string]any{"jsonrpc": "2.0", "id": m.ID, "result": mcp.NewToolResultError(text)}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "1")
+		if len(m.ID) == 0 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		json.NewEncoder(w).Encode(answer)
 	})
 }
 
@@ -233,51 +399,4 @@ func withCallerKey(accounts *accountCache, logger *slog.Logger, next http.Handle
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// accountCache keeps the accounts of the callers' keys, the most recently
-// used maxAccounts of them, so that each key keeps one client with one
-// rate limiter and one names cache.
-type accountCache struct {
-	newClient func(string) (*client.Client, error)
-	max       int
-
-	mu    sync.Mutex
-	byKey map[[32]byte]*list.Element // sha256 of the key -> element of order
-	order *list.List                 // of *cachedAccount, most recent first
-}
-
-type cachedAccount struct {
-	key     [32]byte
-	account *tools.Account
-}
-
-func newAccountCache(max int, newClient func(string) (*client.Client, error)) *accountCache {
-	return &accountCache{newClient: newClient, max: max, byKey: map[[32]byte]*list.Element{}, order: list.New()}
-}
-
-// get returns the account of key, making it on first use. Errors never
-// show the key.
-func (c *accountCache) get(key string) (*tools.Account, error) {
-	sum := sha256.Sum256([]byte(key))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.byKey[sum]; ok {
-		c.order.MoveToFront(e)
-		return e.Value.(*cachedAccount).account, nil
-	}
-	if c.newClient == nil {
-		return nil, errors.New("this server does not take callers' keys")
-	}
-	cl, err := c.newClient(key)
-	if err != nil {
-		return nil, err
-	}
-	c.byKey[sum] = c.order.PushFront(&cachedAccount{sum, tools.NewAccount(cl)})
-	if c.order.Len() > c.max {
-		oldest := c.order.Back()
-		c.order.Remove(oldest)
-		delete(c.byKey, oldest.Value.(*cachedAccount).key)
-	}
-	return c.byKey[sum].Value.(*cachedAccount).account, nil
 }

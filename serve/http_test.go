@@ -27,23 +27,25 @@ type httpFixture struct {
 }
 
 // newHTTPFixture serves the fake API's workspace over HTTP. With ownKey,
-// the server has the fake's key; callers may always send their own.
-func newHTTPFixture(t *testing.T, ownKey bool, token string) httpFixture {
+// the server has the fake's key; callers may always send their own. The
+// options change the configuration; every client shares one limiter.
+func newHTTPFixture(t *testing.T, ownKey bool, token string, opts ...func(*HTTPConfig, *[]client.Option)) httpFixture {
 	t.Helper()
 	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
 	t.Cleanup(api.Close)
-	newClient := func(key string) (*client.Client, error) {
-		return client.New(key, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
+	limiter, _ := client.NewLimiter(1000)
+	cfg := HTTPConfig{Addr: "127.0.0.1:0", AuthToken: token, AllowedOrigins: []string{"https://assistant.example.com"}}
+	clientOpts := []client.Option{client.WithBaseURL(api.URL), client.WithLimiter(limiter)}
+	for _, opt := range opts {
+		opt(&cfg, &clientOpts)
 	}
+	cfg.NewClient = func(key string) (*client.Client, error) { return client.New(key, clientOpts...) }
 	var own *client.Client
 	if ownKey {
-		own, _ = newClient(api.APIKey)
+		own, _ = cfg.NewClient(api.APIKey)
 	}
 	s := tools.NewServer(tools.Config{Client: own, Version: "test"})
-	srv := httptest.NewServer(NewHTTPHandler(s, HTTPConfig{
-		Addr: "127.0.0.1:0", AuthToken: token, NewClient: newClient,
-		AllowedOrigins: []string{"https://assistant.example.com"},
-	}))
+	srv := httptest.NewServer(NewHTTPHandler(s, cfg))
 	t.Cleanup(srv.Close)
 	return httpFixture{api, srv, srv.URL + MCPPath}
 }
@@ -153,6 +155,7 @@ func TestHTTPOrigin(t *testing.T) {
 		{"http://127.0.0.1:3000", http.StatusOK},
 		{"http://[::1]:8080", http.StatusOK},
 		{"https://assistant.example.com", http.StatusOK},
+		{"https://Assistant.Example.com:443", http.StatusOK},
 		{"http://evil.example", http.StatusForbidden},
 		{"http://localhost.evil.example", http.StatusForbidden},
 		{"https://assistant.example.com.evil.example", http.StatusForbidden},
@@ -169,7 +172,7 @@ func TestHTTPOrigin(t *testing.T) {
 }
 
 func TestHTTPBearerToken(t *testing.T) {
-	f := newHTTPFixture(t, true, "s3cret-token")
+	f := newHTTPFixture(t, true, "s3cret-token\n") // as a file or a shell may leave it
 	for _, tt := range []struct {
 		name, auth string
 		status     int
@@ -177,7 +180,10 @@ func TestHTTPBearerToken(t *testing.T) {
 		{"missing", "", http.StatusUnauthorized},
 		{"wrong", "Bearer guess", http.StatusUnauthorized},
 		{"no scheme", "s3cret-token", http.StatusUnauthorized},
+		{"another scheme", "Basic s3cret-token", http.StatusUnauthorized},
 		{"right", "Bearer s3cret-token", http.StatusOK},
+		{"the scheme in lower case", "bearer s3cret-token", http.StatusOK},
+		{"the scheme in upper case, two spaces", "BEARER  s3cret-token", http.StatusOK},
 	} {
 		h := http.Header{}
 		if tt.auth != "" {
@@ -250,7 +256,7 @@ func TestHTTPBodyCap(t *testing.T) {
 	f := newHTTPFixture(t, true, "")
 	big := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_users","arguments":{"pageToken":"` + strings.Repeat("x", MaxRequestBytes) + `"}}}`
 	if status, _, _ := post(t, f.url, big, nil); status != http.StatusRequestEntityTooLarge {
-		t.Errorf("a body over 1 MiB: %d, want 413", status)
+		t.Errorf("a body over the cap: %d, want 413", status)
 	}
 	// Without a Content-Length too.
 	req, _ := http.NewRequest(http.MethodPost, f.url, io.MultiReader(strings.NewReader(big)))
@@ -261,7 +267,7 @@ func TestHTTPBodyCap(t *testing.T) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("a chunked body over 1 MiB: %d, want 413", resp.StatusCode)
+		t.Errorf("a chunked body over the cap: %d, want 413", resp.StatusCode)
 	}
 	if len(f.api.Requests()) != 0 {
 		t.Error("an oversized request reached OpenPhone")
@@ -298,6 +304,12 @@ func TestHTTPConfigValidate(t *testing.T) {
 		{HTTPConfig{Addr: ":8080", AuthToken: "t"}, true},
 		{HTTPConfig{Addr: "8080"}, false},
 		{HTTPConfig{Addr: "127.0.0.1:8080", AllowedOrigins: []string{"app.example.com"}}, false},
+		{HTTPConfig{Addr: "127.0.0.1:8080", AllowedOrigins: []string{"https://app.example.com:443/"}}, true},
+		{HTTPConfig{Addr: ":8080", AuthToken: "two words"}, false},
+		{HTTPConfig{Addr: ":8080", AuthToken: "  padded\n"}, true},
+		{HTTPConfig{Addr: ":8080", AuthToken: "\n"}, false},
+		{HTTPConfig{Addr: "127.0.0.1:8080", AllowedHosts: []string{"mcp.example.com"}}, true},
+		{HTTPConfig{Addr: "127.0.0.1:8080", AllowedHosts: []string{"https://mcp.example.com"}}, false},
 	} {
 		if err := tt.cfg.Validate(); (err == nil) != tt.ok {
 			t.Errorf("%+v: %v, want ok %v", tt.cfg, err, tt.ok)

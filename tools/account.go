@@ -30,8 +30,15 @@ func WithAccount(ctx context.Context, a *Account) context.Context {
 // else the server's own; nil client and directory when there is neither.
 type accounts struct{ server *Account }
 
-func (as accounts) get(ctx context.Context) (*client.Client, *directory) {
+// callerAccount is the account of the caller's own key, from the
+// context, or nil.
+func callerAccount(ctx context.Context) *Account {
 	a, _ := ctx.Value(accountKey{}).(*Account)
+	return a
+}
+
+func (as accounts) get(ctx context.Context) (*client.Client, *directory) {
+	a := callerAccount(ctx)
 	if a == nil {
 		a = as.server
 	}

@@ -36,6 +36,9 @@ type sentRequest struct {
 	userID string
 	// smaller says how to ask for a smaller answer, as a sentence.
 	smaller string
+	// callerKey: the key was the caller's own (an HTTP header), not the
+	// server's.
+	callerKey bool
 }
 
 func conversationsRequest(p client.ListConversationsParams) sentRequest {
@@ -48,7 +51,8 @@ func conversationsRequest(p client.ListConversationsParams) sentRequest {
 
 // upstreamError turns a failed request into a result that says what
 // happened, what was tried, and what to do about it.
-func upstreamError(err error, ids sentRequest) *mcp.CallToolResult {
+func upstreamError(ctx context.Context, err error, ids sentRequest) *mcp.CallToolResult {
+	ids.callerKey = callerAccount(ctx) != nil
 	var apiErr *client.APIError
 	var decodeErr *client.DecodeError
 	var tooLarge *client.BodyTooLargeError
@@ -144,6 +148,8 @@ func describeAPIError(e *client.APIError, ids sentRequest) string {
 	q := newUpstreamQuoter()
 	detail := q.quote(cmp.Or(e.Message, e.Title))
 	switch {
+	case e.Status == http.StatusUnauthorized && ids.callerKey:
+		fmt.Fprintf(&b, "OpenPhone rejected the API key that this caller sent in the X-OpenPhone-Api-Key header (%s). The user must fix the header in this client's MCP configuration: it must be a current key from OpenPhone Settings → API, the bare key with no \"Bearer \" prefix. The server's own key was not used. Retrying will not help.", status)
 	case e.Status == http.StatusUnauthorized:
 		fmt.Fprintf(&b, "OpenPhone rejected the API key (%s). The user must check OPENPHONE_API_KEY in this server's environment: it must be a current key from OpenPhone Settings → API, set as the bare key with no \"Bearer \" prefix. Retrying will not help.", status)
 	case e.Status == http.StatusForbidden && (e.Code == "1001403" || e.Title == "Not Phone Number User"):

@@ -118,7 +118,7 @@ func TestCancelledCallSaysSo(t *testing.T) {
 		cancel()
 	}()
 	_, err = c.ListConversations(ctx, client.ListConversationsParams{MaxResults: 1})
-	msg := text(upstreamError(err, sentRequest{}))
+	msg := text(upstreamError(context.Background(), err, sentRequest{}))
 	if !strings.Contains(msg, "cancelled") || strings.Contains(msg, "Tried") || strings.Contains(msg, "transport") {
 		t.Errorf("%s\nwant it to say the call was cancelled, and nothing of attempts", msg)
 	}

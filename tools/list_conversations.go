@@ -57,7 +57,7 @@ func listConversations(out output, accts accounts) server.ServerTool {
 		}
 		page, err := c.ListConversations(ctx, params)
 		if err != nil {
-			return upstreamError(err, conversationsRequest(params)), nil
+			return upstreamError(ctx, err, conversationsRequest(params)), nil
 		}
 		lineIDs, userIDs := mentionedIDs(page.Data)
 		if params.UserID != "" {

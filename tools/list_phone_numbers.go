@@ -31,7 +31,7 @@ func listPhoneNumbers(out output, accts accounts) server.ServerTool {
 		}
 		list, err := c.ListPhoneNumbers(ctx, params)
 		if err != nil {
-			return upstreamError(err, sentRequest{userID: params.UserID, smaller: "Pass userId to list only one user's lines."}), nil
+			return upstreamError(ctx, err, sentRequest{userID: params.UserID, smaller: "Pass userId to list only one user's lines."}), nil
 		}
 		return out.result(phoneNumbersResult{list.Data}, renderPhoneNumbers(list.Data, params)), nil
 	}

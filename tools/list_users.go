@@ -35,7 +35,7 @@ func listUsers(out output, accts accounts) server.ServerTool {
 		}
 		page, err := c.ListUsers(ctx, params)
 		if err != nil {
-			return upstreamError(err, sentRequest{smaller: "Ask for fewer users with a smaller maxResults."}), nil
+			return upstreamError(ctx, err, sentRequest{smaller: "Ask for fewer users with a smaller maxResults."}), nil
 		}
 		return out.result(usersResult{page.Data, page.NextPageToken}, renderUsers(page.Data, page.NextPageToken)), nil
 	}
