@@ -11,11 +11,13 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/serve"
 )
 
 // httpServer is the binary serving HTTP, and what it logged.
@@ -160,5 +162,53 @@ func TestE2EHTTPKeysNeverLogged(t *testing.T) {
 		if strings.Contains(r.Header.Get("Authorization"), token) {
 			t.Error("the bearer token was sent to OpenPhone")
 		}
+	}
+}
+
+// TestE2EHTTPBodiesStayCheap: bodies built to cost the most to decode (an
+// array of small numbers) cannot take the server's memory: those over the
+// cap are refused unread or after the cap, and those under it are few at a
+// time. 30 bodies of 1 MiB and 200 at the cap at once keep the peak RSS
+// under 300 MiB.
+func TestE2EHTTPBodiesStayCheap(t *testing.T) {
+	s := startHTTP(t, nil, "--demo")
+	numbers := func(size int) string {
+		return `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_users","arguments":{"x":[` +
+			strings.Repeat("1,", size/2-60) + `1]}}}`
+	}
+	big, capped := numbers(1<<20), numbers(serve.MaxRequestBytes-64)
+	var wg sync.WaitGroup
+	send := func(body string, chunked bool) {
+		req, _ := http.NewRequest(http.MethodPost, s.url, strings.NewReader(body))
+		if chunked {
+			req.Body = io.NopCloser(strings.NewReader(body))
+			req.ContentLength = -1
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return // a refused body may close the connection mid-send
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if len(body) > serve.MaxRequestBytes && resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("a body of %d bytes: %d, want 413", len(body), resp.StatusCode)
+		}
+	}
+	for i := range 30 {
+		wg.Go(func() { send(big, i%2 == 0) })
+	}
+	for range 200 {
+		wg.Go(func() { send(capped, false) })
+	}
+	wg.Wait()
+	kb := peakRSS(t, s.cmd.Process.Pid)
+	if kb > 300<<10 {
+		t.Errorf("peak RSS %d MiB", kb>>10)
+	}
+	t.Logf("peak RSS %d MiB", kb>>10)
+	if status, body := s.postJSON(t, `{"jsonrpc":"2.0","id":2,"method":"ping"}`, nil); status != http.StatusOK {
+		t.Errorf("after the bodies, a ping: %d %s", status, body)
 	}
 }

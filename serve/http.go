@@ -33,7 +33,7 @@ const (
 	// MaxRequestBytes bounds a request body; a larger one gets 413. The
 	// largest real request (a tool call with ten participants, say) is a
 	// few KiB; the cap keeps what one request can cost to decode small.
-	MaxRequestBytes = 64 << 10
+	MaxRequestBytes = 32 << 10
 	// MaxRequestsInFlight bounds the MCP requests served at once. One
 	// beyond it is answered at once as busy.
 	MaxRequestsInFlight = 128
