@@ -352,3 +352,48 @@ func TestE2ESecretsNeverLeak(t *testing.T) {
 		t.Errorf("the API key leaked:\n%s", all)
 	}
 }
+
+// TestE2EStuckStdoutStaysSmall: a client that sends and never reads makes
+// the server stop reading too, so its memory stays bounded; and it still
+// exits on SIGTERM, within the grace period.
+func TestE2EStuckStdoutStaysSmall(t *testing.T) {
+	cmd := exec.Command(binary, "--demo")
+	cmd.Env = append(os.Environ(), "OPENPHONE_LOG_LEVEL=warn")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe() // never read
+	defer stdout.Close()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	io.WriteString(stdin, `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"stuck","version":"1"}}}`+"\n")
+	written := make(chan int, 1)
+	go func() {
+		n := 0
+		for ; n < 50_000; n++ {
+			if _, err := fmt.Fprintf(stdin, `{"jsonrpc":"2.0","id":%d,"method":"tools/list"}`+"\n", n+1); err != nil {
+				break
+			}
+		}
+		written <- n
+	}()
+	// The server stops reading once its queues are full: the writes block.
+	select {
+	case n := <-written:
+		t.Logf("all %d requests were read", n)
+	case <-time.After(5 * time.Second):
+	}
+	kb := peakRSS(t, cmd.Process.Pid)
+	t.Logf("peak RSS %d MiB", kb>>10)
+	if kb > 150<<10 {
+		t.Errorf("peak RSS %d MiB with a client that reads nothing", kb>>10)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second): // a hang guard: the grace period is 10 s
+		t.Fatal("the server did not exit on SIGTERM while its stdout was stuck")
+	}
+}

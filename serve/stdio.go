@@ -13,6 +13,7 @@ import (
 	"io"
 	"log"
 	"math/big"
+	"strconv"
 	"sync"
 	"time"
 
@@ -26,71 +27,75 @@ const (
 	// request. The rest of a longer line is discarded unread.
 	MaxLineBytes = 4 << 20
 	// maxCallsInFlight bounds the tool calls read and not yet answered.
-	// Calls beyond it are answered at once with a "busy" isError, so that
-	// mcp-go's queue (stdioWorkers + stdioQueue) never fills: when it does,
-	// mcp-go runs calls on its read loop, where they would hold back
-	// cancellations and pings.
+	// Calls beyond it are answered at once with a "busy" isError.
 	maxCallsInFlight = 256
-	stdioWorkers     = 32
-	stdioQueue       = maxCallsInFlight + stdioWorkers
+	// maxPending bounds the requests of every kind read and not yet
+	// answered: room for maxCallsInFlight calls and the pings and lists
+	// beside them. Beyond it, stdin is not read until answers go out: a
+	// client that stops reading stdout stops the server reading stdin,
+	// and memory stays bounded.
+	maxPending = maxCallsInFlight + 64
+	// stdioWorkers run tool calls. At most that many calls are handed to
+	// mcp-go at once, each to a free worker; the others wait here, where
+	// a cancellation can still take them back.
+	stdioWorkers = 32
+	stdioQueue   = stdioWorkers
+	// maxQueuedOutput bounds the bytes waiting to be written to stdout.
+	maxQueuedOutput = 4 << 20
 	// idPrefixBytes is how much of an over-long line is kept to find its id.
 	idPrefixBytes = 64 << 10
+	// flushGrace bounds how long the last answers may take to be written
+	// at shutdown.
+	flushGrace = time.Second
 )
 
 // Stdio serves MCP over in and out until in ends or ctx is done.
 //
-// Either way, requests already read are not dropped: they get up to grace to
-// be answered before the server stops. When ctx ends first, a goroutine
-// stays blocked reading in until in returns; a process that exits, or a
-// caller that closes in, releases it. (mcp-go alone cancels in-flight calls
-// at end of input, and a client that writes its requests and closes stdin
-// would get no answers.)
+// Either way, requests already read are not dropped: they get up to grace
+// to be answered, and those still unanswered then are answered as not
+// done, before the server stops. When ctx ends first, a goroutine stays
+// blocked reading in until in returns; a process that exits, or a caller
+// that closes in, releases it.
 //
-// A line over MaxLineBytes is discarded, and answered with a parse error
-// when its id can be read near its start. More than maxCallsInFlight tool
-// calls at once are answered with an isError saying the server is busy.
+// Stdio stands between the client and mcp-go. It gives every request an
+// id of its own (so that ids are kept exactly, whatever their size or
+// spelling, and matched to their answers), holds tool calls beyond the
+// workers until one is free (so that a cancellation of a waiting call
+// takes it back before anything is sent), and writes through a bounded
+// queue. A line over MaxLineBytes is discarded, and answered with a parse
+// error when its id can be read near its start. More than
+// maxCallsInFlight tool calls at once are answered with an isError saying
+// the server is busy.
 func Stdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer, grace time.Duration, errLog *log.Logger) error {
-	t := &requestTracker{pending: map[string]int{}, calls: map[string]int{}, idle: make(chan struct{})}
-	close(t.idle)
-	rw := &responseWriter{w: out, t: t}
-
+	r := newRelay(out)
 	pr, pw := io.Pipe()
+	go r.feed(pw)
 	inputDone := make(chan error, 1)
-	go func() { inputDone <- copyInput(pw, in, t, rw, errLog) }()
+	go func() { inputDone <- r.readInput(in, errLog) }()
 	go func() {
 		var err error
 		select {
 		case err = <-inputDone:
 		case <-ctx.Done():
 		}
-		t.waitIdle(grace)
+		r.waitIdle(grace)
+		r.shutdown()
 		pw.CloseWithError(err)
 	}()
 
 	stdio := server.NewStdioServer(s)
 	stdio.SetErrorLogger(errLog)
-	// Calls mostly wait on OpenPhone; enough workers keep the rate limit,
-	// not the pool, the bottleneck.
 	server.WithWorkerPoolSize(stdioWorkers)(stdio)
 	server.WithQueueSize(stdioQueue)(stdio)
 	// The handlers' context outlives ctx: cancellation arrives as end of
 	// input, after the grace period.
-	err := stdio.Listen(context.WithoutCancel(ctx), pr, rw)
+	err := stdio.Listen(context.WithoutCancel(ctx), pr, r)
 	pr.Close()
+	r.out.close(flushGrace)
 	if errors.Is(err, io.ErrClosedPipe) {
 		return nil
 	}
 	return err
-}
-
-// requestTracker counts the requests read that have not been answered yet.
-type requestTracker struct {
-	mu      sync.Mutex
-	pending map[string]int // idKey -> requests waiting for an answer
-	calls   map[string]int // idKey -> tool calls among them
-	n       int
-	nCalls  int
-	idle    chan struct{} // closed while n == 0
 }
 
 // rpcMessage holds the fields that tell requests, notifications and
@@ -105,40 +110,64 @@ type rpcMessage struct {
 	} `json:"params"`
 }
 
-func (m rpcMessage) hasID() bool { return len(m.ID) > 0 && string(m.ID) != "null" }
+// hasID reports whether m carries an id that Stdio translates: a string or
+// a number. Other ids (null, objects) are passed through as they are.
+func (m rpcMessage) hasID() bool {
+	return len(m.ID) > 0 && (m.ID[0] == '"' || m.ID[0] == '-' || (m.ID[0] >= '0' && m.ID[0] <= '9'))
+}
 
-// copyInput copies in to w line by line, noting each request. It answers
-// itself, through rw, the lines that mcp-go must not see: calls beyond
-// maxCallsInFlight, and lines over MaxLineBytes.
-func copyInput(w io.Writer, in io.Reader, t *requestTracker, rw *responseWriter, errLog *log.Logger) error {
-	r := bufio.NewReaderSize(in, idPrefixBytes)
+// A request is one the client sent and Stdio has not answered.
+type request struct {
+	id        json.RawMessage // as the client wrote it
+	key       string          // idKey(id)
+	call      bool
+	line      []byte // for mcp-go, with Stdio's id; nil once handed over
+	forwarded bool
+}
+
+// A relay carries messages between the client and mcp-go.
+type relay struct {
+	out *outQueue
+
+	mu        sync.Mutex
+	next      int64               // the last id given
+	requests  map[int64]*request  // by Stdio's id
+	byKey     map[string]int64    // Stdio's id of the client's id
+	held      []int64             // tool calls waiting for a worker, in order
+	working   int                 // tool calls handed to mcp-go
+	calls     int                 // tool calls held or working
+	inbox     [][]byte            // lines for mcp-go, in order
+	wake      chan struct{}       // the feeder has lines, or must stop
+	room      chan struct{}       // pending fell below maxPending
+	idle      chan struct{}       // closed while no request is pending
+	closed    bool                // shut down: answers from mcp-go are dropped
+	cancelled map[int64]time.Time // Stdio's ids whose cancellation was handed over
+}
+
+func newRelay(out io.Writer) *relay {
+	r := &relay{out: newOutQueue(out), requests: map[int64]*request{}, byKey: map[string]int64{},
+		wake: make(chan struct{}, 1), room: make(chan struct{}, 1), idle: make(chan struct{}), cancelled: map[int64]time.Time{}}
+	close(r.idle)
+	return r
+}
+
+// readInput reads the client's lines until in ends.
+func (r *relay) readInput(in io.Reader, errLog *log.Logger) error {
+	br := bufio.NewReaderSize(in, idPrefixBytes)
 	for {
-		line, tooLong, err := readLine(r)
+		line, tooLong, err := readLine(br)
 		switch {
 		case tooLong:
 			if id, ok := leadingID(line); ok {
-				rw.writeError(id, mcp.PARSE_ERROR, fmt.Sprintf("Message too large: a line may hold at most %d MiB. It was discarded unread.", MaxLineBytes>>20))
+				r.writeError(id, mcp.PARSE_ERROR, fmt.Sprintf("Message too large: a line may hold at most %d MiB. It was discarded unread.", MaxLineBytes>>20))
 			} else {
 				errLog.Printf("discarded an input line over %d MiB with no id near its start", MaxLineBytes>>20)
 			}
-		case len(line) > 0:
-			var m rpcMessage
-			if json.Unmarshal(line, &m) == nil {
-				switch {
-				case m.Method == "notifications/cancelled":
-					t.done(m.Params.RequestID) // a cancelled request may go unanswered
-				case m.Method == string(mcp.MethodToolsCall) && m.hasID():
-					if !t.addCall(m.ID) {
-						rw.writeBusy(m.ID)
-						line = nil
-					}
-				case m.Method != "" && m.hasID():
-					t.add(m.ID)
-				}
+		case len(bytes.TrimSpace(line)) > 0:
+			if line[len(line)-1] != '\n' {
+				line = append(line, '\n') // a last line without one is a line all the same
 			}
-			if _, werr := w.Write(line); werr != nil {
-				return werr
-			}
+			r.take(line)
 		}
 		if err == io.EOF {
 			return nil
@@ -146,6 +175,428 @@ func copyInput(w io.Writer, in io.Reader, t *requestTracker, rw *responseWriter,
 		if err != nil {
 			return err
 		}
+	}
+}
+
+// take handles one line from the client.
+func (r *relay) take(line []byte) {
+	var m rpcMessage
+	if json.Unmarshal(line, &m) != nil {
+		r.send(line) // mcp-go answers what it cannot parse
+		return
+	}
+	switch {
+	case m.Method == string(mcp.MethodNotificationCancelled):
+		r.cancel(m.Params.RequestID, line)
+	case m.Method != "" && m.hasID():
+		r.waitForRoom()
+		r.request(m, line)
+	default: // notifications, answers to the server's own requests, odd ids
+		r.send(line)
+	}
+}
+
+// waitForRoom blocks while maxPending requests are pending.
+func (r *relay) waitForRoom() {
+	for {
+		r.mu.Lock()
+		full := len(r.requests) >= maxPending && !r.closed
+		r.mu.Unlock()
+		if !full {
+			return
+		}
+		<-r.room
+	}
+}
+
+// request registers a request under an id of Stdio's and hands it on, or
+// holds it, or answers it as busy.
+func (r *relay) request(m rpcMessage, line []byte) {
+	call := m.Method == string(mcp.MethodToolsCall)
+	r.mu.Lock()
+	if r.closed || (call && r.calls >= maxCallsInFlight) {
+		r.mu.Unlock()
+		r.writeBusy(m.ID)
+		return
+	}
+	r.next++
+	id := r.next
+	rewritten, err := withID(line, []byte(strconv.FormatInt(id, 10)))
+	if err != nil {
+		r.mu.Unlock()
+		r.send(line)
+		return
+	}
+	req := &request{id: m.ID, key: idKey(m.ID), call: call, line: rewritten}
+	if len(r.requests) == 0 {
+		r.idle = make(chan struct{})
+	}
+	r.requests[id] = req
+	r.byKey[req.key] = id
+	if call {
+		r.calls++
+		r.held = append(r.held, id)
+		r.promote()
+	} else {
+		r.handOver(req)
+	}
+	r.mu.Unlock()
+}
+
+// promote hands held calls to mcp-go while a worker is free. The caller
+// holds r.mu.
+func (r *relay) promote() {
+	for len(r.held) > 0 && r.working < stdioWorkers {
+		req := r.requests[r.held[0]]
+		r.held = r.held[1:]
+		r.working++
+		r.handOver(req)
+	}
+}
+
+// handOver queues req's line for mcp-go. The caller holds r.mu.
+func (r *relay) handOver(req *request) {
+	req.forwarded = true
+	r.inbox = append(r.inbox, req.line)
+	req.line = nil
+	r.signal(r.wake)
+}
+
+// send queues a line for mcp-go as it is.
+func (r *relay) send(line []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.inbox = append(r.inbox, line)
+	r.signal(r.wake)
+}
+
+func (r *relay) signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// cancel handles the client's cancellation of its request id. A call
+// still held is dropped: nothing of it was started, and a cancelled
+// request is not answered. A request handed over is cancelled in mcp-go,
+// under Stdio's id; the cancellation is handed over again until the call
+// ends, in case it came before mcp-go had registered the call.
+func (r *relay) cancel(clientID json.RawMessage, line []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id, ok := r.byKey[idKey(clientID)]
+	req := r.requests[id]
+	if !ok || req == nil {
+		return
+	}
+	if !req.forwarded {
+		for i, held := range r.held {
+			if held == id {
+				r.held = append(r.held[:i], r.held[i+1:]...)
+				break
+			}
+		}
+		r.finish(id, req)
+		return
+	}
+	translated, err := withRequestID(line, []byte(strconv.FormatInt(id, 10)))
+	if err != nil {
+		return
+	}
+	r.inbox = append(r.inbox, translated)
+	r.signal(r.wake)
+	if _, again := r.cancelled[id]; !again {
+		r.cancelled[id] = time.Now()
+		go r.recancel(id, translated)
+	}
+}
+
+// recancel hands the cancellation of id over again, every 20 ms for a
+// second at most, while the request is pending.
+func (r *relay) recancel(id int64, line []byte) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for range 50 {
+		<-tick.C
+		r.mu.Lock()
+		_, pending := r.requests[id]
+		if pending && !r.closed {
+			r.inbox = append(r.inbox, line)
+			r.signal(r.wake)
+		}
+		r.mu.Unlock()
+		if !pending {
+			return
+		}
+	}
+}
+
+// finish forgets an answered (or dropped) request. The caller holds r.mu.
+func (r *relay) finish(id int64, req *request) {
+	delete(r.requests, id)
+	delete(r.cancelled, id)
+	if r.byKey[req.key] == id {
+		delete(r.byKey, req.key)
+	}
+	if req.call {
+		r.calls--
+		if req.forwarded {
+			r.working--
+			r.promote()
+		}
+	}
+	if len(r.requests) == 0 {
+		close(r.idle)
+	}
+	r.signal(r.room)
+}
+
+// feed writes the lines for mcp-go to w, in order, until shutdown.
+func (r *relay) feed(w io.Writer) {
+	for {
+		r.mu.Lock()
+		lines, closed := r.inbox, r.closed
+		r.inbox = nil
+		r.mu.Unlock()
+		for _, line := range lines {
+			if _, err := w.Write(line); err != nil {
+				return
+			}
+		}
+		if closed {
+			return
+		}
+		if len(lines) == 0 {
+			<-r.wake
+		}
+	}
+}
+
+// Write takes a message from mcp-go: an answer gets the client's id back,
+// or is dropped when its request was already answered; anything else
+// passes.
+func (r *relay) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return len(p), nil // the client was told the server is done
+	}
+	id, ok := responseID(p)
+	if !ok {
+		return len(p), r.out.put(p)
+	}
+	n, err := strconv.ParseInt(string(id), 10, 64)
+	if err != nil {
+		return len(p), r.out.put(p) // an answer to a request whose id was not translated
+	}
+	r.mu.Lock()
+	req := r.requests[n]
+	if req == nil || r.closed {
+		r.mu.Unlock()
+		return len(p), nil
+	}
+	r.finish(n, req)
+	r.mu.Unlock()
+	answer, err := withID(p, req.id)
+	if err != nil {
+		return len(p), err
+	}
+	return len(p), r.out.put(answer)
+}
+
+// waitIdle waits until every request read so far is answered, or grace
+// passes.
+func (r *relay) waitIdle(grace time.Duration) {
+	r.mu.Lock()
+	idle := r.idle
+	r.mu.Unlock()
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-idle:
+	case <-timer.C:
+	}
+}
+
+// shutdown answers every request still pending as not done, and drops
+// whatever mcp-go writes from now on.
+func (r *relay) shutdown() {
+	r.mu.Lock()
+	var left []*request
+	for _, req := range r.requests {
+		left = append(left, req)
+	}
+	r.requests, r.byKey, r.held = map[int64]*request{}, map[string]int64{}, nil
+	r.closed = true
+	r.signal(r.wake)
+	r.signal(r.room)
+	r.mu.Unlock()
+	r.out.stopWaiting()
+	for _, req := range left {
+		const text = "The server shut down before this request was done; it was stopped, and nothing more will come of it. Call again once the server is back."
+		if req.call {
+			r.writeMessage(map[string]any{"jsonrpc": "2.0", "id": req.id, "result": mcp.NewToolResultError(text)})
+		} else {
+			r.writeError(req.id, -32000, text)
+		}
+	}
+}
+
+// writeBusy answers a tool call that came beyond maxCallsInFlight.
+func (r *relay) writeBusy(id json.RawMessage) {
+	text := fmt.Sprintf("The server is busy: %d calls are already in flight, and this one was not started. Wait a few seconds for them to finish, then call again.", maxCallsInFlight)
+	r.writeMessage(map[string]any{"jsonrpc": "2.0", "id": id, "result": mcp.NewToolResultError(text)})
+}
+
+// writeError answers a request with a JSON-RPC error.
+func (r *relay) writeError(id json.RawMessage, code int, message string) {
+	r.writeMessage(map[string]any{"jsonrpc": "2.0", "id": id, "error": map[string]any{"code": code, "message": message}})
+}
+
+func (r *relay) writeMessage(msg any) {
+	line, err := json.Marshal(msg)
+	if err != nil {
+		return // every value here marshals
+	}
+	r.out.put(append(line, '\n'))
+}
+
+// withID returns msg with its top-level id replaced by id.
+func withID(msg, id []byte) ([]byte, error) { return replaceValue(msg, id, "id") }
+
+// withRequestID returns a cancellation with its params.requestId replaced
+// by id.
+func withRequestID(msg, id []byte) ([]byte, error) {
+	return replaceValue(msg, id, "params", "requestId")
+}
+
+// replaceValue returns msg with the value at the path of keys replaced by
+// value; nothing else of msg is re-encoded.
+func replaceValue(msg, value []byte, path ...string) ([]byte, error) {
+	start, end, ok := valueOf(msg, path[0])
+	if !ok {
+		return nil, fmt.Errorf("no %s", path[0])
+	}
+	if len(path) > 1 {
+		inner, err := replaceValue(msg[start:end], value, path[1:]...)
+		if err != nil {
+			return nil, err
+		}
+		value = inner
+	}
+	return bytes.Join([][]byte{msg[:start], value, msg[end:]}, nil), nil
+}
+
+// valueOf finds the bytes of the top-level value of key in the JSON object
+// msg, reading no further than it must.
+func valueOf(msg []byte, key string) (start, end int, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(msg))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return 0, 0, false
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return 0, 0, false
+		}
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return 0, 0, false
+		}
+		if k == key {
+			end := int(dec.InputOffset())
+			return end - len(value), end, true
+		}
+	}
+	return 0, 0, false
+}
+
+// An outQueue writes messages to the client in order, from a goroutine of
+// its own, holding at most maxQueuedOutput bytes: a writer past that waits,
+// until the queue is closed.
+type outQueue struct {
+	w    io.Writer
+	mu   sync.Mutex
+	cond *sync.Cond
+	// queue holds the messages not yet written; size their bytes.
+	queue   [][]byte
+	size    int
+	closed  bool
+	noWait  bool          // put no longer waits for room: shutting down
+	drained chan struct{} // closed when the writer has stopped
+}
+
+func newOutQueue(w io.Writer) *outQueue {
+	q := &outQueue{w: w, drained: make(chan struct{})}
+	q.cond = sync.NewCond(&q.mu)
+	go q.run()
+	return q
+}
+
+var errClosed = errors.New("stdout is closed")
+
+// put queues p, waiting while the queue is full.
+func (q *outQueue) put(p []byte) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for !q.closed && !q.noWait && q.size > 0 && q.size+len(p) > maxQueuedOutput {
+		q.cond.Wait()
+	}
+	if q.closed {
+		return errClosed
+	}
+	q.queue = append(q.queue, bytes.Clone(p))
+	q.size += len(p)
+	q.cond.Broadcast()
+	return nil
+}
+
+func (q *outQueue) run() {
+	defer close(q.drained)
+	for {
+		q.mu.Lock()
+		for len(q.queue) == 0 && !q.closed {
+			q.cond.Wait()
+		}
+		if len(q.queue) == 0 {
+			q.mu.Unlock()
+			return
+		}
+		p := q.queue[0]
+		q.queue = q.queue[1:]
+		q.mu.Unlock()
+		_, err := q.w.Write(p)
+		q.mu.Lock()
+		q.size -= len(p)
+		if err != nil {
+			q.closed, q.queue = true, nil
+		}
+		q.cond.Broadcast()
+		q.mu.Unlock()
+	}
+}
+
+// stopWaiting lets every put through at once, the waiting ones too.
+func (q *outQueue) stopWaiting() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.noWait = true
+	q.cond.Broadcast()
+}
+
+// close takes no more messages, and waits up to wait for those queued to
+// be written. A writer blocked on a client that reads nothing is left
+// behind: the process is about to exit.
+func (q *outQueue) close(wait time.Duration) {
+	q.mu.Lock()
+	q.closed = true
+	q.cond.Broadcast()
+	q.mu.Unlock()
+	select {
+	case <-q.drained:
+	case <-time.After(wait):
 	}
 }
 
@@ -212,108 +663,6 @@ func idKey(raw json.RawMessage) string {
 		}
 	}
 	return string(raw)
-}
-
-func (t *requestTracker) add(id json.RawMessage) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.addLocked(idKey(id))
-}
-
-// addCall notes a tool call, unless maxCallsInFlight are in flight already.
-func (t *requestTracker) addCall(id json.RawMessage) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.nCalls >= maxCallsInFlight {
-		return false
-	}
-	key := idKey(id)
-	t.addLocked(key)
-	t.calls[key]++
-	t.nCalls++
-	return true
-}
-
-func (t *requestTracker) addLocked(key string) {
-	if t.n == 0 {
-		t.idle = make(chan struct{})
-	}
-	t.pending[key]++
-	t.n++
-}
-
-func (t *requestTracker) done(id json.RawMessage) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	key := idKey(id)
-	if t.pending[key] == 0 {
-		return
-	}
-	if t.pending[key]--; t.pending[key] == 0 {
-		delete(t.pending, key)
-	}
-	if t.calls[key] > 0 {
-		if t.calls[key]--; t.calls[key] == 0 {
-			delete(t.calls, key)
-		}
-		t.nCalls--
-	}
-	if t.n--; t.n == 0 {
-		close(t.idle)
-	}
-}
-
-// waitIdle waits until every request read so far is answered, or grace passes.
-func (t *requestTracker) waitIdle(grace time.Duration) {
-	t.mu.Lock()
-	idle := t.idle
-	t.mu.Unlock()
-	timer := time.NewTimer(grace)
-	defer timer.Stop()
-	select {
-	case <-idle:
-	case <-timer.C:
-	}
-}
-
-// responseWriter passes the server's messages through, noting each answer,
-// and writes the answers Stdio gives itself. mu keeps whole messages
-// apart.
-type responseWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-	t  *requestTracker
-}
-
-func (rw *responseWriter) Write(p []byte) (int, error) {
-	rw.mu.Lock()
-	n, err := rw.w.Write(p)
-	rw.mu.Unlock()
-	if id, ok := responseID(p); ok {
-		rw.t.done(id)
-	}
-	return n, err
-}
-
-// writeBusy answers a tool call that came beyond maxCallsInFlight.
-func (rw *responseWriter) writeBusy(id json.RawMessage) {
-	text := fmt.Sprintf("The server is busy: %d calls are already in flight, and this one was not started. Wait a few seconds for them to finish, then call again.", maxCallsInFlight)
-	rw.writeMessage(map[string]any{"jsonrpc": "2.0", "id": id, "result": mcp.NewToolResultError(text)})
-}
-
-// writeError answers a request with a JSON-RPC error.
-func (rw *responseWriter) writeError(id json.RawMessage, code int, message string) {
-	rw.writeMessage(map[string]any{"jsonrpc": "2.0", "id": id, "error": map[string]any{"code": code, "message": message}})
-}
-
-func (rw *responseWriter) writeMessage(msg any) {
-	line, err := json.Marshal(msg)
-	if err != nil {
-		return // every value here marshals
-	}
-	rw.mu.Lock()
-	defer rw.mu.Unlock()
-	rw.w.Write(append(line, '\n'))
 }
 
 // responseID returns the id of a JSON-RPC response. It reads no further

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/server"
+
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 	"github.com/openphone-mcp/openphone-mcp/tools"
@@ -113,10 +115,10 @@ func TestIDKey(t *testing.T) {
 	}
 }
 
-// TestServeStdioMatchesIDsByValue: requests whose ids mcp-go writes back in
-// another spelling are still seen as answered, so end of input does not
-// wait out the grace period for them.
-func TestServeStdioMatchesIDsByValue(t *testing.T) {
+// TestServeStdioKeepsIDsExactly: every answer carries its request's id as
+// the client wrote it, whatever its spelling, and end of input does not
+// wait out the grace period for requests already answered.
+func TestServeStdioKeepsIDsExactly(t *testing.T) {
 	f := newFixture(t, openphonetest.DemoWorkspace())
 	input := initializeLine +
 		`{"jsonrpc":"2.0","id":1.0,"method":"ping"}` + "\n" +
@@ -134,7 +136,8 @@ func TestServeStdioMatchesIDsByValue(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("Stdio still waits for requests it has answered")
 	}
-	if r := replies(t, out.String()); len(r) != 2 || r[`"ab"`].Result == nil {
+	// Each answer carries its request's id exactly as the client wrote it.
+	if r := replies(t, out.String()); len(r) != 3 || r["1"].Result == nil || r["1.0"].Result == nil || r[`"a\u0062"`].Result == nil {
 		t.Errorf("replies:\n%s", out.String())
 	}
 }
@@ -222,5 +225,157 @@ func TestServeStdioBusy(t *testing.T) {
 	}
 	if busy != extra {
 		t.Errorf("%d calls answered busy, want %d", busy, extra)
+	}
+}
+
+// runStdio serves s over pipes: it returns the client's ends, and a channel
+// that gets Stdio's result.
+func runStdio(t *testing.T, s *server.MCPServer, grace time.Duration) (io.WriteCloser, *bufio.Scanner, chan error) {
+	t.Helper()
+	in, stdin := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- Stdio(context.Background(), s, in, outW, grace, log.New(io.Discard, "", 0))
+		outW.Close()
+	}()
+	t.Cleanup(func() { stdin.Close(); outR.Close() })
+	sc := bufio.NewScanner(outR)
+	sc.Buffer(nil, 1<<20)
+	return stdin, sc, done
+}
+
+func listUsersLine(id string) string {
+	return `{"jsonrpc":"2.0","id":` + id + `,"method":"tools/call","params":{"name":"list_users","arguments":{}}}` + "\n"
+}
+
+// TestServeStdioHugeIDs: ids past 2^53, which a float64 would round, come
+// back exactly, and each call's place is given back: 300 of them leave the
+// server serving.
+func TestServeStdioHugeIDs(t *testing.T) {
+	f := newFixture(t, openphonetest.DemoWorkspace(), client.WithRateLimit(1000))
+	stdin, sc, _ := runStdio(t, f.server, time.Minute)
+	io.WriteString(stdin, initializeLine)
+	sc.Scan()
+	// Three batches of 100, each within maxCallsInFlight: were the places
+	// of answered calls not given back, the third would be answered busy.
+	for batch := range 3 {
+		go func() {
+			for i := range 100 {
+				io.WriteString(stdin, listUsersLine(fmt.Sprint(9007199254740993+batch*100+i)))
+			}
+		}()
+		seen := map[string]bool{}
+		for range 100 {
+			if !sc.Scan() {
+				t.Fatal("stdout ended")
+			}
+			var m rpcMessage
+			json.Unmarshal(sc.Bytes(), &m)
+			if strings.Contains(string(m.Result), "busy") {
+				t.Fatalf("%s answered busy", m.ID)
+			}
+			seen[string(m.ID)] = true
+		}
+		for i := range 100 {
+			if id := fmt.Sprint(9007199254740993 + batch*100 + i); !seen[id] {
+				t.Fatalf("batch %d: no answer with the id %s exactly", batch, id)
+			}
+		}
+	}
+}
+
+// TestServeStdioCancelsQueuedCalls: a call cancelled while it waits for a
+// worker is dropped before anything of it is sent, and is not answered.
+func TestServeStdioCancelsQueuedCalls(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	hang := make([]openphonetest.Fault, stdioWorkers)
+	for i := range hang {
+		hang[i] = openphonetest.Fault{Path: "/v1/users", Delay: time.Hour}
+	}
+	api.Inject(hang...)
+	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
+	s := tools.NewServer(tools.Config{Client: c, CallTimeout: 500 * time.Millisecond})
+	stdin, sc, done := runStdio(t, s, time.Minute)
+	const queued = 50
+	io.WriteString(stdin, initializeLine)
+	for i := range stdioWorkers + queued {
+		io.WriteString(stdin, listUsersLine(fmt.Sprint(100+i)))
+	}
+	for len(api.Requests()) < stdioWorkers {
+		time.Sleep(time.Millisecond)
+	}
+	for i := range queued {
+		fmt.Fprintf(stdin, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d}}`+"\n", 100+stdioWorkers+i)
+	}
+	stdin.Close()
+	answered := map[string]bool{}
+	for sc.Scan() {
+		var m rpcMessage
+		json.Unmarshal(sc.Bytes(), &m)
+		answered[string(m.ID)] = true
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(api.Requests()); n != stdioWorkers {
+		t.Errorf("the fake saw %d requests; the %d cancelled calls must send none", n, queued)
+	}
+	for i := range queued {
+		if id := fmt.Sprint(100 + stdioWorkers + i); answered[id] {
+			t.Errorf("cancelled call %s was answered", id)
+		}
+	}
+	for i := range stdioWorkers {
+		if id := fmt.Sprint(100 + i); !answered[id] {
+			t.Errorf("call %s in flight was not answered", id)
+		}
+	}
+}
+
+// TestServeStdioAnswersEveryRequestAtShutdown: requests still waiting when
+// the grace period ends are answered as not done, none left without a
+// word; and a last line without a newline is read and answered.
+func TestServeStdioAnswersEveryRequestAtShutdown(t *testing.T) {
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer api.Close()
+	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(10))
+	s := tools.NewServer(tools.Config{Client: c})
+	var input strings.Builder
+	input.WriteString(initializeLine)
+	for i := range 200 {
+		input.WriteString(listUsersLine(fmt.Sprint(100 + i)))
+	}
+	input.WriteString(`{"jsonrpc":"2.0","id":"no-newline","method":"ping"}`)
+	var out strings.Builder
+	done := make(chan error, 1)
+	go func() {
+		done <- Stdio(context.Background(), s, strings.NewReader(input.String()), &out, 300*time.Millisecond, log.New(io.Discard, "", 0))
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Stdio did not return")
+	}
+	r := replies(t, out.String())
+	stopped := 0
+	for i := range 200 {
+		m, ok := r[fmt.Sprint(100+i)]
+		if !ok {
+			t.Fatalf("call %d got no answer", 100+i)
+		}
+		if strings.Contains(string(m.Result), "shut down") {
+			stopped++
+		}
+	}
+	if stopped == 0 {
+		t.Error("200 calls at 10/s all finished within 300ms")
+	}
+	if _, ok := r[`"no-newline"`]; !ok {
+		t.Error("the last line, without a newline, was not answered")
 	}
 }
