@@ -25,11 +25,13 @@ type conversationsResult struct {
 
 func (conversationsResult) JSONSchemaExtend(s *jsonschema.Schema) { nextPageToken(s) }
 
-// lineNamesAccepted amends the published phoneNumbers: the schema stays
-// the API's, and the description says that line names are resolved too.
+// lineNamesAccepted amends the published phoneNumbers: the API takes E.164
+// numbers and IDs, but the tool resolves a line's name too, so the items'
+// schema may not refuse one (a client that validates would drop the call).
 func lineNamesAccepted(s *jsonschema.Schema) {
 	if p, ok := s.Properties.Get("phoneNumbers"); ok {
-		p.Description += ` A line's name (any case) is resolved too.`
+		p.Items = &jsonschema.Schema{Type: "string"}
+		p.Description = "Only these lines: phone number IDs (PN…), E.164 numbers or line names (any case)."
 	}
 }
 

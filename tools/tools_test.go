@@ -13,6 +13,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
@@ -157,7 +158,9 @@ func TestInputSchemaMirrorsTheSpec(t *testing.T) {
 		t.Errorf("schema head: %+v; want a flat object, additionalProperties false, nothing required", schema)
 	}
 	want := map[string][]string{ // property -> fragments its schema must hold
-		"phoneNumbers":    {`"type":"array"`, `"minItems":1`, `"maxItems":100`, `"pattern":"^\\+[1-9]\\d{1,14}$"`, `"pattern":"^PN(.*)$"`},
+		// Its items take a line's name too, which the tool resolves
+		// (TestPublishedSchemaTakesLineNames).
+		"phoneNumbers":    {`"type":"array"`, `"minItems":1`, `"maxItems":100`, `"items":{"type":"string"}`},
 		"phoneNumber":     {`"deprecated":true`, `"pattern":"^PN(.*)$"`},
 		"userId":          {`"type":"string"`},
 		"createdAfter":    {`"format":"date-time"`},
@@ -329,6 +332,35 @@ func TestOneErrorPerWrongTypedArgument(t *testing.T) {
 		msg := text(res)
 		if got := strings.Count(msg, "\n- "); !res.IsError || got != len(tt.args) {
 			t.Errorf("%s %v: %d errors for %d wrong arguments:\n%s", tt.tool, tt.args, got, len(tt.args), msg)
+		}
+	}
+}
+
+// TestPublishedSchemaTakesLineNames: a client that validates arguments
+// against the published schema (the TypeScript SDK's ajv, say) lets a
+// line's name through, as the description invites.
+func TestPublishedSchemaTakesLineNames(t *testing.T) {
+	for _, tt := range []struct {
+		tool server.ServerTool
+		args string
+	}{
+		{listConversations(output{}, accounts{}), `{"phoneNumbers":["Sales","+14155550100","PN123"]}`},
+		{listMessages(output{}, accounts{}), `{"phoneNumberId":"Sales","participants":["+14155550100"]}`},
+		{listCalls(output{}, accounts{}), `{"phoneNumberId":"sales","participants":["+14155550100"]}`},
+	} {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(tt.tool.Tool.RawInputSchema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := jsonschema.NewCompiler()
+		c.AddResource("schema.json", doc)
+		schema, err := c.Compile("schema.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		args, _ := jsonschema.UnmarshalJSON(strings.NewReader(tt.args))
+		if err := schema.Validate(args); err != nil {
+			t.Errorf("%s refuses %s: %v", tt.tool.Tool.Name, tt.args, err)
 		}
 	}
 }
