@@ -288,12 +288,39 @@ func (d *directory) resolve(ctx context.Context, refs []*string, taken func(stri
 	if err != nil {
 		return nil, err
 	}
+	// A name that matches no line is a miss, as an unknown ID is: the line
+	// may have been added or renamed since, so the lines are read again,
+	// if the names are old enough to be worth it.
+	missed := slices.ContainsFunc(refs, func(ref *string) bool { return needsLookup(*ref, taken) && len(n.linesNamed(*ref)) == 0 })
+	if fresh, ok := d.refetchLines(ctx, missed); ok {
+		n = fresh
+	}
 	for _, ref := range refs {
 		if matches := n.linesNamed(*ref); needsLookup(*ref, taken) && len(matches) == 1 {
 			*ref = matches[0].ID
 		}
 	}
 	return n, nil
+}
+
+// refetchLines reads the lines again when asked to and the names are at
+// least directoryMinRefresh old, sharing the fetch with other callers.
+func (d *directory) refetchLines(ctx context.Context, asked bool) (*names, bool) {
+	d.mu.Lock()
+	old := d.now().Sub(d.fetched) >= directoryMinRefresh
+	d.mu.Unlock()
+	if !asked || !old {
+		return nil, false
+	}
+	select {
+	case <-ctx.Done():
+		return nil, false
+	case r := <-d.flights.DoChan("lines", func() (any, error) { return d.refresh(ctx, false) }):
+		if r.Err != nil {
+			return nil, false
+		}
+		return r.Val.(*names), true
+	}
 }
 
 // needsLookup reports whether a line value can only be resolved by the

@@ -386,3 +386,35 @@ func TestDirectoryRemembersUnknownIDs(t *testing.T) {
 		t.Error("names past their lifetime were not fetched again")
 	}
 }
+
+// TestRenamedLineIsFoundByItsNewName: a name that matches no cached line
+// reads the lines again (once the names are old enough), so a line
+// renamed since can be named at once, not after the names expire.
+func TestRenamedLineIsFoundByItsNewName(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	defer api.Close()
+	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
+	d := newDirectory(c)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	p := client.ListConversationsParams{PhoneNumbers: []string{"Sales"}}
+	if _, err := d.resolveLines(context.Background(), &p); err != nil || p.PhoneNumbers[0] != ws.Lines[0].ID {
+		t.Fatalf("Sales: %v %v", p.PhoneNumbers, err)
+	}
+	api.RenameLine(ws.Lines[0].ID, "Billing")
+	now = now.Add(directoryMinRefresh)
+	p = client.ListConversationsParams{PhoneNumbers: []string{"billing"}}
+	if _, err := d.resolveLines(context.Background(), &p); err != nil || p.PhoneNumbers[0] != ws.Lines[0].ID {
+		t.Errorf("the renamed line by its new name: %v %v", p.PhoneNumbers, err)
+	}
+	// A name that is nobody's does not refetch on every call.
+	before := len(api.Requests())
+	for range 3 {
+		p = client.ListConversationsParams{PhoneNumbers: []string{"Nobody"}}
+		d.resolveLines(context.Background(), &p)
+	}
+	if got := len(api.Requests()) - before; got != 0 {
+		t.Errorf("%d fetches for a name that is nobody's, within %v of the last", got, directoryMinRefresh)
+	}
+}

@@ -23,7 +23,7 @@ func (s *Server) listConversations(r *http.Request, c *checks) http.HandlerFunc 
 		}
 		var onLines map[string]bool // nil: every line
 		for _, ref := range lines {
-			l, ok := s.ws.lineByRef(ref)
+			l, ok := s.workspace().lineByRef(ref)
 			if !ok {
 				writeError(w, r.Pattern, http.StatusNotFound, fmt.Sprintf("Phone number %s not found", ref))
 				return
@@ -41,7 +41,7 @@ func (s *Server) listConversations(r *http.Request, c *checks) http.HandlerFunc 
 		for _, cv := range s.ws.Conversations {
 			switch {
 			case onLines != nil && !onLines[cv.PhoneNumberID],
-				userID != "" && !s.ws.isMember(userID, cv.PhoneNumberID),
+				userID != "" && !s.workspace().isMember(userID, cv.PhoneNumberID),
 				!inRange(cv.CreatedAt, bounds["createdAfter"], bounds["createdBefore"]),
 				!inRange(cv.UpdatedAt, bounds["updatedAfter"], bounds["updatedBefore"]),
 				q.Get("excludeInactive") == "true" && !isActive(cv):

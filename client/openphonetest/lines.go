@@ -16,7 +16,7 @@ func (s *Server) listPhoneNumbers(r *http.Request, c *checks) http.HandlerFunc {
 			return
 		}
 		data := []map[string]any{}
-		for _, l := range s.ws.Lines {
+		for _, l := range s.workspace().Lines {
 			if userID != "" && !slices.Contains(l.UserIDs, userID) {
 				continue
 			}

@@ -291,3 +291,24 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
+
+// workspace returns what the server serves now. Its lines may change
+// (RenameLine); the rest stays as given.
+func (s *Server) workspace() Workspace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ws
+}
+
+// RenameLine gives the line id a new name, as a workspace admin may at
+// any time.
+func (s *Server) RenameLine(id, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ws.Lines = slices.Clone(s.ws.Lines)
+	for i := range s.ws.Lines {
+		if s.ws.Lines[i].ID == id {
+			s.ws.Lines[i].Name = name
+		}
+	}
+}

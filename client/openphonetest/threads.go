@@ -36,7 +36,7 @@ func readThread(r *http.Request, c *checks) threadQuery {
 // find answers 404 for a line or user the workspace lacks, or returns the
 // line.
 func (s *Server) find(w http.ResponseWriter, r *http.Request, t threadQuery) (Line, bool) {
-	line, found := s.ws.lineByRef(t.lineRef)
+	line, found := s.workspace().lineByRef(t.lineRef)
 	if !found {
 		writeError(w, r.Pattern, http.StatusNotFound, fmt.Sprintf("Phone number %s not found", t.lineRef))
 		return Line{}, false
