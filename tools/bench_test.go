@@ -11,7 +11,7 @@ import (
 // reports the summary's size against the raw JSON's, in o200k tokens.
 func BenchmarkRenderConversations(b *testing.B) {
 	ws := openphonetest.GenerateWorkspace(1, 100)
-	raw, _, sum := rawAndSummaryTokens(b, ws)
+	raw, _, sum := rawAndSummaryTokens(b, ws, len(ws.Conversations))
 	page := &client.ConversationPage{Data: ws.Conversations}
 	params := client.ListConversationsParams{MaxResults: 100}
 	n := workspaceNames(b, ws)
