@@ -67,6 +67,9 @@ func WithBaseURL(raw string) Option {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("base URL %q: want an absolute https origin such as %s", raw, DefaultBaseURL)
 		}
+		if u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("base URL %q: want the API's origin alone, such as %s; the client adds the /v1/... paths itself", raw, DefaultBaseURL)
+		}
 		if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
 			return fmt.Errorf("base URL %q: plain http would send the API key in cleartext; use https (http is accepted only for localhost and loopback addresses)", raw)
 		}
@@ -323,7 +326,7 @@ func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out
 	}()
 
 	u := *c.baseURL
-	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.Path = path
 	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -384,7 +387,14 @@ type DecodeError struct {
 }
 
 func (e *DecodeError) Error() string {
-	return fmt.Sprintf("GET %s: unreadable %s response body: %v", e.Path, e.ContentType, e.Err)
+	why := e.Err.Error()
+	if len(why) > maxDecodeErrorText { // a decoder quotes the value it choked on, of any size
+		why = strings.ToValidUTF8(why[:maxDecodeErrorText], "") + "…"
+	}
+	return fmt.Sprintf("GET %s: unreadable %s response body: %s", e.Path, e.ContentType, why)
 }
+
+// maxDecodeErrorText bounds the decoder's words in a DecodeError.
+const maxDecodeErrorText = 300
 
 func (e *DecodeError) Unwrap() error { return e.Err }

@@ -257,6 +257,12 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"control char":  func() (*client.Client, error) { return client.New("secret\x00key") },
 		"http, remote":  func() (*client.Client, error) { return client.New("k", client.WithBaseURL("http://api.openphone.com")) },
 		"http, private": func() (*client.Client, error) { return client.New("k", client.WithBaseURL("http://10.0.0.8:8080")) },
+		"a path": func() (*client.Client, error) {
+			return client.New("k", client.WithBaseURL("https://api.openphone.com/v1"))
+		},
+		"a query": func() (*client.Client, error) {
+			return client.New("k", client.WithBaseURL("https://api.openphone.com?x=1"))
+		},
 		"http, lookalike": func() (*client.Client, error) {
 			return client.New("k", client.WithBaseURL("http://localhost.example.com"))
 		},
@@ -268,7 +274,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 			t.Errorf("%s: the error shows the key: %v", name, err)
 		}
 	}
-	for _, origin := range []string{"https://api.quo.com", "http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:80"} {
+	for _, origin := range []string{"https://api.quo.com", "https://api.quo.com/", "http://127.0.0.1:8080", "http://localhost:9", "http://[::1]:80"} {
 		if _, err := client.New("k", client.WithBaseURL(origin)); err != nil {
 			t.Errorf("%s: %v", origin, err)
 		}

@@ -93,8 +93,8 @@ func (p ListMessagesParams) Validate() error { return p.thread().validate() }
 func (p ListCallsParams) Validate() error { return p.thread().validate() }
 
 // Query encodes p: participants as repeated keys, maxResults always. A
-// since is sent as the createdBefore it means, unless createdBefore is
-// given too: the API is due to drop since.
+// since is sent as the createdBefore it means (Validate refuses the two
+// together): the API is due to drop since.
 func (p ListMessagesParams) Query() url.Values { return p.thread().query() }
 
 // Query encodes p as ListMessagesParams.Query does.
@@ -133,10 +133,16 @@ func (t thread) validate() error {
 	if t.userID != "" && !userIDRE.MatchString(t.userID) {
 		errs = append(errs, invalidUserID(t.userID))
 	}
-	errs = append(errs, checkDateRange(dateParam{"createdAfter", t.createdAfter}, dateParam{"createdBefore", t.createdBefore})...)
-	if _, err := (dateParam{"since", t.since}).parse(); err != nil {
-		errs = append(errs, *err)
+	// since means createdBefore: it is checked as one, and not given with
+	// it, so that neither is dropped without a word.
+	before := dateParam{"createdBefore", t.createdBefore}
+	switch {
+	case t.since != "" && t.createdBefore != "":
+		bad("since", t.since, "is given with createdBefore, which it means", "give createdBefore alone (since is deprecated)")
+	case t.since != "":
+		before = dateParam{"since", t.since}
 	}
+	errs = append(errs, checkDateRange(dateParam{"createdAfter", t.createdAfter}, before)...)
 	errs = append(errs, checkMaxResults(t.maxResults, MaxResultsLimit)...)
 	if len(errs) > 0 {
 		return errs

@@ -76,3 +76,37 @@ func TestThreadsAgainstTheFake(t *testing.T) {
 		t.Errorf("invalid calls sent %d requests", n-before)
 	}
 }
+
+// TestSinceIsCheckedAsCreatedBefore: the deprecated since is held to the
+// range check createdBefore is, and is not given beside it, where one of
+// the two would be dropped without a word.
+func TestSinceIsCheckedAsCreatedBefore(t *testing.T) {
+	base := client.ListMessagesParams{PhoneNumberID: "PN1", Participants: []string{"+15555550100"}, MaxResults: 5}
+	for _, tt := range []struct {
+		name  string
+		edit  func(*client.ListMessagesParams)
+		param string // the parameter the error names; "" for none
+	}{
+		{"since alone", func(p *client.ListMessagesParams) { p.Since = "2026-01-01T00:00:00Z" }, ""},
+		{"since after createdAfter", func(p *client.ListMessagesParams) {
+			p.Since, p.CreatedAfter = "2026-01-01T00:00:00Z", "2025-01-01T00:00:00Z"
+		}, ""},
+		{"since before createdAfter", func(p *client.ListMessagesParams) {
+			p.Since, p.CreatedAfter = "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z"
+		}, "createdAfter"},
+		{"since with createdBefore", func(p *client.ListMessagesParams) {
+			p.Since, p.CreatedBefore = "2025-01-01T00:00:00Z", "2026-01-01T00:00:00Z"
+		}, "since"},
+	} {
+		p := base
+		tt.edit(&p)
+		err := p.Validate()
+		var verr client.ValidationError
+		switch {
+		case tt.param == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.param != "" && (!errors.As(err, &verr) || verr[0].Param != tt.param):
+			t.Errorf("%s: %v, want an error naming %s", tt.name, err, tt.param)
+		}
+	}
+}

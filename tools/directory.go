@@ -401,6 +401,10 @@ func describeFailure(err error) string {
 	case errors.As(err, &pause):
 		return "OpenPhone asked this API key to pause; nothing was sent"
 	}
+	var decodeErr *client.DecodeError
+	if errors.As(err, &decodeErr) {
+		return "OpenPhone's answer could not be read"
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "OpenPhone did not answer in time"
 	}

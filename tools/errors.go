@@ -39,6 +39,10 @@ type sentRequest struct {
 	// callerKey: the key was the caller's own (an HTTP header), not the
 	// server's.
 	callerKey bool
+	// lineParam names the parameter that carried the lines; "" is
+	// phoneNumbers. noLines says what a request without lines was about;
+	// "" is every line of the workspace.
+	lineParam, noLines string
 }
 
 func conversationsRequest(p client.ListConversationsParams) sentRequest {
@@ -69,13 +73,13 @@ func upstreamError(ctx context.Context, err error, ids sentRequest) *mcp.CallToo
 	case errors.As(err, &apiErr):
 		msg = describeAPIError(apiErr, ids)
 	case errors.As(err, &decodeErr):
-		msg = fmt.Sprintf("OpenPhone answered, but not with the documented JSON (%v). This is on OpenPhone's side: try again shortly, and report it if it persists.", decodeErr.Err)
+		msg = fmt.Sprintf("OpenPhone answered, but not with the documented JSON (%s). This is on OpenPhone's side: try again shortly, and report it if it persists.", newUpstreamQuoter().quote(decodeErr.Err.Error()))
 	case errors.Is(err, context.Canceled):
 		msg = "The call was cancelled before OpenPhone answered."
 	case errors.Is(err, context.DeadlineExceeded):
 		msg = strings.TrimSpace("OpenPhone did not answer within this call's time limit. It may be slow or unreachable: try again shortly. " + ids.smaller)
 	default:
-		msg = fmt.Sprintf("Could not reach OpenPhone: %v. The network or OpenPhone is failing, or OPENPHONE_BASE_URL is wrong: try again shortly.", unwrapAll(err))
+		msg = fmt.Sprintf("Could not reach OpenPhone: %s. The network or OpenPhone is failing, or OPENPHONE_BASE_URL is wrong: try again shortly.", newUpstreamQuoter().quote(unwrapAll(err).Error()))
 	}
 	var retryErr *client.RetryError
 	if errors.As(err, &retryErr) && len(retryErr.Attempts) > 1 {
@@ -146,7 +150,10 @@ func describeAPIError(e *client.APIError, ids sentRequest) string {
 	var b strings.Builder
 	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
 	q := newUpstreamQuoter()
-	detail := q.quote(cmp.Or(e.Message, e.Title))
+	detail := "it gave no reason"
+	if reason := cmp.Or(e.Message, e.Title); reason != "" {
+		detail = q.quote(reason)
+	}
 	switch {
 	case e.Status == http.StatusUnauthorized && ids.callerKey:
 		fmt.Fprintf(&b, "OpenPhone rejected the API key that this caller sent in the X-OpenPhone-Api-Key header (%s). The user must fix the header in this client's MCP configuration: it must be a current key from OpenPhone Settings → API, the bare key with no \"Bearer \" prefix. The server's own key was not used. Retrying will not help.", status)
@@ -166,7 +173,11 @@ func describeAPIError(e *client.APIError, ids sentRequest) string {
 			}
 			fmt.Fprintf(&b, "\n- %s: %s", path, msg)
 		}
-		b.WriteString("\nFix the named parameters and call again.")
+		if len(e.Errors) > 0 {
+			b.WriteString("\nFix the named parameters and call again.")
+		} else {
+			b.WriteString("\nCheck the arguments against the tool's description and call again.")
+		}
 	case e.Status == http.StatusNotFound:
 		fmt.Fprintf(&b, "OpenPhone found no such resource (%s): %s. Check the IDs this call sent (%s); an ID from another workspace, or a deleted line or user, is not found.", status, detail, ids.describe())
 	case e.Status == http.StatusTooManyRequests:
@@ -193,13 +204,13 @@ func describeAPIError(e *client.APIError, ids sentRequest) string {
 
 func (ids sentRequest) describeLines() string {
 	if len(ids.lines) == 0 {
-		return "all lines of the workspace"
+		return cmp.Or(ids.noLines, "all lines of the workspace")
 	}
 	quoted := make([]string, len(ids.lines))
 	for i, l := range ids.lines {
 		quoted[i] = fieldText(l)
 	}
-	return "phoneNumbers " + strings.Join(quoted, ", ")
+	return cmp.Or(ids.lineParam, "phoneNumbers") + " " + strings.Join(quoted, ", ")
 }
 
 func (ids sentRequest) describe() string {

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -192,5 +193,47 @@ func TestTooLargeAdviceFitsTheTool(t *testing.T) {
 		if tool == "list_phone_numbers" && strings.Contains(msg, "maxResults") {
 			t.Errorf("%s has no maxResults, yet the advice names it: %s", tool, msg)
 		}
+	}
+}
+
+// TestErrorTextSaysWhatHappened: each failure is described as it was,
+// naming the tool's own parameters, and bounded however large the answer.
+func TestErrorTextSaysWhatHappened(t *testing.T) {
+	ctx := context.Background()
+	notMember := &client.APIError{Status: 403, Code: "0202403", Title: "Not Phone Number User"}
+	for _, tt := range []struct {
+		name       string
+		err        error
+		ids        sentRequest
+		want, lack []string
+	}{
+		{"a 400 with nothing in it", &client.APIError{Status: 400}, sentRequest{},
+			[]string{"no reason", "Check the arguments"}, []string{`""`, "Fix the named parameters"}},
+		{"a 404 with nothing in it", &client.APIError{Status: 404}, sentRequest{},
+			[]string{"no reason"}, []string{`""`}},
+		{"list_messages refused a line", notMember, sentRequest{lines: []string{"PN1"}, lineParam: "phoneNumberId"},
+			[]string{"phoneNumberId PN1"}, []string{"phoneNumbers"}},
+		{"get_call refused", notMember, sentRequest{noLines: "the line the call was on"},
+			[]string{"the line the call was on"}, []string{"all lines"}},
+		{"a 200 that is not JSON", &client.DecodeError{Path: "/v1/users", Err: errors.New(strings.Repeat("x", 3<<20))}, sentRequest{},
+			[]string{"not with the documented JSON"}, nil},
+	} {
+		msg := text(upstreamError(ctx, tt.err, tt.ids))
+		if len(msg) > 3000 {
+			t.Errorf("%s: %d characters", tt.name, len(msg))
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q lacks %q", tt.name, msg, w)
+			}
+		}
+		for _, l := range tt.lack {
+			if strings.Contains(msg, l) {
+				t.Errorf("%s: %q has %q", tt.name, msg, l)
+			}
+		}
+	}
+	if got := describeFailure(&client.DecodeError{Err: errors.New("bad")}); strings.Contains(got, "reached") {
+		t.Errorf("an unreadable answer is described as %q", got)
 	}
 }

@@ -71,7 +71,7 @@ func callError(ctx context.Context, c *client.Client, id string, err error) *mcp
 		}
 		return mcp.NewToolResultError("OpenPhone has no call " + fieldText(id) + " in this workspace (404 Not Found), nor a message with that ID. Check the ID: list_calls lists a conversation's calls.")
 	}
-	return upstreamError(ctx, err, sentRequest{})
+	return upstreamError(ctx, err, sentRequest{noLines: "the line the call was on"})
 }
 
 func summaryStatus(s *client.CallSummary) string {

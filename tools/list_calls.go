@@ -38,7 +38,7 @@ func listCalls(out output, accts accounts) server.ServerTool {
 		}
 		page, err := c.ListCalls(ctx, params)
 		if err != nil {
-			return upstreamError(ctx, err, sentRequest{lines: []string{params.PhoneNumberID}, userID: params.UserID, smaller: "Ask for fewer calls with a smaller maxResults."}), nil
+			return upstreamError(ctx, err, sentRequest{lines: []string{params.PhoneNumberID}, lineParam: "phoneNumberId", userID: params.UserID, smaller: "Ask for fewer calls with a smaller maxResults."}), nil
 		}
 		sortByTime(page.Data, func(c client.Call) time.Time { return c.CreatedAt })
 		n, namesErr := dir.lookup(ctx, []string{params.PhoneNumberID}, callUsers(page.Data...))

@@ -47,7 +47,7 @@ func listMessages(out output, accts accounts) server.ServerTool {
 		}
 		page, err := c.ListMessages(ctx, params)
 		if err != nil {
-			return upstreamError(ctx, err, sentRequest{lines: []string{params.PhoneNumberID}, userID: params.UserID, smaller: "Ask for fewer messages with a smaller maxResults."}), nil
+			return upstreamError(ctx, err, sentRequest{lines: []string{params.PhoneNumberID}, lineParam: "phoneNumberId", userID: params.UserID, smaller: "Ask for fewer messages with a smaller maxResults."}), nil
 		}
 		sortByTime(page.Data, func(m client.Message) time.Time { return m.CreatedAt })
 		n, namesErr := dir.lookup(ctx, []string{params.PhoneNumberID}, messageSenders(page.Data))
