@@ -81,7 +81,7 @@ func writeThreadHeadline(b *strings.Builder, count int, noun, line string, parti
 		fmt.Fprintf(b, "%d %ss on %s, oldest first.", count, noun, thread)
 	}
 	if next != nil {
-		fmt.Fprintf(b, " More exist: call again with the same arguments and pageToken %s.", strconv.Quote(*next))
+		fmt.Fprintf(b, " Older ones exist: call again with the same arguments and pageToken %s.", strconv.Quote(*next))
 	} else if count > 0 || pageToken != "" {
 		b.WriteString(" This is the last page.")
 	}
@@ -249,7 +249,7 @@ func renderCall(r callResult, n *names, namesErr error) string {
 				b.WriteString("\n- ")
 				writeQuoted(&b, d.Name)
 				b.WriteString(": ")
-				writeQuoted(&b, fmt.Sprint(d.Value))
+				writeJobValue(&b, d.Value)
 			}
 		}
 	}
@@ -260,14 +260,39 @@ func renderCall(r callResult, n *names, namesErr error) string {
 	}
 	if r.Transcript != nil {
 		for _, s := range r.Transcript.Dialogue {
-			offset := time.Duration(s.Start) * time.Second
-			fmt.Fprintf(&b, "\n%d:%02d ", int(offset.Minutes()), int(offset.Seconds())%60)
+			b.WriteString("\n" + clock(s.Start) + " ")
 			b.WriteString(speaker(s, n))
 			b.WriteString(": ")
 			writeQuoted(&b, s.Content)
 		}
 	}
 	return b.String()
+}
+
+// clock writes seconds from the start of a call as m:ss, with a sign when
+// negative (OpenPhone's clock may start after the first words).
+func clock(seconds float64) string {
+	sign := ""
+	if seconds < 0 {
+		sign, seconds = "-", -seconds
+	}
+	total := int(seconds)
+	return fmt.Sprintf("%s%d:%02d", sign, total/60, total%60)
+}
+
+// writeJobValue writes an AI agent job's value: a string quoted as
+// upstream text is, a number or a boolean bare, as it was sent.
+func writeJobValue(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case string:
+		writeQuoted(b, v)
+	case bool:
+		b.WriteString(strconv.FormatBool(v))
+	case float64:
+		b.WriteString(strconv.FormatFloat(v, 'f', -1, 64))
+	default:
+		writeQuoted(b, fmt.Sprint(v))
+	}
 }
 
 // speaker names who spoke a turn: a user by name (quoted) when known, else

@@ -286,3 +286,25 @@ func TestIncomingMessagesHaveNoSender(t *testing.T) {
 	}
 	golden(t, "messages_incoming_with_user_id.txt", []byte(out+"\n"))
 }
+
+// TestCallJobValuesAndOffsets: an AI agent job's numbers and booleans are
+// written as sent, not quoted like text nor in exponent form, and a
+// transcript turn before the call's clock started keeps its sign.
+func TestCallJobValuesAndOffsets(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	c := demoCall(t, ws, "completed")
+	f := newFixture(t, ws)
+	f.api.Inject(
+		openphonetest.Fault{Path: "/v1/call-summaries/" + c.ID, Status: 200, Body: `{"data":{"callId":"` + c.ID + `","status":"completed","summary":["Booked."],"nextSteps":null,
+			"jobs":[{"icon":"📅","name":"Booking","result":{"data":[{"name":"confirmed","value":true},{"name":"party","value":4},{"name":"reference","value":12345678901234567890},{"name":"note","value":"true"}]}}]}}`},
+		openphonetest.Fault{Path: "/v1/call-transcripts/" + c.ID, Status: 200, Body: `{"data":{"callId":"` + c.ID + `","status":"completed","createdAt":"2026-11-20T10:00:00Z","duration":30,
+			"dialogue":[{"content":"Hello?","start":-2.5,"end":-1,"identifier":"+14155550100","userId":null},{"content":"Hi, it's Avery.","start":75.2,"end":78,"identifier":null,"userId":null}]}}`},
+	)
+	out := text(call(t, f.server, "get_call", map[string]any{"callId": c.ID}))
+	for _, want := range []string{`"confirmed": true`, `"party": 4`, `"reference": 12345678901234567000`, `"note": "true"`, "\n-0:02 ", "\n1:15 "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	golden(t, "call_jobs.txt", []byte(out+"\n"))
+}
