@@ -11,11 +11,11 @@ package client
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"net/http/httptrace"
