@@ -32,20 +32,12 @@ func caddyHeaders() http.Header {
 // postAs is post addressed to host.
 func postAs(t *testing.T, url, host, body string, h http.Header) (int, http.Header, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Host = host
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	for k, v := range h {
-		req.Header[k] = v
+	h = h.Clone()
+	if h == nil {
+		h = http.Header{}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
+	h.Set("Host", host)
+	return post(t, url, body, h)
 }
 
 // TestHTTPBehindAReverseProxy: the README's deployment, a proxy on this

@@ -98,6 +98,7 @@ func callText(t *testing.T, s *gosdk.ClientSession, name string, args map[string
 }
 
 // post sends one JSON-RPC request by hand and returns the status and body.
+// A Host in h addresses the request.
 func post(t *testing.T, url, body string, h http.Header) (int, http.Header, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
@@ -105,6 +106,9 @@ func post(t *testing.T, url, body string, h http.Header) (int, http.Header, stri
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	for k, v := range h {
 		req.Header[k] = v
+	}
+	if host := h.Get("Host"); host != "" {
+		req.Host = host
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

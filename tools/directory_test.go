@@ -64,13 +64,7 @@ func TestDirectoryCache(t *testing.T) {
 }
 
 func TestDirectoryRefreshes(t *testing.T) {
-	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
-	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
-	d := newDirectory(c)
-	now := time.Now()
-	d.now = func() time.Time { return now }
+	ws, api, d, now := clockedDirectory(t)
 	count := func() int {
 		n := 0
 		for _, r := range api.Requests() {
@@ -95,12 +89,12 @@ func TestDirectoryRefreshes(t *testing.T) {
 	if count() != 1 {
 		t.Errorf("a miss refetched within %v", directoryMinRefresh)
 	}
-	now = now.Add(directoryMinRefresh + time.Second)
+	*now = now.Add(directoryMinRefresh + time.Second)
 	lookup("USunknown1") // a miss on an older cache: refetch, users included
 	if count() != 2 || len(api.Requests()) != 3 {
 		t.Errorf("a miss after %v: %d line fetches, %d requests; want 2 and a users fetch", directoryMinRefresh, count(), len(api.Requests()))
 	}
-	now = now.Add(directoryTTL)
+	*now = now.Add(directoryTTL)
 	lookup()
 	if count() != 3 {
 		t.Errorf("a stale cache was not refetched")
@@ -355,13 +349,7 @@ func TestDirectorySharesOneFetch(t *testing.T) {
 // TestDirectoryRemembersUnknownIDs: an ID OpenPhone does not list (a
 // deleted user) costs one fetch, not one per call, until the names expire.
 func TestDirectoryRemembersUnknownIDs(t *testing.T) {
-	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
-	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
-	d := newDirectory(c)
-	now := time.Now()
-	d.now = func() time.Time { return now }
+	_, api, d, now := clockedDirectory(t)
 	lookup := func() {
 		t.Helper()
 		if _, err := d.lookup(context.Background(), []string{"PNdeleted1"}, []string{"USdeleted1"}); err != nil {
@@ -374,13 +362,13 @@ func TestDirectoryRemembersUnknownIDs(t *testing.T) {
 		t.Fatalf("the first look-up made %d requests, want the lines and the users", fetches)
 	}
 	for range 5 {
-		now = now.Add(directoryMinRefresh + time.Second)
+		*now = now.Add(directoryMinRefresh + time.Second)
 		lookup()
 	}
 	if n := len(api.Requests()); n != fetches {
 		t.Errorf("unknown IDs refetched the names %d times within the cache's lifetime", n-fetches)
 	}
-	now = now.Add(directoryTTL)
+	*now = now.Add(directoryTTL)
 	lookup()
 	if n := len(api.Requests()); n == fetches {
 		t.Error("names past their lifetime were not fetched again")
@@ -391,19 +379,13 @@ func TestDirectoryRemembersUnknownIDs(t *testing.T) {
 // reads the lines again (once the names are old enough), so a line
 // renamed since can be named at once, not after the names expire.
 func TestRenamedLineIsFoundByItsNewName(t *testing.T) {
-	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
-	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
-	d := newDirectory(c)
-	now := time.Now()
-	d.now = func() time.Time { return now }
+	ws, api, d, now := clockedDirectory(t)
 	p := client.ListConversationsParams{PhoneNumbers: []string{"Sales"}}
 	if _, err := d.resolveLines(context.Background(), &p); err != nil || p.PhoneNumbers[0] != ws.Lines[0].ID {
 		t.Fatalf("Sales: %v %v", p.PhoneNumbers, err)
 	}
 	api.RenameLine(ws.Lines[0].ID, "Billing")
-	now = now.Add(directoryMinRefresh)
+	*now = now.Add(directoryMinRefresh)
 	p = client.ListConversationsParams{PhoneNumbers: []string{"billing"}}
 	if _, err := d.resolveLines(context.Background(), &p); err != nil || p.PhoneNumbers[0] != ws.Lines[0].ID {
 		t.Errorf("the renamed line by its new name: %v %v", p.PhoneNumbers, err)
@@ -417,4 +399,17 @@ func TestRenamedLineIsFoundByItsNewName(t *testing.T) {
 	if got := len(api.Requests()) - before; got != 0 {
 		t.Errorf("%d fetches for a name that is nobody's, within %v of the last", got, directoryMinRefresh)
 	}
+}
+
+// clockedDirectory returns the demo workspace, its fake API, and a
+// directory of it whose clock reads *now.
+func clockedDirectory(t *testing.T) (openphonetest.Workspace, *openphonetest.Server, *directory, *time.Time) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	t.Cleanup(api.Close)
+	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
+	d := newDirectory(c)
+	now := time.Now()
+	d.now = func() time.Time { return now }
+	return ws, api, d, &now
 }
