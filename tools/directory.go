@@ -105,7 +105,7 @@ func (d *directory) lookup(ctx context.Context, lineIDs, userIDs []string) (*nam
 			if r.Err != nil {
 				d.mu.Lock()
 				defer d.mu.Unlock()
-				return d.stale()
+				return d.stale(r.Err)
 			}
 			n := r.Val.(*names)
 			if !withUsers && !n.hasUsers(userIDs) {
@@ -126,7 +126,7 @@ func (d *directory) cached(lineIDs, userIDs []string) (*names, error, bool) {
 	age := now.Sub(d.fetched)
 	switch {
 	case d.err != nil && now.Sub(d.failed) < directoryMinRefresh:
-		n, err := d.stale()
+		n, err := d.stale(d.err)
 		return n, err, true
 	case d.names != nil && age < directoryTTL && (d.knows(lineIDs, userIDs) || age < directoryMinRefresh):
 		return d.names, nil, true
@@ -180,13 +180,13 @@ func (d *directory) noteUnknown(n *names, lineIDs, userIDs []string) {
 	}
 }
 
-// stale returns the names of an earlier fetch, or the last failure. The
-// caller holds d.mu.
-func (d *directory) stale() (*names, error) {
+// stale returns the names of an earlier fetch, or err, the failure of the
+// last. The caller holds d.mu.
+func (d *directory) stale(err error) (*names, error) {
 	if d.names != nil {
 		return d.names, nil
 	}
-	return nil, d.err
+	return nil, err
 }
 
 // knows reports whether the current names have, or know they lack, every

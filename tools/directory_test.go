@@ -413,3 +413,30 @@ func clockedDirectory(t *testing.T) (openphonetest.Workspace, *openphonetest.Ser
 	d.now = func() time.Time { return now }
 	return ws, api, d, &now
 }
+
+// TestLocalLimitIsNotCachedAsAFailure: a names fetch that this server's
+// own rate limit could not send in time is no news of OpenPhone: it is not
+// kept as a failure, and the next call fetches.
+func TestLocalLimitIsNotCachedAsAFailure(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := openphonetest.NewServer(ws)
+	t.Cleanup(api.Close)
+	// One request per ten seconds: the names fetch after the first cannot
+	// get a place within its five.
+	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(0.1))
+	d := newDirectory(c)
+	if _, err := d.lookup(context.Background(), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	d.mu.Lock()
+	d.names = nil // as if nothing had been fetched
+	d.mu.Unlock()
+	if _, err := d.lookup(context.Background(), nil, nil); err == nil || !isLocal(err) {
+		t.Fatalf("a fetch the limit had no room for: %v", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.err != nil {
+		t.Errorf("the local refusal was cached as OpenPhone's failure: %v", d.err)
+	}
+}
