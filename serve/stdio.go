@@ -14,6 +14,7 @@ import (
 	"log"
 	"math/big"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,15 +100,23 @@ func Stdio(ctx context.Context, s *server.MCPServer, in io.Reader, out io.Writer
 }
 
 // rpcMessage holds the fields that tell requests, notifications and
-// responses apart.
+// responses apart. Params is read only for a cancellation: a request's
+// params of any shape are mcp-go's to judge.
 type rpcMessage struct {
 	ID     json.RawMessage `json:"id"`
 	Method string          `json:"method"`
 	Result json.RawMessage `json:"result"`
 	Error  json.RawMessage `json:"error"`
-	Params struct {
+	Params json.RawMessage `json:"params"`
+}
+
+// requestID is the requestId of a cancellation's params.
+func (m rpcMessage) requestID() json.RawMessage {
+	var p struct {
 		RequestID json.RawMessage `json:"requestId"`
-	} `json:"params"`
+	}
+	json.Unmarshal(m.Params, &p)
+	return p.RequestID
 }
 
 // hasID reports whether m carries an id that Stdio translates: a string or
@@ -187,7 +196,7 @@ func (r *relay) take(line []byte) {
 	}
 	switch {
 	case m.Method == string(mcp.MethodNotificationCancelled):
-		r.cancel(m.Params.RequestID, line)
+		r.cancel(m.requestID(), line)
 	case m.Method != "" && m.hasID():
 		r.waitForRoom()
 		r.request(m, line)
@@ -221,7 +230,7 @@ func (r *relay) request(m rpcMessage, line []byte) {
 	}
 	r.next++
 	id := r.next
-	rewritten, err := withID(line, []byte(strconv.FormatInt(id, 10)))
+	rewritten, err := withID(line, ownID(id))
 	if err != nil {
 		r.mu.Unlock()
 		r.send(line)
@@ -300,7 +309,7 @@ func (r *relay) cancel(clientID json.RawMessage, line []byte) {
 		r.finish(id, req)
 		return
 	}
-	translated, err := withRequestID(line, []byte(strconv.FormatInt(id, 10)))
+	translated, err := withRequestID(line, ownID(id))
 	if err != nil {
 		return
 	}
@@ -387,8 +396,8 @@ func (r *relay) Write(p []byte) (int, error) {
 	if !ok {
 		return len(p), r.out.put(p)
 	}
-	n, err := strconv.ParseInt(string(id), 10, 64)
-	if err != nil {
+	n, ok := parseOwnID(id)
+	if !ok {
 		return len(p), r.out.put(p) // an answer to a request whose id was not translated
 	}
 	r.mu.Lock()
@@ -461,6 +470,27 @@ func (r *relay) writeMessage(msg any) {
 		return // every value here marshals
 	}
 	r.out.put(append(line, '\n'))
+}
+
+// ownIDPrefix starts the ids Stdio gives requests: strings, which mcp-go
+// keeps as they are, unlike numbers, which it reads as float64.
+const ownIDPrefix = "openphone-mcp:"
+
+// ownID is the JSON of Stdio's id n.
+func ownID(n int64) []byte { return []byte(strconv.Quote(ownIDPrefix + strconv.FormatInt(n, 10))) }
+
+// parseOwnID reads an id that ownID wrote.
+func parseOwnID(raw json.RawMessage) (int64, bool) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return 0, false
+	}
+	digits, ok := strings.CutPrefix(s, ownIDPrefix)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	return n, err == nil
 }
 
 // withID returns msg with its top-level id replaced by id.

@@ -2,8 +2,10 @@ package openphonetest
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -11,10 +13,57 @@ import (
 	"time"
 )
 
-// checkQuery adds to c what the document's request validator leaves
-// unchecked in q: parameters op does not take, repeated parameters that
-// are not arrays, booleans other than true and false, and the length and
-// items of arrays.
+// checkParams adds to c what the document refuses in r, a request for op:
+// a required parameter missing, and each parameter against its schema
+// (type, pattern, range, date-time format), a query value read as its
+// type says; and what the document leaves to the server: parameters op
+// does not take, repeated ones that are not arrays, booleans other than
+// true and false.
+func checkParams(r *http.Request, op operation, c *checks) {
+	q := r.URL.Query()
+	for _, name := range slices.Sorted(maps.Keys(op.params)) {
+		p := op.params[name]
+		value := r.PathValue(name)
+		if p.in == "query" {
+			if !q.Has(name) {
+				if p.required {
+					c.add("query", name, p.typ, "Required", nil)
+				}
+				continue
+			}
+			value = q.Get(name)
+		}
+		if p.typ == "array" || p.typ == "boolean" {
+			continue // checkQuery's
+		}
+		v, ok := typed(value, p.typ)
+		if !ok {
+			c.add(p.in, name, p.typ, "Expected "+p.typ, value)
+			continue
+		}
+		if err := p.schema.Validate(v); err != nil {
+			c.add(p.in, name, p.typ, leafReason(err), value)
+		}
+	}
+	checkQuery(q, op, c)
+}
+
+// typed reads a parameter's text as the JSON value of its schema's type.
+func typed(s, typ string) (any, bool) {
+	switch typ {
+	case "integer", "number":
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil || (typ == "integer" && n != float64(int64(n))) {
+			return nil, false
+		}
+		return json.Number(s), true
+	}
+	return s, true
+}
+
+// checkQuery adds to c what no schema of q's parameters says: parameters
+// op does not take, repeated parameters that are not arrays, booleans
+// other than true and false, and the length and items of arrays.
 func checkQuery(q url.Values, op operation, c *checks) {
 	for _, key := range slices.Sorted(maps.Keys(q)) {
 		values := q[key]
@@ -56,9 +105,8 @@ func leafReason(err error) string {
 	return last
 }
 
-// checkDates reads the date-time parameters among keys that q has. The
-// document's validator checks their format too; this is where they are
-// parsed.
+// checkDates reads the date-time parameters among keys that q has. Their
+// schemas check their format too; this is where they are parsed.
 func checkDates(q url.Values, c *checks, keys ...string) map[string]time.Time {
 	bounds := map[string]time.Time{}
 	for _, key := range keys {
@@ -75,8 +123,8 @@ func checkDates(q url.Values, c *checks, keys ...string) map[string]time.Time {
 	return bounds
 }
 
-// maxResults reads maxResults, which the document's validator has checked
-// to be present and in range.
+// maxResults reads maxResults, which its schema has checked to be present
+// and in range.
 func maxResults(q url.Values) int {
 	n, _ := strconv.Atoi(q.Get("maxResults"))
 	return n

@@ -93,7 +93,6 @@ func NewServer(ws Workspace) *Server {
 	key := make([]byte, 16)
 	rand.Read(key)
 	s := &Server{APIKey: "opk_test_" + hex.EncodeToString(key), ws: ws, mux: http.NewServeMux()}
-	go requestValidator() // built once per process, ready by the first request
 	s.handle("GET /v1/conversations", s.listConversations)
 	s.handle("GET /v1/phone-numbers", s.listPhoneNumbers)
 	s.handle("GET /v1/users", s.listUsers)
@@ -116,8 +115,8 @@ func NewServer(ws Workspace) *Server {
 type endpoint func(r *http.Request, c *checks) http.HandlerFunc
 
 // handle serves the operation pattern ("GET /v1/calls/{callId}", as the
-// document writes it) with e, behind the key check and the document's own
-// request check.
+// document writes it) with e, behind the key check and the check of its
+// parameters against the document.
 func (s *Server) handle(pattern string, e endpoint) {
 	op, ok := operations()[pattern]
 	if !ok {
@@ -128,8 +127,8 @@ func (s *Server) handle(pattern string, e endpoint) {
 			writeError(w, pattern, http.StatusUnauthorized, "Invalid API key. Send the key itself in the Authorization header, without a scheme.")
 			return
 		}
-		c := checks{errs: specErrors(r, op)}
-		checkQuery(r.URL.Query(), op, &c)
+		var c checks
+		checkParams(r, op, &c)
 		answer := e(r, &c)
 		switch {
 		case c.refusal != nil:

@@ -6,15 +6,11 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/pb33f/libopenapi"
-	validator "github.com/pb33f/libopenapi-validator"
-	"github.com/pb33f/libopenapi-validator/config"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -36,10 +32,12 @@ type operation struct {
 
 // A param is a parameter of an operation.
 type param struct {
-	in  string // "query" or "path"
-	typ string // the schema's type; "string" for an anyOf of strings
-	// For an array: its bounds (maxItems 0 is none) and its items'
-	// schema, which the document's request validator does not enforce.
+	in       string // "query" or "path"
+	typ      string // the schema's type; "string" for an anyOf of strings
+	required bool
+	// schema is the parameter's schema; for an array, items is its items'
+	// schema, and minItems and maxItems its bounds (0: none).
+	schema             *jsonschema.Schema
 	minItems, maxItems int
 	items              *jsonschema.Schema
 }
@@ -69,14 +67,16 @@ func readOperations(raw []byte) (map[string]operation, error) {
 	var doc struct {
 		Paths map[string]map[string]struct {
 			Parameters []struct {
-				Name   string `json:"name"`
-				In     string `json:"in"`
-				Schema struct {
+				Name      string          `json:"name"`
+				In        string          `json:"in"`
+				Required  bool            `json:"required"`
+				RawSchema json.RawMessage `json:"schema"`
+				Schema    struct {
 					Type     string          `json:"type"`
 					MinItems int             `json:"minItems"`
 					MaxItems int             `json:"maxItems"`
 					Items    json.RawMessage `json:"items"`
-				} `json:"schema"`
+				} `json:"-"`
 			} `json:"parameters"`
 			Responses map[string]struct {
 				Content map[string]struct {
@@ -99,7 +99,15 @@ func readOperations(raw []byte) (map[string]operation, error) {
 		for method, o := range methods {
 			op := operation{params: map[string]param{}, errors: map[int]errorShape{}}
 			for _, p := range o.Parameters {
-				pr := param{in: p.In, typ: cmp.Or(p.Schema.Type, "string"), minItems: p.Schema.MinItems, maxItems: p.Schema.MaxItems}
+				if err := json.Unmarshal(p.RawSchema, &p.Schema); err != nil {
+					return nil, err
+				}
+				schema, err := compileSchema(p.RawSchema)
+				if err != nil {
+					return nil, fmt.Errorf("%s %s: %s: %w", method, path, p.Name, err)
+				}
+				pr := param{in: p.In, typ: cmp.Or(p.Schema.Type, "string"), required: p.Required || p.In == "path", schema: schema,
+					minItems: p.Schema.MinItems, maxItems: p.Schema.MaxItems}
 				if p.Schema.Items != nil {
 					items, err := compileSchema(p.Schema.Items)
 					if err != nil {
@@ -130,59 +138,9 @@ func compileSchema(raw json.RawMessage) (*jsonschema.Schema, error) {
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
+	c.AssertFormat() // date-time is a rule of the document, not a hint
 	if err := c.AddResource("param.json", doc); err != nil {
 		return nil, err
 	}
 	return c.Compile("param.json")
-}
-
-// requestValidator checks requests against the document: required
-// parameters, types, patterns, ranges and date-time formats. It does not
-// check the items of query arrays, their maxItems, or unknown parameters:
-// checkQuery does. It is built once, on first use (about a quarter of a
-// second), and is safe for concurrent use.
-var requestValidator = sync.OnceValue(func() validator.Validator {
-	doc, err := libopenapi.NewDocument(specDocument)
-	if err != nil {
-		panic("openphonetest: the embedded OpenAPI document: " + err.Error())
-	}
-	// Authentication is the fake's own: the document only says that the
-	// key is in the Authorization header.
-	v, errs := validator.NewValidator(doc, config.WithFormatAssertions(), config.WithoutSecurityValidation())
-	if len(errs) > 0 {
-		panic(fmt.Sprint("openphonetest: the embedded OpenAPI document: ", errs))
-	}
-	return v
-})
-
-// specErrors returns what the document refuses in r, which op serves.
-func specErrors(r *http.Request, op operation) []fieldError {
-	ok, found := requestValidator().ValidateHttpRequestSync(r)
-	if ok {
-		return nil
-	}
-	var c checks
-	for _, e := range found {
-		p, known := op.params[e.ParameterName]
-		if !known {
-			// Not about a parameter: a path or method the document lacks,
-			// which the fake's routes already answer.
-			continue
-		}
-		message := e.Message
-		if len(e.SchemaValidationErrors) > 0 {
-			message = e.SchemaValidationErrors[0].Reason
-		}
-		var value any
-		switch {
-		case p.in == "path":
-			value = r.PathValue(e.ParameterName)
-		case p.typ == "array":
-			value = r.URL.Query()[e.ParameterName]
-		case r.URL.Query().Has(e.ParameterName):
-			value = r.URL.Query().Get(e.ParameterName)
-		}
-		c.add(p.in, e.ParameterName, p.typ, message, value)
-	}
-	return c.errs
 }

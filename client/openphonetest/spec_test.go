@@ -119,6 +119,15 @@ func (c *conformance) get(want int, path, rawQuery string, auth ...string) map[s
 	}
 	_, pattern := c.srv.mux.Handler(req)
 	c.seen[fmt.Sprint(pattern, " ", want)] = true
+	// What libopenapi-validator refuses in the request, the fake refuses
+	// too: its own check of the parameters reads the same document.
+	if _, errs := c.v.ValidateHttpRequestSync(req); want == http.StatusOK {
+		for _, e := range errs {
+			if e.ValidationType != "security" {
+				c.t.Errorf("GET %s?%s: the fake answered 200 to what the document refuses: %s", path, rawQuery, e.Message)
+			}
+		}
+	}
 	c.count++
 	resp.Body = io.NopCloser(bytes.NewReader(raw))
 	resp.Request = req
