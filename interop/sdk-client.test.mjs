@@ -47,6 +47,7 @@ const valid = [
   { maxResults: 1 },
   { maxResults: 100 },
   { phoneNumbers: ["+15555555555", "PN123abc"] },
+  { phoneNumbers: ["Sales", "+15555555555"] }, // a line's name, which the server resolves
   { phoneNumber: "+15555555555" },
   { userId: "US123abc", excludeInactive: true, pageToken: "abc" },
   { createdAfter: "2022-01-01T00:00:00Z", createdBefore: "2022-02-01T00:00:00+01:00" },
@@ -58,7 +59,7 @@ const invalid = [
   { maxResults: "10" },
   { maxResults: 2.5 },
   { phoneNumbers: [] },
-  { phoneNumbers: ["555-0100"] },
+  { phoneNumbers: [5550100] },
   { phoneNumbers: "+15555555555" },
   { createdAfter: "yesterday" },
   { excludeInactive: "true" },
@@ -77,6 +78,13 @@ test("the server rejects what the schema rejects, with isError", async () => {
     assert.equal(result.isError, true, `${JSON.stringify(args)} was accepted: ${text(result)}`);
     assert.match(text(result), /the request was not sent to OpenPhone/);
   }
+});
+
+test("a value the schema lets through as a line's name, and no line has, is refused by the server", async () => {
+  assert.ok(compile(tool.inputSchema)({ phoneNumbers: ["555-0100"] }));
+  const result = await call({ phoneNumbers: ["555-0100"] });
+  assert.equal(result.isError, true, text(result));
+  assert.match(text(result), /the request was not sent to OpenPhone/);
 });
 
 test("calls with every parameter match the outputSchema", async () => {
