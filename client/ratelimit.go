@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -392,7 +393,13 @@ func (k *keyLimit) acquire(ctx context.Context, lane Lane, rps float64, trace fu
 				timer.Stop()
 			}
 			k.mu.Lock()
+			ahead := k.ahead(w)
 			leave()
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				// Out of time while still queued: the limit's doing, and
+				// nothing was sent.
+				return nil, &RateLimitError{RPS: rps, Ahead: ahead, Wait: time.Since(now)}
+			}
 			return nil, ctx.Err()
 		}
 		if timer != nil {

@@ -231,3 +231,21 @@ func TestLimiterOneWindowPerKey(t *testing.T) {
 		t.Errorf("the busy key lost its window among 1000 others: %v", err)
 	}
 }
+
+// TestLimiterOutOfTimeInTheQueue: a call whose deadline passes while it
+// waits (here behind requests admitted and not yet written, whose end no
+// estimate knows) is told it was the limit, not a silent deadline.
+func TestLimiterOutOfTimeInTheQueue(t *testing.T) {
+	l := testLimiter(1, time.Hour)
+	s, err := l.acquire(context.Background(), testKey, LaneInteractive, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.unsent()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	var rl *RateLimitError
+	if _, err := l.acquire(ctx, testKey, LaneInteractive, nil); !errors.As(err, &rl) {
+		t.Errorf("out of time in the queue: %v, want a RateLimitError", err)
+	}
+}
