@@ -140,8 +140,10 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 }
 
 // errAttemptTimeout marks an attempt that ran out of its own time while the
-// call as a whole had time left.
-var errAttemptTimeout = errors.New("request timed out")
+// call as a whole had time left. It is a deadline all the same: a call
+// whose last attempt ran out of time failed for want of time, whether or
+// not the call's own deadline had come.
+var errAttemptTimeout = fmt.Errorf("request timed out: %w", context.DeadlineExceeded)
 
 // isTransient reports transport failures worth another attempt.
 func isTransient(err error) bool {
