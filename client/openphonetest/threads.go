@@ -57,24 +57,16 @@ func sameNumbers(a, b []string) bool {
 func (s *Server) listMessages(r *http.Request, c *checks) http.HandlerFunc {
 	t := readThread(r, c)
 	return func(w http.ResponseWriter, r *http.Request) {
-		line, ok := s.find(w, r, t)
-		if !ok {
-			return
-		}
-		var thread []client.Message
-		for _, m := range s.ws.Messages {
-			cv := s.conversation(m.ConversationID)
-			switch {
-			case m.PhoneNumberID == nil || *m.PhoneNumberID != line.ID, cv == nil || !sameNumbers(cv.Participants, t.participants),
-				t.q.Has("userId") && (m.UserID == nil || *m.UserID != t.q.Get("userId")),
-				!inRange(&m.CreatedAt, t.after, t.before):
-				continue
+		serveThread(s, w, r, t, s.ws.Messages, func(m client.Message) threadItem {
+			item := threadItem{userID: m.UserID, createdAt: m.CreatedAt}
+			if m.PhoneNumberID != nil {
+				item.lineID = *m.PhoneNumberID
 			}
-			thread = append(thread, m)
-		}
-		newestFirst(thread, func(m client.Message) time.Time { return m.CreatedAt })
-		data, next := pageOf(thread, t.q, filterKey(t.q), t.offset)
-		writeJSON(w, http.StatusOK, map[string]any{"data": messagesBody(data), "totalItems": len(thread), "nextPageToken": next})
+			if cv := s.conversation(m.ConversationID); cv != nil {
+				item.participants = cv.Participants
+			}
+			return item
+		}, messagesBody)
 	}
 }
 
@@ -88,29 +80,43 @@ func (s *Server) listCalls(r *http.Request, c *checks) http.HandlerFunc {
 	}
 	t := readThread(r, c)
 	return func(w http.ResponseWriter, r *http.Request) {
-		line, ok := s.find(w, r, t)
-		if !ok {
-			return
-		}
-		var calls []client.Call
-		for _, call := range s.ws.Calls {
-			switch {
-			case call.PhoneNumberID != line.ID, !sameNumbers(call.Participants, t.participants),
-				t.q.Has("userId") && (call.UserID == nil || *call.UserID != t.q.Get("userId")),
-				!inRange(&call.CreatedAt, t.after, t.before):
-				continue
-			}
-			calls = append(calls, call)
-		}
-		newestFirst(calls, func(c client.Call) time.Time { return c.CreatedAt })
-		data, next := pageOf(calls, t.q, filterKey(t.q), t.offset)
-		writeJSON(w, http.StatusOK, map[string]any{"data": callsBody(data), "totalItems": len(calls), "nextPageToken": next})
+		serveThread(s, w, r, t, s.ws.Calls, func(c client.Call) threadItem {
+			return threadItem{c.PhoneNumberID, c.Participants, c.UserID, c.CreatedAt}
+		}, callsBody)
 	}
 }
 
-// newestFirst sorts items as the API lists them.
-func newestFirst[T any](items []T, createdAt func(T) time.Time) {
-	slices.SortStableFunc(items, func(a, b T) int { return createdAt(b).Compare(createdAt(a)) })
+// A threadItem is what a thread endpoint filters a message or call by.
+type threadItem struct {
+	lineID       string
+	participants []string
+	userID       *string
+	createdAt    time.Time
+}
+
+// serveThread answers a thread endpoint with the items of t's thread (its
+// line and participants, its userId and created-at range), newest first,
+// one page of them written by body.
+func serveThread[T any](s *Server, w http.ResponseWriter, r *http.Request, t threadQuery, items []T, describe func(T) threadItem, body func([]T) []map[string]any) {
+	line, ok := s.find(w, r, t)
+	if !ok {
+		return
+	}
+	var thread []T
+	for _, item := range items {
+		d := describe(item)
+		switch {
+		case d.lineID != line.ID, !sameNumbers(d.participants, t.participants),
+			t.q.Has("userId") && (d.userID == nil || *d.userID != t.q.Get("userId")),
+			!inRange(&d.createdAt, t.after, t.before):
+			continue
+		}
+		thread = append(thread, item)
+	}
+	// Newest first, as the API lists them (one thread: a few items).
+	slices.SortStableFunc(thread, func(a, b T) int { return describe(b).createdAt.Compare(describe(a).createdAt) })
+	data, next := pageOf(thread, t.q, filterKey(t.q), t.offset)
+	writeJSON(w, http.StatusOK, map[string]any{"data": body(data), "totalItems": len(thread), "nextPageToken": next})
 }
 
 func (s *Server) conversation(id *string) *client.Conversation {
