@@ -93,9 +93,6 @@ func NewLimiter(rps float64) (*Limiter, error) {
 	return &Limiter{rps: rps, n: n, window: window, keys: map[[32]byte]*keyLimit{}, sweep: 256}, nil
 }
 
-// RPS returns the rate the Limiter keeps per key.
-func (l *Limiter) RPS() float64 { return l.rps }
-
 // use returns the state of key, counting one more user of it, whom done
 // must release. A key whose window is empty, with no pause and no users,
 // holds nothing worth keeping: it is dropped once enough keys are held.

@@ -139,23 +139,23 @@ type relay struct {
 	out *outQueue
 
 	mu        sync.Mutex
-	next      int64               // the last id given
-	requests  map[int64]*request  // by Stdio's id
-	byKey     map[string]int64    // Stdio's id of the client's id
-	held      []int64             // tool calls waiting for a worker, in order
-	working   int                 // tool calls handed to mcp-go
-	calls     int                 // tool calls held or working
-	inbox     [][]byte            // lines for mcp-go, in order
-	wake      chan struct{}       // the feeder has lines, or must stop
-	room      chan struct{}       // pending fell below maxPending
-	idle      chan struct{}       // closed while no request is pending
-	closed    bool                // shut down: answers from mcp-go are dropped
-	cancelled map[int64]time.Time // Stdio's ids whose cancellation was handed over
+	next      int64              // the last id given
+	requests  map[int64]*request // by Stdio's id
+	byKey     map[string]int64   // Stdio's id of the client's id
+	held      []int64            // tool calls waiting for a worker, in order
+	working   int                // tool calls handed to mcp-go
+	calls     int                // tool calls held or working
+	inbox     [][]byte           // lines for mcp-go, in order
+	wake      chan struct{}      // the feeder has lines, or must stop
+	room      chan struct{}      // pending fell below maxPending
+	idle      chan struct{}      // closed while no request is pending
+	closed    bool               // shut down: answers from mcp-go are dropped
+	cancelled map[int64]bool     // Stdio's ids whose cancellation was handed over
 }
 
 func newRelay(out io.Writer) *relay {
 	r := &relay{out: newOutQueue(out), requests: map[int64]*request{}, byKey: map[string]int64{},
-		wake: make(chan struct{}, 1), room: make(chan struct{}, 1), idle: make(chan struct{}), cancelled: map[int64]time.Time{}}
+		wake: make(chan struct{}, 1), room: make(chan struct{}, 1), idle: make(chan struct{}), cancelled: map[int64]bool{}}
 	close(r.idle)
 	return r
 }
@@ -315,8 +315,8 @@ func (r *relay) cancel(clientID json.RawMessage, line []byte) {
 	}
 	r.inbox = append(r.inbox, translated)
 	r.signal(r.wake)
-	if _, again := r.cancelled[id]; !again {
-		r.cancelled[id] = time.Now()
+	if !r.cancelled[id] {
+		r.cancelled[id] = true
 		go r.recancel(id, translated)
 	}
 }
