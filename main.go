@@ -74,7 +74,48 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
+// run parses the configuration, then serves or runs the command; it
+// returns the exit status.
 func run(args []string) int {
+	cfg, status := parseConfig(args)
+	if cfg == nil {
+		return status
+	}
+	return cfg.run()
+}
+
+// config is what the command line and the environment ask for.
+type config struct {
+	command      []string // the command and its arguments; none serves
+	demo         bool
+	level        slog.Level
+	baseURL      string
+	apiKey       string
+	limiter      *client.Limiter // one for every key the server sees
+	callTimeout  time.Duration
+	structured   bool
+	transport    string
+	http         serve.HTTPConfig
+	placeholders []string // variables set to a Claude Desktop placeholder
+}
+
+// flagOf names the flags that set serve.HTTPConfig's fields, for its errors.
+var flagOf = map[string]string{"Addr": "addr", "AuthToken": "auth-token", "AllowedOrigins": "allowed-origins", "AllowedHosts": "allowed-hosts"}
+
+// envOf names the environment variable that sets each flag; the command
+// line overrides it.
+var envOf = map[string]string{
+	"log-level": "OPENPHONE_LOG_LEVEL", "base-url": "OPENPHONE_BASE_URL",
+	"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT",
+	"structured-output": "OPENPHONE_STRUCTURED_OUTPUT", "transport": "OPENPHONE_MCP_TRANSPORT",
+	"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
+	"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
+}
+
+// parseConfig reads the configuration from args and the environment. On
+// a mistake, or for --version, it says so and returns a nil config with
+// the exit status.
+func parseConfig(args []string) (*config, int) {
 	flags := flag.NewFlagSet("openphone-mcp", flag.ContinueOnError)
 	flags.Usage = func() { fmt.Fprint(flags.Output(), usage); flags.PrintDefaults() }
 	demo := flags.Bool("demo", false, "serve a built-in demo workspace instead of OpenPhone (no API key needed)")
@@ -89,57 +130,86 @@ func run(args []string) int {
 	allowedHosts := flags.String("allowed-hosts", "", "with --transport http and no auth token: Host names served besides loopback ones (a reverse proxy's public name), comma-separated")
 	authToken := flags.String("auth-token", "", "with --transport http: the bearer token every request must carry (prefer OPENPHONE_MCP_AUTH_TOKEN: flags show in ps)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
-	// The environment sets the flags' values; the command line overrides it.
+	fail := func(format string, a ...any) (*config, int) {
+		fmt.Fprintf(os.Stderr, "openphone-mcp: "+format+"\n", a...)
+		return nil, 2
+	}
 	environ := &environment{}
-	for name, env := range map[string]string{
-		"log-level": "OPENPHONE_LOG_LEVEL", "base-url": "OPENPHONE_BASE_URL",
-		"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT",
-		"structured-output": "OPENPHONE_STRUCTURED_OUTPUT", "transport": "OPENPHONE_MCP_TRANSPORT",
-		"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
-		"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
-	} {
+	for name, env := range envOf {
 		if v := environ.get(env); v != "" {
 			if err := flags.Set(name, v); err != nil {
 				if b, ok := flags.Lookup(name).Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
 					err = errors.New("want true, 1, false or 0")
 				}
-				fmt.Fprintf(os.Stderr, "openphone-mcp: %s=%q: %v\n", env, v, err)
-				return 2
+				return fail("%s=%q: %v", env, v, err)
 			}
 		}
 	}
 	if err := flags.Parse(args); err != nil {
-		return 2
+		return nil, 2
 	}
 	if err := checkArgs(flags.Args()); err != nil {
 		fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
 		flags.Usage()
-		return 2
+		return nil, 2
 	}
 	if *showVersion {
 		fmt.Println(tools.Name, buildVersion())
-		return 0
+		return nil, 0
 	}
-	httpConfig := serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins),
-		AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}
+	if cmd := flags.Arg(0); cmd != "" && cmd != "call" && cmd != "tools" {
+		fmt.Fprintf(os.Stderr, "openphone-mcp: unknown command %q\n", cmd)
+		flags.Usage()
+		return nil, 2
+	}
+	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, structured: *structured, transport: *transport,
+		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
 	switch *transport {
 	case "stdio":
 	case "http":
-		if err := httpConfig.Validate(); err != nil {
-			fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
-			return 2
+		var cerr *serve.ConfigError
+		if err := cfg.http.Validate(); errors.As(err, &cerr) {
+			return fail("%s", describeConfigError(cerr))
 		}
 	default:
-		fmt.Fprintf(os.Stderr, "openphone-mcp: --transport %q: want stdio or http\n", *transport)
-		return 2
+		return fail("--transport %q: want stdio or http", *transport)
 	}
+	if err := cfg.level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fail("--log-level %q: want debug, info, warn or error", *logLevel)
+	}
+	if err := client.CheckBaseURL(*baseURL); err != nil {
+		return fail("--base-url: %v", err)
+	}
+	var err error
+	if cfg.limiter, err = client.NewLimiter(*maxRPS); err != nil {
+		return fail("--max-rps: %v", err)
+	}
+	cfg.apiKey = strings.TrimSpace(cmp.Or(environ.get("OPENPHONE_API_KEY"), environ.get("QUO_API_KEY")))
+	cfg.placeholders = environ.placeholders
+	return cfg, 0
+}
 
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(os.Stderr, "openphone-mcp: --log-level %q: want debug, info, warn or error\n", *logLevel)
-		return 2
+// describeConfigError names the flags, and their variables, of what
+// serve.HTTPConfig refused.
+func describeConfigError(e *serve.ConfigError) string {
+	setting := func(field string) string {
+		name := flagOf[field]
+		return "--" + name + " (" + envOf[name] + ")"
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	msg := "--" + flagOf[e.Field]
+	if e.Value != "" {
+		msg += fmt.Sprintf(" %q", e.Value)
+	}
+	msg += ": " + e.Problem
+	if e.Needs != "" {
+		msg += " with " + setting(e.Needs)
+	}
+	return msg
+}
+
+// run serves MCP, or runs the command, as cfg says.
+func (cfg *config) run() int {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.level}))
 	slog.SetDefault(logger)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -151,76 +221,47 @@ func run(args []string) int {
 	})
 	defer func() { onSignal(); stop() }()
 
-	apiKey := strings.TrimSpace(cmp.Or(environ.get("OPENPHONE_API_KEY"), environ.get("QUO_API_KEY")))
-	for _, name := range environ.placeholders {
+	for _, name := range cfg.placeholders {
 		logger.Warn("ignoring a placeholder for a setting left empty (Claude Desktop passes an unset optional setting as ${user_config.…}): it counts as unset", "variable", name)
 	}
-	if *demo {
+	if cfg.demo {
 		fake := openphonetest.NewServer(openphonetest.DemoWorkspace())
 		defer fake.Close()
-		apiKey, *baseURL = fake.APIKey, fake.URL
-	}
-	// One limiter for every key the server sees, its own and its callers':
-	// one window and one pause per key, however its clients come and go.
-	limiter, err := client.NewLimiter(*maxRPS)
-	if err != nil {
-		logger.Error("bad configuration", "err", err)
-		return 2
+		cfg.apiKey, cfg.baseURL = fake.APIKey, fake.URL
 	}
 	newClient := func(key string) (*client.Client, error) {
-		return client.New(key, client.WithBaseURL(*baseURL), client.WithUserAgent(tools.Name+"/"+buildVersion()),
-			client.WithLimiter(limiter), client.WithLogger(logger))
-	}
-	if _, err := newClient("key-to-check-the-settings"); err != nil {
-		logger.Error("bad configuration", "err", err)
-		return 2
+		return client.New(key, client.WithBaseURL(cfg.baseURL), client.WithUserAgent(tools.Name+"/"+buildVersion()),
+			client.WithLimiter(cfg.limiter), client.WithLogger(logger))
 	}
 	var api *client.Client
 	switch {
-	case apiKey == "" && *transport == "http":
+	case cfg.apiKey == "" && cfg.transport == "http":
 		logger.Info("no API key of its own: each caller must send one in the " + serve.APIKeyHeader + " header")
-	case apiKey == "":
+	case cfg.apiKey == "":
 		logger.Warn("no API key: set OPENPHONE_API_KEY (or run with --demo); every tool call will say how")
 	default:
 		var err error
-		if api, err = newClient(apiKey); err != nil {
+		if api, err = newClient(cfg.apiKey); err != nil {
 			logger.Error("bad configuration", "err", err)
 			return 2
 		}
 	}
-	mcpServer := tools.NewServer(tools.Config{Client: api, Version: buildVersion(), CallTimeout: *callTimeout, Logger: logger, StructuredOutput: *structured})
+	mcpServer := tools.NewServer(tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
+		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured})
 
-	switch cmd := flags.Arg(0); cmd {
+	switch cmd := append(cfg.command, "", "", "")[:3]; cmd[0] {
 	case "":
-		if *demo {
-			logger.Info("serving the demo workspace", "api", *baseURL)
+		if cfg.demo {
+			logger.Info("serving the demo workspace", "api", cfg.baseURL)
 		}
-		if *transport == "http" {
-			httpConfig.NewClient, httpConfig.Logger = newClient, logger
-			if err := serve.HTTP(ctx, mcpServer, httpConfig); err != nil {
-				logger.Error("HTTP server stopped", "err", err)
-				return 1
-			}
-			logger.Info("HTTP server shut down, exiting")
-			return 0
+		if cfg.transport == "http" {
+			return serveHTTP(ctx, mcpServer, cfg.http, newClient, logger)
 		}
 		return serveStdio(ctx, mcpServer, logger)
 	case "call":
-		return call(ctx, mcpServer, flags.Arg(1), flags.Arg(2))
-	case "tools":
-		list, err := tools.ListTools(ctx, mcpServer)
-		if err != nil {
-			logger.Error("listing tools", "err", err)
-			return 1
-		}
-		var out bytes.Buffer
-		json.Indent(&out, list, "", "  ")
-		fmt.Println(out.String())
-		return 0
-	default:
-		fmt.Fprintf(os.Stderr, "openphone-mcp: unknown command %q\n", cmd)
-		flags.Usage()
-		return 2
+		return call(ctx, mcpServer, cmd[1], cmd[2])
+	default: // tools
+		return printTools(ctx, mcpServer, logger)
 	}
 }
 
@@ -258,13 +299,42 @@ func checkArgs(args []string) error {
 	}
 	most := map[string]int{"call": 3, "tools": 1}[args[0]]
 	if most == 0 || len(args) <= most {
-		return nil // an unknown command is reported as such
+		return nil // an unknown command is reported by parseConfig
 	}
 	extra := args[most]
 	if strings.HasPrefix(extra, "-") {
 		return fmt.Errorf("%s: flags go before the command: openphone-mcp %s %s", args[0], extra, strings.Join(args[:most], " "))
 	}
 	return fmt.Errorf("%s: unexpected argument %q", args[0], extra)
+}
+
+func serveHTTP(ctx context.Context, s *server.MCPServer, cfg serve.HTTPConfig, newClient func(string) (*client.Client, error), logger *slog.Logger) int {
+	cfg.Logger = logger
+	cfg.NewAccount = func(key string) (serve.Account, error) {
+		c, err := newClient(key)
+		if err != nil {
+			return nil, err
+		}
+		return tools.NewAccount(c), nil
+	}
+	if err := serve.HTTP(ctx, s, cfg); err != nil {
+		logger.Error("HTTP server stopped", "err", err)
+		return 1
+	}
+	logger.Info("HTTP server shut down, exiting")
+	return 0
+}
+
+func printTools(ctx context.Context, s *server.MCPServer, logger *slog.Logger) int {
+	list, err := tools.ListTools(ctx, s)
+	if err != nil {
+		logger.Error("listing tools", "err", err)
+		return 1
+	}
+	var out bytes.Buffer
+	json.Indent(&out, list, "", "  ")
+	fmt.Println(out.String())
+	return 0
 }
 
 func serveStdio(ctx context.Context, s *server.MCPServer, logger *slog.Logger) int {

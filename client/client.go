@@ -58,29 +58,41 @@ type Client struct {
 type Option func(*Client) error
 
 // WithBaseURL points the client at another origin, such as a fake API in
-// tests. A trailing slash is tolerated. Plain http:// is accepted only for
-// a loopback host: anywhere else the key would cross the network in
-// cleartext.
+// tests; CheckBaseURL says which origins are taken.
 func WithBaseURL(raw string) Option {
 	return func(c *Client) error {
-		u, err := url.Parse(strings.TrimRight(raw, "/"))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("base URL %q: want an absolute https origin such as %s", raw, DefaultBaseURL)
-		}
-		if u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
-			return fmt.Errorf("base URL %q: want the API's origin alone, such as %s; the client adds the /v1/... paths itself", raw, DefaultBaseURL)
-		}
-		if u.Scheme == "http" && !IsLoopback(u.Hostname()) {
-			return fmt.Errorf("base URL %q: plain http would send the API key in cleartext; use https (http is accepted only for localhost and loopback addresses)", raw)
-		}
+		u, err := parseBaseURL(raw)
 		c.baseURL = u
-		return nil
+		return err
 	}
 }
 
-// IsLoopback reports whether host (a name or an IP, without a port) is
+// CheckBaseURL reports whether raw is an origin WithBaseURL takes: an
+// absolute https origin with no path (a trailing slash is tolerated). Plain
+// http:// is accepted only for a loopback host: anywhere else the key would
+// cross the network in cleartext.
+func CheckBaseURL(raw string) error {
+	_, err := parseBaseURL(raw)
+	return err
+}
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("base URL %q: want an absolute https origin such as %s", raw, DefaultBaseURL)
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("base URL %q: want the API's origin alone, such as %s; the client adds the /v1/... paths itself", raw, DefaultBaseURL)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("base URL %q: plain http would send the API key in cleartext; use https (http is accepted only for localhost and loopback addresses)", raw)
+	}
+	return u, nil
+}
+
+// isLoopback reports whether host (a name or an IP, without a port) is
 // localhost or a loopback address: this machine only.
-func IsLoopback(host string) bool {
+func isLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}
@@ -278,17 +290,6 @@ func lastPageIfEmpty(token **string) {
 	}
 }
 
-// A PauseError reports a call that could not wait out, within its time
-// limit, the pause OpenPhone asked of the API key (an answer with
-// Retry-After, mostly 429).
-type PauseError struct {
-	Wait time.Duration // how much longer the pause lasts
-}
-
-func (e *PauseError) Error() string {
-	return fmt.Sprintf("OpenPhone asked this API key to pause for %v more, past the call's deadline", e.Wait.Round(time.Second))
-}
-
 // getOnce makes one attempt.
 //
 // s is the request's place in the rate limit: it is marked sent when the
@@ -367,34 +368,3 @@ func (c *Client) transportError(ctx context.Context, path string, err error) err
 	}
 	return fmt.Errorf("GET %s: %w", path, err)
 }
-
-// A BodyTooLargeError reports an answer larger than the client reads.
-type BodyTooLargeError struct {
-	Path  string
-	Limit int64
-}
-
-func (e *BodyTooLargeError) Error() string {
-	return fmt.Sprintf("GET %s: response body exceeds %d bytes", e.Path, e.Limit)
-}
-
-// A DecodeError reports a successful response whose body could not be read
-// as the documented JSON.
-type DecodeError struct {
-	Path        string
-	ContentType string
-	Err         error
-}
-
-func (e *DecodeError) Error() string {
-	why := e.Err.Error()
-	if len(why) > maxDecodeErrorText { // a decoder quotes the value it choked on, of any size
-		why = strings.ToValidUTF8(why[:maxDecodeErrorText], "") + "…"
-	}
-	return fmt.Sprintf("GET %s: unreadable %s response body: %s", e.Path, e.ContentType, why)
-}
-
-// maxDecodeErrorText bounds the decoder's words in a DecodeError.
-const maxDecodeErrorText = 300
-
-func (e *DecodeError) Unwrap() error { return e.Err }

@@ -11,15 +11,7 @@ const phoneNumbersPath = "/v1/phone-numbers"
 
 // ListPhoneNumbersParams is the query of GET /v1/phone-numbers.
 type ListPhoneNumbersParams struct {
-	UserID string `json:"userId,omitempty" jsonschema:"description=Only the lines of this user (US…)."`
-}
-
-// Validate reports a parameter the API would reject, as a ValidationError.
-func (p ListPhoneNumbersParams) Validate() error {
-	if p.UserID != "" && !userIDRE.MatchString(p.UserID) {
-		return ValidationError{invalidUserID(p.UserID)}
-	}
-	return nil
+	UserID string
 }
 
 // Query encodes p.
@@ -33,19 +25,19 @@ func (p ListPhoneNumbersParams) Query() url.Values {
 
 // A PhoneNumber is an OpenPhone line: a number and the users who share it.
 type PhoneNumber struct {
-	ID              string            `json:"id" jsonschema:"description=Phone number ID (PN…)."`
-	Number          string            `json:"number" jsonschema:"description=The number in E.164 format."`
-	FormattedNumber string            `json:"formattedNumber,omitempty" jsonschema:"description=The number as people write it."`
-	Name            string            `json:"name,omitempty" jsonschema:"description=The line's name in the workspace\\, such as Sales."`
-	Symbol          string            `json:"symbol,omitempty" jsonschema:"description=The line's emoji."`
-	Users           []PhoneNumberUser `json:"users,omitempty" jsonschema:"description=The users who share the line."`
+	ID              string            `json:"id"`
+	Number          string            `json:"number"`
+	FormattedNumber string            `json:"formattedNumber,omitempty"`
+	Name            string            `json:"name,omitempty"`
+	Symbol          string            `json:"symbol,omitempty"`
+	Users           []PhoneNumberUser `json:"users,omitempty"`
 	CreatedAt       *time.Time        `json:"createdAt,omitempty"`
 	UpdatedAt       *time.Time        `json:"updatedAt,omitempty"`
 }
 
 // A PhoneNumberUser is a user as a phone number lists it.
 type PhoneNumberUser struct {
-	ID        string `json:"id" jsonschema:"description=User ID (US…)."`
+	ID        string `json:"id"`
 	Email     string `json:"email,omitempty"`
 	FirstName string `json:"firstName,omitempty"`
 	LastName  string `json:"lastName,omitempty"`

@@ -405,16 +405,3 @@ func (k *keyLimit) acquire(ctx context.Context, lane Lane, rps float64, trace fu
 		k.mu.Lock()
 	}
 }
-
-// A RateLimitError reports a call that the client's own rate limit could
-// not fit into the call's time limit: the requests ahead of it in its
-// key's queue would take longer. Nothing was sent.
-type RateLimitError struct {
-	RPS   float64       // the limit per key
-	Ahead int           // the requests queued ahead of this one
-	Wait  time.Duration // the least it would have waited
-}
-
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("the rate limit of %g requests/s for this API key could not fit the request within the call's deadline: %d requests were queued ahead of it, at least %v of waiting", e.RPS, e.Ahead, e.Wait.Round(time.Millisecond))
-}

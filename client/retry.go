@@ -35,58 +35,6 @@ const maxRetryAfter = maxSharedPause
 // DefaultRetryPolicy makes up to 4 attempts, backing off at most 5s at a time.
 var DefaultRetryPolicy = RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 5 * time.Second}
 
-// A RetryError reports a request that failed after more than one attempt,
-// or ran out of time after one. Err is the last error.
-type RetryError struct {
-	Attempts []string // what each attempt ended with, such as "503 Service Unavailable"
-	Err      error
-}
-
-func (e *RetryError) Error() string {
-	return fmt.Sprintf("%v (after %d attempts: %s)", e.Err, len(e.Attempts), strings.Join(e.Attempts, ", "))
-}
-
-func (e *RetryError) Unwrap() error { return e.Err }
-
-// A Trace receives events from the calls made with a context, in the
-// manner of net/http/httptrace. Its functions may be called from any
-// goroutine.
-type Trace struct {
-	// Wait is called before the client waits, for the rate limit or before
-	// a retry.
-	Wait func(Wait)
-}
-
-// A Wait is a pause the client is about to make.
-type Wait struct {
-	Kind     WaitKind
-	Reason   string // for the user, such as "rate limit (10 requests/s)"
-	Duration time.Duration
-	Attempt  int // the attempt the wait comes before
-}
-
-// A WaitKind says why the client waits.
-type WaitKind int
-
-// The reasons to wait.
-const (
-	WaitForRateLimit WaitKind = iota // the request would exceed the rate limit
-	WaitBeforeRetry                  // backing off before another attempt
-)
-
-type traceKey struct{}
-
-// WithTrace returns a context whose calls report to t.
-func WithTrace(ctx context.Context, t *Trace) context.Context {
-	return context.WithValue(ctx, traceKey{}, t)
-}
-
-func traceWait(ctx context.Context, w Wait) {
-	if t, _ := ctx.Value(traceKey{}).(*Trace); t != nil && t.Wait != nil {
-		t.Wait(w)
-	}
-}
-
 // A retry is what to do after a failed attempt.
 type retry struct {
 	delay  time.Duration // before the next attempt

@@ -16,16 +16,8 @@ const (
 
 // ListUsersParams is the query of GET /v1/users.
 type ListUsersParams struct {
-	MaxResults int    `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=50,default=10,description=Page size."`
-	PageToken  string `json:"pageToken,omitempty" jsonschema:"description=The nextPageToken of the previous call."`
-}
-
-// Validate reports every parameter the API would reject, as a ValidationError.
-func (p ListUsersParams) Validate() error {
-	if errs := checkMaxResults(p.MaxResults, MaxUsersPerPage); errs != nil {
-		return errs
-	}
-	return nil
+	MaxResults int
+	PageToken  string
 }
 
 // Query encodes p; maxResults is always sent.
@@ -39,12 +31,12 @@ func (p ListUsersParams) Query() url.Values {
 
 // A User is a member of the workspace.
 type User struct {
-	ID         string     `json:"id" jsonschema:"description=User ID (US…)."`
+	ID         string     `json:"id"`
 	Email      string     `json:"email,omitempty"`
 	FirstName  string     `json:"firstName,omitempty"`
 	LastName   string     `json:"lastName,omitempty"`
 	PictureURL string     `json:"pictureUrl,omitempty"`
-	Role       string     `json:"role,omitempty" jsonschema:"description=owner\\, admin or member."`
+	Role       string     `json:"role,omitempty"`
 	CreatedAt  *time.Time `json:"createdAt,omitempty"`
 	UpdatedAt  *time.Time `json:"updatedAt,omitempty"`
 }

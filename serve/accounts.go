@@ -5,17 +5,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"sync"
-
-	"github.com/openphone-mcp/openphone-mcp/client"
-	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
 // accountCache keeps the accounts of the callers' keys, the most recently
-// used maxAccounts of them, so that each key keeps one client with one
-// rate limiter and one names cache.
+// used maxAccounts of them, so that each key keeps one account (in
+// openphone-mcp: one client, one rate limiter and one names cache).
 type accountCache struct {
-	newClient func(string) (*client.Client, error)
-	max       int
+	newAccount func(string) (Account, error)
+	max        int
 
 	mu    sync.Mutex
 	byKey map[[32]byte]*list.Element // sha256 of the key -> element of order
@@ -24,16 +21,16 @@ type accountCache struct {
 
 type cachedAccount struct {
 	key     [32]byte
-	account *tools.Account
+	account Account
 }
 
-func newAccountCache(max int, newClient func(string) (*client.Client, error)) *accountCache {
-	return &accountCache{newClient: newClient, max: max, byKey: map[[32]byte]*list.Element{}, order: list.New()}
+func newAccountCache(max int, newAccount func(string) (Account, error)) *accountCache {
+	return &accountCache{newAccount: newAccount, max: max, byKey: map[[32]byte]*list.Element{}, order: list.New()}
 }
 
 // get returns the account of key, making it on first use. Errors never
 // show the key.
-func (c *accountCache) get(key string) (*tools.Account, error) {
+func (c *accountCache) get(key string) (Account, error) {
 	sum := sha256.Sum256([]byte(key))
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -41,14 +38,14 @@ func (c *accountCache) get(key string) (*tools.Account, error) {
 		c.order.MoveToFront(e)
 		return e.Value.(*cachedAccount).account, nil
 	}
-	if c.newClient == nil {
+	if c.newAccount == nil {
 		return nil, errors.New("this server does not take callers' keys")
 	}
-	cl, err := c.newClient(key)
+	a, err := c.newAccount(key)
 	if err != nil {
 		return nil, err
 	}
-	c.byKey[sum] = c.order.PushFront(&cachedAccount{sum, tools.NewAccount(cl)})
+	c.byKey[sum] = c.order.PushFront(&cachedAccount{sum, a})
 	if c.order.Len() > c.max {
 		oldest := c.order.Back()
 		c.order.Remove(oldest)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -20,9 +21,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"golang.org/x/net/netutil"
-
-	"github.com/openphone-mcp/openphone-mcp/client"
-	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
 // Limits and names of the HTTP transport.
@@ -66,9 +64,10 @@ type HTTPConfig struct {
 	// carry. It is never sent on to OpenPhone. Whitespace around it is
 	// trimmed.
 	AuthToken string
-	// NewClient makes the OpenPhone client of a caller's own key, sent in
-	// APIKeyHeader. Nil refuses such keys.
-	NewClient func(apiKey string) (*client.Client, error)
+	// NewAccount makes the account of a caller's own OpenPhone key, sent
+	// in APIKeyHeader; it is made once per key and kept while the key is
+	// in use. Nil refuses such keys.
+	NewAccount func(apiKey string) (Account, error)
 	// Grace bounds how long calls in flight may run on at shutdown.
 	Grace time.Duration
 	// Logger receives the transport's log lines; nil discards them.
@@ -77,31 +76,69 @@ type HTTPConfig struct {
 
 func (cfg HTTPConfig) token() string { return strings.TrimSpace(cfg.AuthToken) }
 
+// An Account serves the requests that carry one caller's own API key.
+type Account interface {
+	// Context returns the context that such a request is served with.
+	Context(parent context.Context) context.Context
+}
+
+// A ConfigError names the HTTPConfig field that cannot be served, and why.
+type ConfigError struct {
+	Field   string // such as "Addr"
+	Value   string // the value refused; "" for a secret
+	Problem string // what is wrong, and what would do
+	// Needs names another field that would make the value acceptable, or "".
+	Needs string
+}
+
+func (e *ConfigError) Error() string {
+	msg := e.Field
+	if e.Value != "" {
+		msg += fmt.Sprintf(" %q", e.Value)
+	}
+	msg += ": " + e.Problem
+	if e.Needs != "" {
+		msg += " (" + e.Needs + ")"
+	}
+	return msg
+}
+
 // Validate refuses a configuration that would expose the server: a
 // non-loopback address without an AuthToken, anyone who reached the port
-// could read the workspace.
+// could read the workspace. Its errors are *ConfigError.
 func (cfg HTTPConfig) Validate() error {
 	host, _, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("--addr %q: want host:port, such as 127.0.0.1:8080", cfg.Addr)
+		return &ConfigError{Field: "Addr", Value: cfg.Addr, Problem: "want host:port, such as 127.0.0.1:8080"}
 	}
 	if strings.ContainsFunc(cfg.token(), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return errors.New("--auth-token: the token contains whitespace or control characters; no client can send it in an Authorization header")
+		return &ConfigError{Field: "AuthToken", Problem: "the token contains whitespace or control characters; no client can send it in an Authorization header"}
 	}
-	if cfg.token() == "" && !client.IsLoopback(host) {
-		return fmt.Errorf("--addr %q listens beyond this machine, and no --auth-token is set: anyone who reaches the port could read the workspace. Set OPENPHONE_MCP_AUTH_TOKEN (or --auth-token), or listen on 127.0.0.1", cfg.Addr)
+	if cfg.token() == "" && !isLoopback(host) {
+		return &ConfigError{Field: "Addr", Value: cfg.Addr, Needs: "AuthToken",
+			Problem: "listens beyond this machine with no auth token: anyone who reaches the port could read the workspace. Set an auth token, or listen on 127.0.0.1"}
 	}
 	for _, o := range cfg.AllowedOrigins {
 		if _, ok := normalizeOrigin(o); !ok {
-			return fmt.Errorf("--allowed-origins: %q is not an origin such as https://app.example.com", o)
+			return &ConfigError{Field: "AllowedOrigins", Value: o, Problem: "is not an origin such as https://app.example.com"}
 		}
 	}
 	for _, h := range cfg.AllowedHosts {
 		if h == "" || strings.ContainsAny(h, "/:@ ") {
-			return fmt.Errorf("--allowed-hosts: %q is not a host name such as mcp.example.com (no scheme, port or path)", h)
+			return &ConfigError{Field: "AllowedHosts", Value: h, Problem: "is not a host name such as mcp.example.com (no scheme, port or path)"}
 		}
 	}
 	return nil
+}
+
+// isLoopback reports whether host (a name or an IP, without a port) is
+// localhost or a loopback address: this machine only.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // NewHTTPHandler returns the handler of the HTTP transport: MCP over
@@ -125,7 +162,7 @@ func NewHTTPHandler(s *server.MCPServer, cfg HTTPConfig) http.Handler {
 	// on this machine forwards with the public Host; checkHost does it.
 	mcpHandler := server.NewStreamableHTTPServer(s, server.WithStateLess(true), server.WithDisableStreaming(true),
 		server.WithDisableLocalhostProtection(true))
-	accounts := newAccountCache(maxAccounts, cfg.NewClient)
+	accounts := newAccountCache(maxAccounts, cfg.NewAccount)
 	origins := make([]string, 0, len(cfg.AllowedOrigins))
 	for _, o := range cfg.AllowedOrigins {
 		if n, ok := normalizeOrigin(o); ok {
@@ -208,7 +245,7 @@ func checkHost(allowed []string, tokenRequired bool, next http.Handler) http.Han
 			host = h
 		}
 		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-		if !client.IsLoopback(host) && !containsFold(allowed, host) {
+		if !isLoopback(host) && !containsFold(allowed, host) {
 			refuse(w, http.StatusForbidden, fmt.Sprintf("Host %q is not served: start the server with --allowed-hosts %s (the name a reverse proxy forwards), or with an auth token", r.Host, host))
 			return
 		}
@@ -282,7 +319,7 @@ func originAllowed(origin string, allowed []string) bool {
 		return false
 	}
 	u, _ := url.Parse(n)
-	if client.IsLoopback(u.Hostname()) {
+	if isLoopback(u.Hostname()) {
 		return true
 	}
 	for _, a := range allowed {
@@ -395,7 +432,7 @@ func withCallerKey(accounts *accountCache, logger *slog.Logger, next http.Handle
 				http.Error(w, APIKeyHeader+": "+err.Error(), http.StatusBadRequest)
 				return
 			}
-			r = r.WithContext(tools.WithAccount(r.Context(), a))
+			r = r.WithContext(a.Context(r.Context()))
 		}
 		next.ServeHTTP(w, r)
 	})

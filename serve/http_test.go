@@ -15,6 +15,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
@@ -39,12 +40,18 @@ func newHTTPFixture(t *testing.T, ownKey bool, token string, opts ...func(*HTTPC
 	for _, opt := range opts {
 		opt(&cfg, &clientOpts)
 	}
-	cfg.NewClient = func(key string) (*client.Client, error) { return client.New(key, clientOpts...) }
+	cfg.NewAccount = func(key string) (Account, error) {
+		c, err := client.New(key, clientOpts...)
+		if err != nil {
+			return nil, err
+		}
+		return tools.NewAccount(c), nil
+	}
 	var own *client.Client
 	if ownKey {
-		own, _ = cfg.NewClient(api.APIKey)
+		own, _ = client.New(api.APIKey, clientOpts...)
 	}
-	s := tools.NewServer(tools.Config{Client: own, Version: "test"})
+	s := tools.NewServer(tools.Config{Client: own, CallerKeyHeader: APIKeyHeader, Version: "test"})
 	srv := httptest.NewServer(NewHTTPHandler(s, cfg))
 	t.Cleanup(srv.Close)
 	return httpFixture{api, srv, srv.URL + MCPPath}
@@ -97,27 +104,8 @@ func callText(t *testing.T, s *gosdk.ClientSession, name string, args map[string
 	return b.String(), res.IsError
 }
 
-// post sends one JSON-RPC request by hand and returns the status and body.
-// A Host in h addresses the request.
-func post(t *testing.T, url, body string, h http.Header) (int, http.Header, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	if host := h.Get("Host"); host != "" {
-		req.Host = host
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, string(b)
-}
+// post sends one JSON-RPC request by hand; see testkit.Post.
+var post = testkit.Post
 
 const listUsersCall = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_users","arguments":{}}}`
 
@@ -230,9 +218,13 @@ func TestHTTPCallersOwnKey(t *testing.T) {
 
 func TestAccountCache(t *testing.T) {
 	made := 0
-	c := newAccountCache(2, func(key string) (*client.Client, error) {
+	c := newAccountCache(2, func(key string) (Account, error) {
 		made++
-		return client.New(key)
+		cl, err := client.New(key)
+		if err != nil {
+			return nil, err
+		}
+		return tools.NewAccount(cl), nil
 	})
 	a1, _ := c.get("key-one")
 	if again, _ := c.get("key-one"); again != a1 || made != 1 {

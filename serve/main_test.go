@@ -8,6 +8,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
@@ -22,11 +23,6 @@ type fixture struct {
 
 func newFixture(t *testing.T, ws openphonetest.Workspace, opts ...client.Option) fixture {
 	t.Helper()
-	api := openphonetest.NewServer(ws)
-	t.Cleanup(api.Close)
-	c, err := client.New(api.APIKey, append([]client.Option{client.WithBaseURL(api.URL)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	api, c := testkit.NewAPI(t, ws, opts...)
 	return fixture{api, tools.NewServer(tools.Config{Client: c, Version: "test"})}
 }

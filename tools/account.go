@@ -17,33 +17,27 @@ type Account struct {
 // NewAccount returns the account that reads OpenPhone with c.
 func NewAccount(c *client.Client) *Account { return &Account{c, newDirectory(c)} }
 
-type accountKey struct{}
-
-// WithAccount returns a context whose tool calls read OpenPhone with a
-// instead of the server's own client (Config.Client): the way a transport
-// serves each caller with its own key.
-func WithAccount(ctx context.Context, a *Account) context.Context {
+// Context returns a context whose tool calls read OpenPhone with a instead
+// of the server's own client: the way a transport serves a caller with a
+// key of its own.
+func (a *Account) Context(ctx context.Context) context.Context {
 	return context.WithValue(ctx, accountKey{}, a)
 }
 
-// accounts picks the account a call reads OpenPhone with: the context's,
-// else the server's own; nil client and directory when there is neither.
-type accounts struct{ server *Account }
+type accountKey struct{}
 
-// callerAccount is the account of the caller's own key, from the
-// context, or nil.
+// callerAccount is the account of the caller's own key, from the context,
+// or nil.
 func callerAccount(ctx context.Context) *Account {
 	a, _ := ctx.Value(accountKey{}).(*Account)
 	return a
 }
 
-func (as accounts) get(ctx context.Context) (*client.Client, *directory) {
-	a := callerAccount(ctx)
-	if a == nil {
-		a = as.server
+// account is the account a call reads OpenPhone with: the caller's own,
+// else the server's; nil when there is neither.
+func (s serving) account(ctx context.Context) *Account {
+	if a := callerAccount(ctx); a != nil {
+		return a
 	}
-	if a == nil {
-		return nil, nil
-	}
-	return a.client, a.dir
+	return s.server
 }

@@ -13,6 +13,13 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
+// The kinds of argument error found in decoding, before the client's
+// checks.
+const (
+	kindUnknown   client.Kind = "unknown"    // not a parameter of the tool
+	kindWrongType client.Kind = "wrong type" // not of the parameter's JSON type
+)
+
 // decodeArguments decodes a tool call's arguments into dst strictly: only
 // the names dst's json tags publish, each of its published type. Arguments
 // left out or null keep the value dst already has, so callers pre-fill
@@ -24,13 +31,13 @@ func decodeArguments(args any, dst any) client.ValidationError {
 	}
 	obj, ok := args.(map[string]any)
 	if !ok {
-		return client.ValidationError{{Param: "arguments", Value: compactJSON(args), Problem: "is not an object", Want: `pass the parameters as a JSON object, e.g. {"maxResults": 10}`}}
+		return client.ValidationError{{Kind: kindWrongType, Param: "arguments", Value: compactJSON(args), Problem: "is not an object", Want: `pass the parameters as a JSON object, e.g. {"maxResults": 10}`}}
 	}
 	names := jsonNames(structType(dst))
 	var errs client.ValidationError
 	for key, value := range obj {
 		if !slices.Contains(names, key) {
-			errs = append(errs, client.InvalidParam{Param: unknownName(key), Value: compactJSON(value), Problem: "is not a parameter of this tool", Want: unknownParamHint(key, names)})
+			errs = append(errs, client.InvalidParam{Kind: kindUnknown, Param: unknownName(key), Value: compactJSON(value), Problem: "is not a parameter of this tool", Want: unknownParamHint(key, names)})
 			continue
 		}
 		// One argument at a time, so that every wrong type is reported.
@@ -39,7 +46,7 @@ func decodeArguments(args any, dst any) client.ValidationError {
 			err = json.Unmarshal(one, dst)
 		}
 		if err != nil {
-			errs = append(errs, client.InvalidParam{Param: key, Value: compactJSON(value), Problem: "has the wrong type", Want: "want " + jsonTypeName(dst, key)})
+			errs = append(errs, client.InvalidParam{Kind: kindWrongType, Param: key, Value: compactJSON(value), Problem: "has the wrong type", Want: "want " + jsonTypeName(dst, key)})
 			field(dst, key).SetZero() // drop what a failed decode left half done
 		}
 	}
@@ -126,15 +133,6 @@ func compactJSON(v any) json.RawMessage {
 	return bytes.TrimSpace(b.Bytes())
 }
 
-// A validator is a parameter struct that knows the API's rules for itself.
-type validator interface{ Validate() error }
-
-// validate decodes args into dst and checks it, returning every problem
-// found, or nil.
-func validate(args any, dst validator) client.ValidationError {
-	return combine(decodeArguments(args, dst), validationErrors(dst.Validate()))
-}
-
 // combine lists the arguments that could not be decoded, then what Validate
 // found wrong with the others: an argument of the wrong type was left at
 // its default, and Validate's view of that default would be an invented
@@ -160,7 +158,17 @@ func validationErrors(err error) client.ValidationError {
 		return verr
 	}
 	if err != nil {
-		return client.ValidationError{{Param: "arguments", Problem: err.Error(), Want: "fix the arguments"}}
+		return client.ValidationError{{Kind: client.KindMalformed, Param: "arguments", Problem: err.Error(), Want: "fix the arguments"}}
 	}
 	return nil
+}
+
+// withAdvice adds to what each error wants the advice for its argument.
+func withAdvice(errs client.ValidationError, advice map[string]string) client.ValidationError {
+	for i, e := range errs {
+		if a, ok := advice[e.Param]; ok {
+			errs[i].Want += ": " + a
+		}
+	}
+	return errs
 }

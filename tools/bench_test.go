@@ -12,12 +12,12 @@ import (
 func BenchmarkRenderConversations(b *testing.B) {
 	ws := openphonetest.GenerateWorkspace(1, 100)
 	raw, _, sum := rawAndSummaryTokens(b, ws, len(ws.Conversations))
-	page := &client.ConversationPage{Data: ws.Conversations}
+	page := conversationsResult{Conversations: ws.Conversations}
 	params := client.ListConversationsParams{MaxResults: 100}
 	n := workspaceNames(b, ws)
 	b.ReportAllocs()
 	for b.Loop() {
-		renderConversations(page, params, n, nil)
+		render(listConversations, params, page, n)
 	}
 	b.ReportMetric(float64(raw), "raw-tokens")
 	b.ReportMetric(float64(sum), "summary-tokens")
@@ -34,9 +34,12 @@ func BenchmarkValidateArguments(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		p := client.ListConversationsParams{MaxResults: client.DefaultMaxResults}
-		if errs := validate(args, &p); errs != nil {
+		in := listConversations.defaults
+		if errs := decodeArguments(args, &in); errs != nil {
 			b.Fatal(errs)
+		}
+		if err := in.request(nil).Validate(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

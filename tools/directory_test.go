@@ -380,21 +380,18 @@ func TestDirectoryRemembersUnknownIDs(t *testing.T) {
 // renamed since can be named at once, not after the names expire.
 func TestRenamedLineIsFoundByItsNewName(t *testing.T) {
 	ws, api, d, now := clockedDirectory(t)
-	p := client.ListConversationsParams{PhoneNumbers: []string{"Sales"}}
-	if _, err := d.resolveLines(context.Background(), &p); err != nil || p.PhoneNumbers[0] != ws.Lines[0].ID {
-		t.Fatalf("Sales: %v %v", p.PhoneNumbers, err)
+	if ids, _, err := d.resolve(context.Background(), []string{"Sales"}, client.IsLineRef); err != nil || ids.id("Sales") != ws.Lines[0].ID {
+		t.Fatalf("Sales: %v %v", ids, err)
 	}
 	api.RenameLine(ws.Lines[0].ID, "Billing")
 	*now = now.Add(directoryMinRefresh)
-	p = client.ListConversationsParams{PhoneNumbers: []string{"billing"}}
-	if _, err := d.resolveLines(context.Background(), &p); err != nil || p.PhoneNumbers[0] != ws.Lines[0].ID {
-		t.Errorf("the renamed line by its new name: %v %v", p.PhoneNumbers, err)
+	if ids, _, err := d.resolve(context.Background(), []string{"billing"}, client.IsLineRef); err != nil || ids.id("billing") != ws.Lines[0].ID {
+		t.Errorf("the renamed line by its new name: %v %v", ids, err)
 	}
 	// A name that is nobody's does not refetch on every call.
 	before := len(api.Requests())
 	for range 3 {
-		p = client.ListConversationsParams{PhoneNumbers: []string{"Nobody"}}
-		d.resolveLines(context.Background(), &p)
+		d.resolve(context.Background(), []string{"Nobody"}, client.IsLineRef)
 	}
 	if got := len(api.Requests()) - before; got != 0 {
 		t.Errorf("%d fetches for a name that is nobody's, within %v of the last", got, directoryMinRefresh)

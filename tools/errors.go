@@ -16,7 +16,14 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-const missingKeyMessage = `No OpenPhone API key is configured, so nothing was sent. The user must set OPENPHONE_API_KEY (or QUO_API_KEY) in this MCP server's environment, e.g. in the "env" block of the client's MCP configuration, with a key from OpenPhone Settings → API, then restart the server; or, when the server is reached over HTTP, send the key with each request in the X-OpenPhone-Api-Key header. To try the tool without a key, start the server with --demo.`
+// missingKeyMessage answers a call made with no API key.
+func (s serving) missingKeyMessage() string {
+	msg := `No OpenPhone API key is configured, so nothing was sent. The user must set OPENPHONE_API_KEY (or QUO_API_KEY) in this MCP server's environment, e.g. in the "env" block of the client's MCP configuration, with a key from OpenPhone Settings → API, then restart the server`
+	if s.keyHeader != "" {
+		msg += "; or, when the server is reached over HTTP, send the key with each request in the " + s.keyHeader + " header"
+	}
+	return msg + ". To try the tool without a key, start the server with --demo."
+}
 
 // argumentError is the result for arguments that failed local validation.
 func argumentError(errs client.ValidationError) *mcp.CallToolResult {
@@ -36,9 +43,9 @@ type sentRequest struct {
 	userID string
 	// smaller says how to ask for a smaller answer, as a sentence.
 	smaller string
-	// callerKey: the key was the caller's own (an HTTP header), not the
-	// server's.
-	callerKey bool
+	// callerKey names the header that carried the caller's own key, when
+	// the key was not the server's.
+	callerKey string
 	// lineParam names the parameter that carried the lines; "" is
 	// phoneNumbers. noLines says what a request without lines was about;
 	// "" is every line of the workspace.
@@ -55,8 +62,10 @@ func conversationsRequest(p client.ListConversationsParams) sentRequest {
 
 // upstreamError turns a failed request into a result that says what
 // happened, what was tried, and what to do about it.
-func upstreamError(ctx context.Context, err error, ids sentRequest) *mcp.CallToolResult {
-	ids.callerKey = callerAccount(ctx) != nil
+func (s serving) upstreamError(ctx context.Context, err error, ids sentRequest) *mcp.CallToolResult {
+	if callerAccount(ctx) != nil {
+		ids.callerKey = cmp.Or(s.keyHeader, "a request header")
+	}
 	var apiErr *client.APIError
 	var decodeErr *client.DecodeError
 	var tooLarge *client.BodyTooLargeError
@@ -155,8 +164,8 @@ func describeAPIError(e *client.APIError, ids sentRequest) string {
 		detail = q.quote(reason)
 	}
 	switch {
-	case e.Status == http.StatusUnauthorized && ids.callerKey:
-		fmt.Fprintf(&b, "OpenPhone rejected the API key that this caller sent in the X-OpenPhone-Api-Key header (%s). The user must fix the header in this client's MCP configuration: it must be a current key from OpenPhone Settings → API, the bare key with no \"Bearer \" prefix. The server's own key was not used. Retrying will not help.", status)
+	case e.Status == http.StatusUnauthorized && ids.callerKey != "":
+		fmt.Fprintf(&b, "OpenPhone rejected the API key that this caller sent in the %s header (%s). The user must fix the header in this client's MCP configuration: it must be a current key from OpenPhone Settings → API, the bare key with no \"Bearer \" prefix. The server's own key was not used. Retrying will not help.", ids.callerKey, status)
 	case e.Status == http.StatusUnauthorized:
 		fmt.Fprintf(&b, "OpenPhone rejected the API key (%s). The user must check OPENPHONE_API_KEY in this server's environment: it must be a current key from OpenPhone Settings → API, set as the bare key with no \"Bearer \" prefix. Retrying will not help.", status)
 	case e.Status == http.StatusForbidden && (e.Code == "1001403" || e.Title == "Not Phone Number User"):
@@ -225,4 +234,36 @@ func (ids sentRequest) describe() string {
 		return "none besides the endpoint"
 	}
 	return strings.Join(parts, "; ")
+}
+
+// isLocal reports a failure of this server's own, before anything was
+// sent: the key's rate limit had no place in time, or OpenPhone had asked
+// the key to pause.
+func isLocal(err error) bool {
+	var rl *client.RateLimitError
+	var pause *client.PauseError
+	return errors.As(err, &rl) || errors.As(err, &pause)
+}
+
+// describeFailure says in a few words why a look-up failed.
+func describeFailure(err error) string {
+	var apiErr *client.APIError
+	var rl *client.RateLimitError
+	var pause *client.PauseError
+	switch {
+	case errors.As(err, &apiErr):
+		return fmt.Sprintf("OpenPhone answered %d", apiErr.Status)
+	case errors.As(err, &rl):
+		return "this server's rate limit for the key had no room in time; nothing was sent"
+	case errors.As(err, &pause):
+		return "OpenPhone asked this API key to pause; nothing was sent"
+	}
+	var decodeErr *client.DecodeError
+	if errors.As(err, &decodeErr) {
+		return "OpenPhone's answer could not be read"
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "OpenPhone did not answer in time"
+	}
+	return "OpenPhone could not be reached"
 }

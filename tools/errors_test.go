@@ -119,7 +119,7 @@ func TestCancelledCallSaysSo(t *testing.T) {
 		cancel()
 	}()
 	_, err = c.ListConversations(ctx, client.ListConversationsParams{MaxResults: 1})
-	msg := text(upstreamError(context.Background(), err, sentRequest{}))
+	msg := text(serving{}.upstreamError(context.Background(), err, sentRequest{}))
 	if !strings.Contains(msg, "cancelled") || strings.Contains(msg, "Tried") || strings.Contains(msg, "transport") {
 		t.Errorf("%s\nwant it to say the call was cancelled, and nothing of attempts", msg)
 	}
@@ -218,7 +218,7 @@ func TestErrorTextSaysWhatHappened(t *testing.T) {
 		{"a 200 that is not JSON", &client.DecodeError{Path: "/v1/users", Err: errors.New(strings.Repeat("x", 3<<20))}, sentRequest{},
 			[]string{"not with the documented JSON"}, nil},
 	} {
-		msg := text(upstreamError(ctx, tt.err, tt.ids))
+		msg := text(serving{}.upstreamError(ctx, tt.err, tt.ids))
 		if len(msg) > 3000 {
 			t.Errorf("%s: %d characters", tt.name, len(msg))
 		}

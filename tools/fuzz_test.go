@@ -28,8 +28,13 @@ func FuzzArguments(f *testing.F) {
 		if json.Unmarshal(data, &args) != nil {
 			return
 		}
-		p := client.ListConversationsParams{MaxResults: client.DefaultMaxResults}
-		errs := validate(args, &p)
+		in := listConversations.defaults
+		p := in.request(nil) // replaced once decoded
+		errs := decodeArguments(args, &in)
+		if errs == nil {
+			p = in.request(nil)
+			errs = validationErrors(p.Validate())
+		}
 		for _, e := range errs {
 			if e.Param == "" || e.Problem == "" {
 				t.Errorf("unnamed problem %+v for %s", e, data)
@@ -69,7 +74,7 @@ func FuzzRenderConversations(f *testing.F) {
 		if json.Unmarshal(body, &page) != nil || page.Data == nil {
 			return
 		}
-		out := renderConversations(&page, client.ListConversationsParams{MaxResults: 10}, nil, nil)
+		out := render(listConversations, client.ListConversationsParams{MaxResults: 10}, conversationsResult{page.Data, page.NextPageToken}, nil)
 		if strings.ContainsFunc(out, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }) {
 			t.Fatalf("control character in the summary:\n%q", out)
 		}

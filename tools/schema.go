@@ -3,38 +3,22 @@ package tools
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
 )
-
-// output says what a tool's results carry. By default a result is its text
-// alone: clients that find structuredContent in a result hand the model its
-// JSON instead of the text (Claude Code, VS Code, Codex), so the compact
-// summary would never be read. With structured set, tools publish an
-// outputSchema and successful results carry structuredContent that
-// conforms to it, for programmatic clients; the two go together, since a
-// client may reject a result that lacks what the schema promised.
-type output struct{ structured bool }
-
-// result is a successful call's result: text, plus v as structuredContent
-// when structured output is on.
-func (o output) result(v any, text string) *mcp.CallToolResult {
-	if o.structured {
-		return mcp.NewToolResultStructured(v, text)
-	}
-	return mcp.NewToolResultText(text)
-}
 
 // readOnlyTool returns a tool whose input schema is reflected from the type
 // of input, and whose output schema, when structured output is on, from
 // the type of result; with the hints of a tool that only reads OpenPhone.
-// adjustInput may amend the input schema.
-func (o output) readOnlyTool(name, title, description string, input, result any, adjustInput func(*jsonschema.Schema)) mcp.Tool {
-	tool := mcp.NewToolWithRawSchema(name, description, reflectSchema(input, adjustInput))
+func (s serving) readOnlyTool(name, title, description string, input, result any) mcp.Tool {
+	tool := mcp.NewToolWithRawSchema(name, description, reflectSchema(input))
 	tool.Title = title
-	if o.structured {
-		tool.RawOutputSchema = reflectSchema(result, nil)
+	if s.structured {
+		tool.RawOutputSchema = reflectSchema(result)
 	}
 	tool.Annotations = mcp.ToolAnnotation{
 		Title:           title,
@@ -49,18 +33,39 @@ func (o output) readOnlyTool(name, title, description string, input, result any,
 // reflectSchema returns the flat JSON schema of v's type, as published in a
 // tool's inputSchema or outputSchema: no $ref or $defs, no $schema, and
 // additionalProperties false. Only fields tagged omitempty are optional.
-func reflectSchema(v any, adjust func(*jsonschema.Schema)) json.RawMessage {
+func reflectSchema(v any) json.RawMessage {
 	r := jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true}
 	s := r.Reflect(v)
 	s.Version = ""
-	if adjust != nil {
-		adjust(s)
-	}
 	raw, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("tools: schema of %T: %v", v, err)) // a programming error, caught by every test
 	}
 	return raw
+}
+
+// The kinds of ID and number an argument may be. Each publishes the
+// pattern that the client validates it with.
+type (
+	userID     string // US…
+	activityID string // AC…: a call's or a message's
+	e164       string // a phone number, +15555555555
+)
+
+func (userID) JSONSchemaExtend(s *jsonschema.Schema)     { s.Pattern = client.UserIDPattern }
+func (activityID) JSONSchemaExtend(s *jsonschema.Schema) { s.Pattern = client.ActivityIDPattern }
+func (e164) JSONSchemaExtend(s *jsonschema.Schema)       { s.Pattern = client.E164Pattern }
+
+// strings converts a slice of a string kind.
+func stringsOf[S ~string](values []S) []string {
+	if values == nil {
+		return nil
+	}
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }
 
 // nextPageToken describes the nextPageToken property of a paged result's
@@ -70,5 +75,26 @@ func nextPageToken(s *jsonschema.Schema) {
 		p.AnyOf = []*jsonschema.Schema{{Type: p.Type}, {Type: "null"}}
 		p.Type = ""
 		p.Description = "Pass as pageToken to get the next page; null on the last page."
+	}
+}
+
+// describe sets the descriptions of an output schema's properties, by
+// dotted path ("conversations.name" is the name of each conversation):
+// the client's types say what the API sends, and the words for the model
+// are written here.
+func describe(s *jsonschema.Schema, descriptions map[string]string) {
+	for path, description := range descriptions {
+		p := s
+		for name := range strings.SplitSeq(path, ".") {
+			for p.Items != nil {
+				p = p.Items
+			}
+			next, ok := p.Properties.Get(name)
+			if !ok {
+				panic("tools: no property " + path) // a programming error, caught by every test
+			}
+			p = next
+		}
+		p.Description = description
 	}
 }

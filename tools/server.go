@@ -41,6 +41,9 @@ type Config struct {
 	// server still starts and lists its tools, and each call without an
 	// account explains how to provide a key.
 	Client *client.Client
+	// CallerKeyHeader is the HTTP header in which a caller may send an API
+	// key of its own, named in the advice about keys; "" names none.
+	CallerKeyHeader string
 	// Version is reported in the MCP handshake.
 	Version string
 	// CallTimeout bounds each tool call; zero means DefaultCallTimeout.
@@ -52,6 +55,14 @@ type Config struct {
 	// then give the model the JSON instead of the summary.
 	StructuredOutput bool
 }
+
+// A servedTool is a tool declaration, whatever its types.
+type servedTool interface {
+	serverTool(serving) server.ServerTool
+}
+
+// allTools are the tools NewServer publishes, in order.
+var allTools = []servedTool{listConversations, listMessages, listCalls, getCall, listPhoneNumbers, listUsers}
 
 // NewServer returns the MCP server with every tool.
 func NewServer(cfg Config) *server.MCPServer {
@@ -67,14 +78,36 @@ func NewServer(cfg Config) *server.MCPServer {
 		server.WithToolHandlerMiddleware(callMiddleware(cfg)),
 		server.WithRecovery(),
 	)
-	var accts accounts
+	sv := serving{structured: cfg.StructuredOutput, keyHeader: cfg.CallerKeyHeader}
 	if cfg.Client != nil {
-		accts.server = NewAccount(cfg.Client)
+		sv.server = NewAccount(cfg.Client)
 	}
-	out := output{structured: cfg.StructuredOutput}
-	s.AddTools(listConversations(out, accts), listMessages(out, accts), listCalls(out, accts),
-		getCall(out, accts), listPhoneNumbers(out, accts), listUsers(out, accts))
+	for _, t := range allTools {
+		s.AddTools(t.serverTool(sv))
+	}
 	return s
+}
+
+// serving is what every tool is served with.
+type serving struct {
+	// structured: results carry structuredContent, and tools publish an
+	// outputSchema. Off by default: clients that find structuredContent in
+	// a result hand the model its JSON instead of the text (Claude Code,
+	// VS Code, Codex), so the compact summary would never be read. The two
+	// go together, since a client may reject a result that lacks what the
+	// schema promised.
+	structured bool
+	server     *Account // the server's own key, or nil
+	keyHeader  string   // Config.CallerKeyHeader
+}
+
+// result is a successful call's result: text, plus v as structuredContent
+// when structured output is on.
+func (s serving) result(v any, text string) *mcp.CallToolResult {
+	if s.structured {
+		return mcp.NewToolResultStructured(v, text)
+	}
+	return mcp.NewToolResultText(text)
 }
 
 // callMiddleware gives every call its deadline, progress notifications while

@@ -46,13 +46,13 @@ func TestRenderConversationsGolden(t *testing.T) {
 		{"summary_demo.txt", client.ConversationPage{Data: ws.Conversations}, client.ListConversationsParams{MaxResults: 100}},
 		{"summary_more.txt", client.ConversationPage{Data: ws.Conversations[:2], NextPageToken: &next}, client.ListConversationsParams{MaxResults: 2}},
 		{"summary_none.txt", client.ConversationPage{Data: []client.Conversation{}}, client.ListConversationsParams{
-			PhoneNumbers: []string{"+14155550100"}, UserID: "US123abc", CreatedAfter: "2030-01-01T00:00:00Z", ExcludeInactive: ptr(true), MaxResults: 10,
+			PhoneNumbers: []string{"+14155550100"}, UserID: "US123abc", CreatedAfter: "2030-01-01T00:00:00Z", ExcludeInactive: new(true), MaxResults: 10,
 		}},
 		{"summary_empty_page.txt", client.ConversationPage{Data: []client.Conversation{}}, client.ListConversationsParams{MaxResults: 10, PageToken: "abc"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
-			golden(t, tt.golden, []byte(renderConversations(&tt.page, tt.params, n, nil)+"\n"))
+			golden(t, tt.golden, []byte(render(listConversations, tt.params, conversationsResult{tt.page.Data, tt.page.NextPageToken}, n)+"\n"))
 		})
 	}
 }
@@ -63,7 +63,7 @@ func TestRenderConversationsGolden(t *testing.T) {
 func TestHostileNamesStayInTheirField(t *testing.T) {
 	for _, name := range openphonetest.HostileNames {
 		c := client.Conversation{ID: "CN1", PhoneNumberID: "PN1", Participants: []string{"+15555550100"}, Name: &name}
-		out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1}, nil, nil)
+		out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
 		lines := strings.Split(out, "\n")
 		row := lines[len(lines)-1]
 		if len(lines) != 4 || !strings.HasPrefix(row, "CN1 PN1 +15555550100 ") {
@@ -77,7 +77,7 @@ func TestHostileNamesStayInTheirField(t *testing.T) {
 	}
 	// Upstream values that are not plain IDs are quoted too.
 	c := client.Conversation{ID: "CN1 PNforged", PhoneNumberID: "PN1\n", Participants: []string{"+1 555"}}
-	out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1}, nil, nil)
+	out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
 	if row := out[strings.LastIndex(out, "\n")+1:]; row != `"CN1 PNforged" "PN1\n" "+1 555"` {
 		t.Errorf("row = %s", row)
 	}
@@ -87,11 +87,11 @@ func TestRowsCarryEveryField(t *testing.T) {
 	at := func(s string) *time.Time { t, _ := time.Parse(time.RFC3339, s); return &t }
 	c := client.Conversation{
 		ID: "CNa", PhoneNumberID: "PNb", Participants: []string{"+15555550100", "+15555550101"},
-		Name: ptr("Acme"), AssignedTo: ptr("USc"), LastActivityAt: at("2025-01-02T03:04:05Z"), LastActivityID: ptr("ACd"),
+		Name: new("Acme"), AssignedTo: new("USc"), LastActivityAt: at("2025-01-02T03:04:05Z"), LastActivityID: new("ACd"),
 		CreatedAt: at("2024-12-30T00:00:00Z"), UpdatedAt: at("2025-01-05T00:00:00Z"),
 		MutedUntil: at("2025-02-01T10:00:00Z"), SnoozedUntil: at("2025-01-03T09:30:00Z"), DeletedAt: at("2025-01-06T00:00:00Z"),
 	}
-	out := renderConversations(&client.ConversationPage{Data: []client.Conversation{c}}, client.ListConversationsParams{MaxResults: 1}, nil, nil)
+	out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
 	want := "2025-01-02\n03:04 CNa PNb +15555550100,+15555550101 \"Acme\" USc ACd Dec 30 2024 updated Jan 5 muted until Feb 1 10:00 snoozed until Jan 3 09:30 deleted Jan 6 00:00"
 	if !strings.HasSuffix(out, want) {
 		t.Errorf("got\n%s\nwant it to end with\n%s", out, want)
@@ -126,7 +126,7 @@ func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace, maxResults in
 	}
 	rawIDs, _, _ := enc.Encode(string(body))
 	secondsIDs, _, _ := enc.Encode(millis.ReplaceAllString(string(body), `Z"`))
-	sumIDs, _, _ := enc.Encode(renderConversations(page, params, workspaceNames(t, ws), nil))
+	sumIDs, _, _ := enc.Encode(render(listConversations, params, conversationsResult{page.Data, page.NextPageToken}, workspaceNames(t, ws)))
 	return len(rawIDs), len(secondsIDs), len(sumIDs)
 }
 
@@ -144,5 +144,3 @@ func TestSummaryTokenBudget(t *testing.T) {
 		}
 	}
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -49,24 +50,22 @@ type fixture struct {
 
 func newFixture(t *testing.T, ws openphonetest.Workspace, opts ...client.Option) fixture {
 	t.Helper()
-	api := openphonetest.NewServer(ws)
-	t.Cleanup(api.Close)
-	c, err := client.New(api.APIKey, append([]client.Option{client.WithBaseURL(api.URL)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fixture{api, c, NewServer(Config{Client: c, Version: "test"})}
+	api, c := testkit.NewAPI(t, ws, opts...)
+	return fixture{api, c, NewServer(Config{Client: c, CallerKeyHeader: "X-OpenPhone-Api-Key", Version: "test"})}
 }
 
 // conversationRequests are the requests for conversations the fake received.
 func (f fixture) conversationRequests() []openphonetest.Request {
-	var reqs []openphonetest.Request
-	for _, r := range f.api.Requests() {
-		if r.Path == "/v1/conversations" {
-			reqs = append(reqs, r)
-		}
+	return f.api.RequestsTo("/v1/conversations")
+}
+
+// render renders out as t's handler does, with the names n.
+func render[In arguments[P], P request, Out any](t tool[In, P, Out], p P, out Out, n *names) string {
+	l := legend{names: n}
+	if t.mentions != nil {
+		l.mentions = t.mentions(p, out)
 	}
-	return reqs
+	return t.render(p, out, l)
 }
 
 // call calls a tool through the MCP server in-process, as a client would.
@@ -150,7 +149,7 @@ func TestInputSchemaMirrorsTheSpec(t *testing.T) {
 		Defs                 any                        `json:"$defs"`
 		Ref                  string                     `json:"$ref"`
 	}
-	tool := listConversations(output{}, accounts{}).Tool
+	tool := listConversations.serverTool(serving{}).Tool
 	if err := json.Unmarshal(tool.RawInputSchema, &schema); err != nil {
 		t.Fatal(err)
 	}
@@ -344,9 +343,9 @@ func TestPublishedSchemaTakesLineNames(t *testing.T) {
 		tool server.ServerTool
 		args string
 	}{
-		{listConversations(output{}, accounts{}), `{"phoneNumbers":["Sales","+14155550100","PN123"]}`},
-		{listMessages(output{}, accounts{}), `{"phoneNumberId":"Sales","participants":["+14155550100"]}`},
-		{listCalls(output{}, accounts{}), `{"phoneNumberId":"sales","participants":["+14155550100"]}`},
+		{listConversations.serverTool(serving{}), `{"phoneNumbers":["Sales","+14155550100","PN123"]}`},
+		{listMessages.serverTool(serving{}), `{"phoneNumberId":"Sales","participants":["+14155550100"]}`},
+		{listCalls.serverTool(serving{}), `{"phoneNumberId":"sales","participants":["+14155550100"]}`},
 	} {
 		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(tt.tool.Tool.RawInputSchema))
 		if err != nil {

@@ -165,6 +165,12 @@ func (s *Server) Requests() []Request {
 	return append(slices.Clone(s.requests[start:]), s.requests[:start]...)
 }
 
+// RequestsTo returns the recorded requests for path, such as
+// "/v1/conversations", oldest first.
+func (s *Server) RequestsTo(path string) []Request {
+	return slices.DeleteFunc(s.Requests(), func(r Request) bool { return r.Path != path })
+}
+
 // note records r, overwriting the oldest request once MaxRecorded are kept.
 // The caller holds s.mu.
 func (s *Server) note(r Request) {

@@ -1,0 +1,80 @@
+// Package testkit is the test support that openphone-mcp's packages
+// share: a fake OpenPhone API with a client in front of it, a token
+// counter, a raw HTTP post and the static build of a binary.
+package testkit
+
+import (
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tiktoken-go/tokenizer"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+)
+
+// NewAPI starts a fake OpenPhone API serving ws, closed when the test ends,
+// and returns it with a client of its key.
+func NewAPI(t testing.TB, ws openphonetest.Workspace, opts ...client.Option) (*openphonetest.Server, *client.Client) {
+	t.Helper()
+	api := openphonetest.NewServer(ws)
+	t.Cleanup(api.Close)
+	c, err := client.New(api.APIKey, append([]client.Option{client.WithBaseURL(api.URL)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api, c
+}
+
+var o200k = sync.OnceValue(func() tokenizer.Codec {
+	enc, err := tokenizer.Get(tokenizer.O200kBase)
+	if err != nil {
+		panic(err) // the vocabulary is built in
+	}
+	return enc
+})
+
+// Tokens counts the o200k_base tokens of s: what a model of the GPT-4o
+// family reads, and close to what others do.
+func Tokens(s string) int {
+	ids, _, _ := o200k().Encode(s)
+	return len(ids)
+}
+
+// Post sends one JSON-RPC request by hand to an MCP endpoint and returns
+// the status, headers and body. A Host in h addresses the request.
+func Post(t testing.TB, url, body string, h http.Header) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	if host := h.Get("Host"); host != "" {
+		req.Host = host
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// StaticBuild is the command that builds the package pkg into binary as
+// the README says: static, without cgo.
+func StaticBuild(binary, pkg string) *exec.Cmd {
+	cmd := exec.Command("go", "build", "-o", binary, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	return cmd
+}

@@ -1,0 +1,138 @@
+package tools
+
+import (
+	"context"
+	"errors"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+)
+
+// A tool declares one MCP tool: what the model reads about it, the
+// arguments it takes, the request they make, and how the answer reads.
+// Everything else is done by handle, the same way for every tool.
+//
+// In is the tool's arguments as the model sends them: the published
+// inputSchema is reflected from its type, tags and JSONSchemaExtend. P is
+// the client request that the arguments make, and Out the answer: the text
+// is rendered from it, and with structured output it is also the
+// structuredContent, whose schema is reflected from its type.
+//
+// To add a tool, copy the declaration of one that reads alike (list_users
+// is the smallest), and add it to NewServer's list.
+type tool[In arguments[P], P request, Out any] struct {
+	name, title, description string
+	// defaults is what the arguments are before decoding: what an argument
+	// left out means.
+	defaults In
+	// call sends the request. The client validates it first and answers
+	// a client.ValidationError when it is invalid, sending nothing.
+	call func(ctx context.Context, c *client.Client, p P) (Out, error)
+	// sent says what a request asked for, for the message of its failure.
+	sent func(p P) sentRequest
+	// advice is added to what an error about an argument wants, by the
+	// argument's name: where to find a valid value.
+	advice map[string]string
+	// mentions lists the lines and users the answer names; the legend
+	// names them. Nil for an answer that names none.
+	mentions func(p P, out Out) mentions
+	// render writes what the model reads.
+	render func(p P, out Out, l legend) string
+}
+
+// A request is a client request: it knows the API's rules for itself.
+type request interface{ Validate() error }
+
+// The arguments of a tool make its request. Where the model may name a
+// line, lines holds each given line's ID, by the value given.
+type arguments[P any] interface {
+	request(lines lineIDs) P
+}
+
+// namedLines is implemented by the arguments that may name lines (by
+// number or name, beside the IDs the API takes).
+type namedLines interface {
+	// lines returns the line values given, and which of them the API
+	// takes as they are.
+	lines() (values []string, taken func(string) bool)
+}
+
+// mentions are the lines and users an answer names, each once, in order of
+// first mention.
+type mentions struct{ lines, users []string }
+
+// A legend is what the names look-up found for an answer's mentions: the
+// names, or why there are none.
+type legend struct {
+	mentions
+	names *names
+	err   error
+}
+
+// explained is a failure that a tool has put into words for the model.
+type explained string
+
+func (e explained) Error() string { return string(e) }
+
+// serverTool returns t as mcp-go serves it.
+func (t tool[In, P, Out]) serverTool(s serving) server.ServerTool {
+	return server.ServerTool{
+		Tool: s.readOnlyTool(t.name, t.title, t.description, new(In), new(Out)),
+		Handler: func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return t.handle(ctx, s, req.Params.Arguments), nil
+		},
+	}
+}
+
+// handle answers one call: it decodes the arguments, resolves line names,
+// validates the request once (the client does, before it sends), calls the
+// client, looks up the names of what the answer mentions, and renders it.
+func (t tool[In, P, Out]) handle(ctx context.Context, s serving, args any) *mcp.CallToolResult {
+	a := s.account(ctx)
+	in := t.defaults
+	decodeErrs := decodeArguments(args, &in)
+	ids, lineNames, lookupErr := resolveLines(ctx, a, in)
+	p := in.request(ids)
+	invalid := func(err error) *mcp.CallToolResult {
+		errs := combine(decodeErrs, validationErrors(err))
+		return argumentError(withAdvice(withLineChoices(errs, lineNames, lookupErr), t.advice))
+	}
+	if len(decodeErrs) > 0 || a == nil {
+		// Nothing will be sent, so the request is validated here.
+		if err := p.Validate(); err != nil || len(decodeErrs) > 0 {
+			return invalid(err)
+		}
+		return mcp.NewToolResultError(s.missingKeyMessage())
+	}
+	out, err := t.call(ctx, a.client, p)
+	var verr client.ValidationError
+	var said explained
+	switch {
+	case errors.As(err, &verr):
+		return invalid(err)
+	case errors.As(err, &said):
+		return mcp.NewToolResultError(string(said))
+	case err != nil:
+		return s.upstreamError(ctx, err, t.sent(p))
+	}
+	var l legend
+	if t.mentions != nil {
+		l.mentions = t.mentions(p, out)
+		l.names, l.err = a.dir.lookup(ctx, l.lines, l.users)
+	}
+	return s.result(out, t.render(p, out, l))
+}
+
+// resolveLines finds the IDs of the lines that in names by number or name,
+// when it may name lines and some value is not one the API takes; it
+// returns what it found, and the lines it looked in or why it could not.
+func resolveLines(ctx context.Context, a *Account, in any) (lineIDs, *names, error) {
+	named, ok := in.(namedLines)
+	if !ok || a == nil {
+		return nil, nil, nil
+	}
+	values, taken := named.lines()
+	return a.dir.resolve(ctx, values, taken)
+}
