@@ -23,10 +23,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tiktoken-go/tokenizer"
-
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // writeReadme, when set, puts the table in README.md between its bench
@@ -48,122 +47,173 @@ func main() {
 
 type row struct{ metric, value, note string }
 
+// A bench is one run: the binaries, the fake API they read, and the rows
+// measured so far.
+type bench struct {
+	binary, baseline string
+	api              *openphonetest.Server
+	env              []string
+	rows             []row
+}
+
+func (b *bench) add(metric, value, note string) { b.rows = append(b.rows, row{metric, value, note}) }
+
 func run() error {
 	dir, err := os.MkdirTemp("", "openphone-mcp-bench")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	binary := filepath.Join(dir, "openphone-mcp")
-	if out, err := staticBuild(binary, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	b := &bench{binary: filepath.Join(dir, "openphone-mcp"), baseline: filepath.Join(dir, "baseline")}
+	for binary, pkg := range map[string]string{b.binary: ".", b.baseline: "./bench/baseline"} {
+		if out, err := testkit.StaticBuild(binary, pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+		}
 	}
-	api := openphonetest.NewServer(openphonetest.GenerateWorkspace(1, 200))
-	defer api.Close()
-	env := []string{"OPENPHONE_API_KEY=" + api.APIKey, "OPENPHONE_BASE_URL=" + api.URL, "OPENPHONE_LOG_LEVEL=error"}
+	b.api = openphonetest.NewServer(openphonetest.GenerateWorkspace(1, 200))
+	defer b.api.Close()
+	b.env = []string{"OPENPHONE_API_KEY=" + b.api.APIKey, "OPENPHONE_BASE_URL=" + b.api.URL, "OPENPHONE_LOG_LEVEL=error"}
+	for _, measure := range []func() error{b.startup, b.overhead, b.httpAgainstStdio, b.roundTrip,
+		b.definitionTokens, b.pageTokens, b.messageTokens, b.concurrentCalls} {
+		if err := measure(); err != nil {
+			return err
+		}
+	}
+	var table strings.Builder
+	fmt.Fprintf(&table, "Measured %s on %s, %d cores, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version())
+	table.WriteString("| metric | value | note |\n|---|---|---|\n")
+	for _, r := range b.rows {
+		fmt.Fprintf(&table, "| %s | %s | %s |\n", r.metric, r.value, r.note)
+	}
+	fmt.Print(table.String())
+	if *writeReadme {
+		return replaceInReadme("README.md", table.String())
+	}
+	return nil
+}
 
-	var rows []row
-	add := func(metric, value, note string) { rows = append(rows, row{metric, value, note}) }
+// timed runs f and says how long it took.
+func timed(f func() error) (time.Duration, error) {
+	t0 := time.Now()
+	err := f()
+	return time.Since(t0), err
+}
 
-	// Startup: spawn -> initialize answered.
+// startup: spawn to initialize answered.
+func (b *bench) startup() error {
 	var startups []time.Duration
 	for range 15 {
 		start := time.Now()
-		s, err := spawn(binary, env)
+		s, err := spawn(b.binary, b.env)
 		if err != nil {
 			return err
 		}
 		startups = append(startups, time.Since(start))
 		s.close()
 	}
-	add("startup: spawn to initialize answered", ms(median(startups)), "median of 15")
+	b.add("startup: spawn to initialize answered", ms(median(startups)), "median of 15")
+	return nil
+}
 
-	// Per-call overhead, ours against the baseline's, interleaved (A B A B)
-	// so that both meet the same machine: each is tools/call over stdio
-	// minus a direct GET of the same page.
-	baselineBinary := filepath.Join(dir, "baseline")
-	if out, err := staticBuild(baselineBinary, "./bench/baseline").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build baseline: %v\n%s", err, out)
-	}
-	s, err := spawn(binary, append(env, "OPENPHONE_MAX_RPS=100000"))
+// overhead: the cost of a call, ours against the baseline's, interleaved
+// (A B A B) so that both meet the same machine: each is tools/call over
+// stdio minus a direct GET of the same page.
+func (b *bench) overhead() error {
+	s, err := spawn(b.binary, append(b.env, "OPENPHONE_MAX_RPS=100000"))
 	if err != nil {
 		return err
 	}
-	base, err := spawn(baselineBinary, env)
+	defer s.close()
+	base, err := spawn(b.baseline, b.env)
 	if err != nil {
 		return err
 	}
-	timed := func(f func() error) (time.Duration, error) {
-		t0 := time.Now()
-		err := f()
-		return time.Since(t0), err
-	}
+	defer base.close()
 	for _, n := range []int{10, 100} {
 		args := fmt.Sprintf(`{"maxResults":%d}`, n)
 		query := client.ListConversationsParams{MaxResults: n}.Query()
 		var ours, naive []time.Duration
 		for i := range 550 {
-			direct, err := timed(func() error { _, err := api.Get("/v1/conversations", query); return err })
+			direct, err := timed(func() error { _, err := b.api.Get("/v1/conversations", query); return err })
 			if err != nil {
 				return err
 			}
-			a, err := timed(func() error { _, err := s.call(args); return err })
+			x, err := timed(func() error { _, err := s.call(args); return err })
 			if err != nil {
 				return err
 			}
-			b, err := timed(func() error { _, err := base.call(args); return err })
+			y, err := timed(func() error { _, err := base.call(args); return err })
 			if err != nil {
 				return err
 			}
 			if i >= 50 { // after warm-up
-				ours, naive = append(ours, a-direct), append(naive, b-direct)
+				ours, naive = append(ours, x-direct), append(naive, y-direct)
 			}
 		}
-		add(fmt.Sprintf("per-call overhead, page of %d, median", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(median(ours)), us(median(naive)), float64(median(ours))/float64(median(naive))),
+		b.add(fmt.Sprintf("per-call overhead, page of %d, median", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(median(ours)), us(median(naive)), float64(median(ours))/float64(median(naive))),
 			"tools/call over stdio minus a direct GET; 500 calls each, interleaved with a plain-text mcp-go server (bench/baseline)")
-		add(fmt.Sprintf("per-call overhead, page of %d, p90", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(percentile(ours, 0.9)), us(percentile(naive, 0.9)), float64(percentile(ours, 0.9))/float64(percentile(naive, 0.9))), "")
+		b.add(fmt.Sprintf("per-call overhead, page of %d, p90", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(percentile(ours, 0.9)), us(percentile(naive, 0.9)), float64(percentile(ours, 0.9))/float64(percentile(naive, 0.9))), "")
 	}
-	base.close()
+	return nil
+}
 
-	// The same call over HTTP against stdio, interleaved.
-	h, err := spawnHTTP(binary, append(env, "OPENPHONE_MAX_RPS=1000"))
+// httpAgainstStdio: the same call over HTTP and over stdio, interleaved.
+func (b *bench) httpAgainstStdio() error {
+	s, err := spawn(b.binary, append(b.env, "OPENPHONE_MAX_RPS=100000"))
 	if err != nil {
 		return err
 	}
+	defer s.close()
+	h, err := spawnHTTP(b.binary, append(b.env, "OPENPHONE_MAX_RPS=1000"))
+	if err != nil {
+		return err
+	}
+	defer h.close()
 	var overStdio, overHTTP []time.Duration
 	for i := range 550 {
-		a, err := timed(func() error { _, err := s.call(`{"maxResults":10}`); return err })
+		x, err := timed(func() error { _, err := s.call(`{"maxResults":10}`); return err })
 		if err != nil {
 			return err
 		}
-		b, err := timed(func() error { return h.call(`{"maxResults":10}`) })
+		y, err := timed(func() error { return h.call(`{"maxResults":10}`) })
 		if err != nil {
 			return err
 		}
 		if i >= 50 {
-			overStdio, overHTTP = append(overStdio, a), append(overHTTP, b)
+			overStdio, overHTTP = append(overStdio, x), append(overHTTP, y)
 		}
 	}
-	h.close()
-	add("tools/call over HTTP vs stdio, page of 10, median", fmt.Sprintf("%s vs %s (%.2f×)", us(median(overHTTP)), us(median(overStdio)), float64(median(overHTTP))/float64(median(overStdio))),
+	b.add("tools/call over HTTP vs stdio, page of 10, median", fmt.Sprintf("%s vs %s (%.2f×)", us(median(overHTTP)), us(median(overStdio)), float64(median(overHTTP))/float64(median(overStdio))),
 		"whole call, 500 each, interleaved; HTTP keeps its connection alive, stateless (no session)")
+	return nil
+}
 
-	var pings []time.Duration
-	for range 500 {
-		t0 := time.Now()
-		if _, err := s.request("ping", `{}`); err != nil {
-			return err
-		}
-		pings = append(pings, time.Since(t0))
-	}
-	add("stdio round trip (ping), median", us(median(pings)), "the floor under any call: pipes, scheduling, mcp-go")
-
-	// Tokens: what the tools' definitions cost on every turn, and what a
-	// page costs against the raw JSON.
-	enc, err := tokenizer.Get(tokenizer.O200kBase)
+// roundTrip: a ping over stdio, the floor under any call.
+func (b *bench) roundTrip() error {
+	s, err := spawn(b.binary, b.env)
 	if err != nil {
 		return err
 	}
+	defer s.close()
+	var pings []time.Duration
+	for range 500 {
+		d, err := timed(func() error { _, err := s.request("ping", `{}`); return err })
+		if err != nil {
+			return err
+		}
+		pings = append(pings, d)
+	}
+	b.add("stdio round trip (ping), median", us(median(pings)), "the floor under any call: pipes, scheduling, mcp-go")
+	return nil
+}
+
+// definitionTokens: what the tools' definitions cost on every turn.
+func (b *bench) definitionTokens() error {
+	s, err := spawn(b.binary, b.env)
+	if err != nil {
+		return err
+	}
+	defer s.close()
 	list, err := s.request("tools/list", `{}`)
 	if err != nil {
 		return err
@@ -182,13 +232,23 @@ func run() error {
 	total := 0
 	for _, d := range defs.Tools {
 		raw, _ := json.Marshal(d)
-		ids, _, _ := enc.Encode(string(raw))
-		counts = append(counts, fmt.Sprintf("%s %d", d.Name, len(ids)))
-		total += len(ids)
+		n := testkit.Tokens(string(raw))
+		counts = append(counts, fmt.Sprintf("%s %d", d.Name, n))
+		total += n
 	}
-	add("tokens, tool definitions", fmt.Sprintf("%d in all", total), "o200k of each {name, description, inputSchema}: "+strings.Join(counts, ", "))
+	b.add("tokens, tool definitions", fmt.Sprintf("%d in all", total), "o200k of each {name, description, inputSchema}: "+strings.Join(counts, ", "))
+	return nil
+}
+
+// pageTokens: what a page of conversations costs against the raw JSON.
+func (b *bench) pageTokens() error {
+	s, err := spawn(b.binary, b.env)
+	if err != nil {
+		return err
+	}
+	defer s.close()
 	for _, n := range []int{10, 100} {
-		raw, err := api.Get("/v1/conversations", client.ListConversationsParams{MaxResults: n}.Query())
+		raw, err := b.api.Get("/v1/conversations", client.ListConversationsParams{MaxResults: n}.Query())
 		if err != nil {
 			return err
 		}
@@ -196,21 +256,28 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		rawTokens, _, _ := enc.Encode(string(raw))
-		sumTokens, _, _ := enc.Encode(summary)
-		add(fmt.Sprintf("tokens, page of %d", n), fmt.Sprintf("%d vs %d raw (%.1f%%)", len(sumTokens), len(rawTokens), 100*float64(len(sumTokens))/float64(len(rawTokens))), "o200k; summary text vs the API's JSON")
-		add(fmt.Sprintf("bytes, page of %d", n), fmt.Sprintf("%d vs %d raw (%.1f%%)", len(summary), len(raw), 100*float64(len(summary))/float64(len(raw))), "")
+		b.addShare(fmt.Sprintf("tokens, page of %d", n), summary, raw, "o200k; summary text vs the API's JSON")
+		b.add(fmt.Sprintf("bytes, page of %d", n), fmt.Sprintf("%d vs %d raw (%.1f%%)", len(summary), len(raw), 100*float64(len(summary))/float64(len(raw))), "")
 	}
-	s.close()
+	return nil
+}
 
-	// Tokens of a page of 100 realistic messages.
+// addShare adds the row of a summary's tokens against the raw JSON's.
+func (b *bench) addShare(metric, summary string, raw []byte, note string) {
+	sum, all := testkit.Tokens(summary), testkit.Tokens(string(raw))
+	b.add(metric, fmt.Sprintf("%d vs %d raw (%.1f%%)", sum, all, 100*float64(sum)/float64(all)), note)
+}
+
+// messageTokens: what a page of 100 realistic messages costs.
+func (b *bench) messageTokens() error {
 	thread := openphonetest.GenerateThread(1, 100)
 	threadAPI := openphonetest.NewServer(thread)
 	defer threadAPI.Close()
-	ts, err := spawn(binary, []string{"OPENPHONE_API_KEY=" + threadAPI.APIKey, "OPENPHONE_BASE_URL=" + threadAPI.URL, "OPENPHONE_LOG_LEVEL=error"})
+	ts, err := spawn(b.binary, []string{"OPENPHONE_API_KEY=" + threadAPI.APIKey, "OPENPHONE_BASE_URL=" + threadAPI.URL, "OPENPHONE_LOG_LEVEL=error"})
 	if err != nil {
 		return err
 	}
+	defer ts.close()
 	conv := thread.Conversations[0]
 	params := client.ListMessagesParams{PhoneNumberID: conv.PhoneNumberID, Participants: conv.Participants, MaxResults: 100}
 	raw, err := threadAPI.Get("/v1/messages", params.Query())
@@ -222,16 +289,18 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	ts.close()
-	rawTokens, _, _ := enc.Encode(string(raw))
-	sumTokens, _, _ := enc.Encode(summary)
-	add("tokens, page of 100 messages", fmt.Sprintf("%d vs %d raw (%.1f%%)", len(sumTokens), len(rawTokens), 100*float64(len(sumTokens))/float64(len(rawTokens))), "o200k; list_messages text vs the API's JSON; texts whole")
+	b.addShare("tokens, page of 100 messages", summary, raw, "o200k; list_messages text vs the API's JSON; texts whole")
+	return nil
+}
 
-	// 100 concurrent calls at the default rate limit.
-	s, err = spawn(binary, env)
+// concurrentCalls: 100 calls at once at the default rate limit, and the
+// memory that takes.
+func (b *bench) concurrentCalls() error {
+	s, err := spawn(b.binary, b.env)
 	if err != nil {
 		return err
 	}
+	defer s.close()
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
@@ -248,24 +317,12 @@ func run() error {
 	if err := <-errs; err != nil {
 		return err
 	}
-	rss, err := peakRSS(s.cmd.Process.Pid)
+	rss, err := testkit.PeakRSS(s.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
-	s.close()
-	add("100 concurrent calls at 10 requests/s", fmt.Sprintf("%.2f s", wall.Seconds()), "the floor is 10.5 s: 101 requests (100 pages, 1 names look-up), 10 per window of 1.05 s")
-	add("peak RSS of the server", fmt.Sprintf("%.1f MiB", float64(rss)/(1<<20)), "VmHWM of the process that served the 100 calls")
-
-	var table strings.Builder
-	fmt.Fprintf(&table, "Measured %s on %s, %d cores, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version())
-	table.WriteString("| metric | value | note |\n|---|---|---|\n")
-	for _, r := range rows {
-		fmt.Fprintf(&table, "| %s | %s | %s |\n", r.metric, r.value, r.note)
-	}
-	fmt.Print(table.String())
-	if *writeReadme {
-		return replaceInReadme("README.md", table.String())
-	}
+	b.add("100 concurrent calls at 10 requests/s", fmt.Sprintf("%.2f s", wall.Seconds()), "the floor is 10.5 s: 101 requests (100 pages, 1 names look-up), 10 per window of 1.05 s")
+	b.add("peak RSS of the server", fmt.Sprintf("%.1f MiB", float64(rss)/(1<<20)), "VmHWM of the process that served the 100 calls")
 	return nil
 }
 
@@ -431,21 +488,6 @@ func (s *session) close() {
 	s.cmd.Wait()
 }
 
-// peakRSS reads a process's peak resident set size from /proc.
-func peakRSS(pid int) (int64, error) {
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(string(status)) {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmHWM:" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
-}
-
 func cpuModel() string {
 	info, _ := os.ReadFile("/proc/cpuinfo")
 	for line := range strings.Lines(string(info)) {
@@ -466,10 +508,3 @@ func percentile(d []time.Duration, p float64) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
-
-// staticBuild builds a package's binary as the README says: static, without cgo.
-func staticBuild(binary, pkg string) *exec.Cmd {
-	cmd := exec.Command("go", "build", "-o", binary, pkg)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	return cmd
-}

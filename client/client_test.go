@@ -14,8 +14,6 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 // noRetries makes one attempt per call.
 var noRetries = client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1})
 
@@ -46,7 +44,7 @@ func TestQuery(t *testing.T) {
 				PhoneNumbers: []string{"PNa"}, PhoneNumber: "+15555550100", UserID: "US1",
 				CreatedAfter: "2024-01-01T00:00:00Z", CreatedBefore: "2024-02-01T00:00:00+01:00",
 				UpdatedAfter: "2024-01-02T00:00:00Z", UpdatedBefore: "2024-01-03T00:00:00Z",
-				ExcludeInactive: ptr(false), MaxResults: 100, PageToken: "a+b/c=",
+				ExcludeInactive: new(false), MaxResults: 100, PageToken: "a+b/c=",
 			},
 			"createdAfter=2024-01-01T00%3A00%3A00Z&createdBefore=2024-02-01T00%3A00%3A00%2B01%3A00&excludeInactive=false" +
 				"&maxResults=100&pageToken=a%2Bb%2Fc%3D&phoneNumber=%2B15555550100&phoneNumbers=PNa" +
@@ -69,7 +67,7 @@ func TestListConversationsRequest(t *testing.T) {
 	line := openphonetest.DemoWorkspace().Lines[0]
 
 	page, err := c.ListConversations(context.Background(), client.ListConversationsParams{
-		PhoneNumbers: []string{line.Number, line.ID}, MaxResults: 3, ExcludeInactive: ptr(true),
+		PhoneNumbers: []string{line.Number, line.ID}, MaxResults: 3, ExcludeInactive: new(true),
 	})
 	if err != nil {
 		t.Fatal(err)

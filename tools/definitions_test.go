@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/tiktoken-go/tokenizer"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // Budgets of what the tools' definitions cost the model on every turn:
@@ -28,18 +28,13 @@ func definitionTokens(t testing.TB, list json.RawMessage) map[string]int {
 	if err := json.Unmarshal(list, &defs); err != nil {
 		t.Fatal(err)
 	}
-	enc, err := tokenizer.Get(tokenizer.O200kBase)
-	if err != nil {
-		t.Fatal(err)
-	}
 	counts := map[string]int{}
 	for _, d := range defs {
 		raw, err := json.Marshal(d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids, _, _ := enc.Encode(string(raw))
-		counts[d.Name] = len(ids)
+		counts[d.Name] = testkit.Tokens(string(raw))
 	}
 	return counts
 }

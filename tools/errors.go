@@ -52,14 +52,6 @@ type sentRequest struct {
 	lineParam, noLines string
 }
 
-func conversationsRequest(p client.ListConversationsParams) sentRequest {
-	ids := sentRequest{lines: p.PhoneNumbers, userID: p.UserID, smaller: "Ask for fewer conversations with a smaller maxResults."}
-	if len(ids.lines) == 0 && p.PhoneNumber != "" {
-		ids.lines = []string{p.PhoneNumber}
-	}
-	return ids
-}
-
 // upstreamError turns a failed request into a result that says what
 // happened, what was tried, and what to do about it.
 func (s serving) upstreamError(ctx context.Context, err error, ids sentRequest) *mcp.CallToolResult {

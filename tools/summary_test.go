@@ -7,22 +7,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tiktoken-go/tokenizer"
-
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // workspaceNames looks up a workspace's names the way the server does,
 // through the fake API.
 func workspaceNames(t testing.TB, ws openphonetest.Workspace) *names {
 	t.Helper()
-	srv := openphonetest.NewServer(ws)
-	defer srv.Close()
-	c, err := client.New(srv.APIKey, client.WithBaseURL(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := testkit.NewAPI(t, ws)
 	var userIDs []string
 	for _, u := range ws.Users {
 		userIDs = append(userIDs, u.ID)
@@ -105,12 +99,7 @@ var millis = regexp.MustCompile(`\.\d{3}Z"`)
 // maxResults conversations as the API sends it, of the same page with
 // whole-second timestamps, and of its summary, names legend included.
 func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace, maxResults int) (raw, rawSeconds, summary int) {
-	srv := openphonetest.NewServer(ws)
-	defer srv.Close()
-	c, err := client.New(srv.APIKey, client.WithBaseURL(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := testkit.NewAPI(t, ws)
 	params := client.ListConversationsParams{MaxResults: maxResults}
 	body, err := srv.Get("/v1/conversations", params.Query())
 	if err != nil {
@@ -120,14 +109,8 @@ func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace, maxResults in
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := tokenizer.Get(tokenizer.O200kBase)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rawIDs, _, _ := enc.Encode(string(body))
-	secondsIDs, _, _ := enc.Encode(millis.ReplaceAllString(string(body), `Z"`))
-	sumIDs, _, _ := enc.Encode(render(listConversations, params, conversationsResult{page.Data, page.NextPageToken}, workspaceNames(t, ws)))
-	return len(rawIDs), len(secondsIDs), len(sumIDs)
+	text := render(listConversations, params, conversationsResult{page.Data, page.NextPageToken}, workspaceNames(t, ws))
+	return testkit.Tokens(string(body)), testkit.Tokens(millis.ReplaceAllString(string(body), `Z"`)), testkit.Tokens(text)
 }
 
 // TestSummaryTokenBudget holds the summary of a page of 100 realistic

@@ -6,10 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tiktoken-go/tokenizer"
-
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // demoThread is the demo conversation with "Quick Print Co", whose
@@ -233,12 +232,8 @@ func quoted(s string) string {
 // TestMessagesTokenBudget holds a page of 100 realistic messages to at most
 // 60% of the raw JSON's o200k tokens.
 func TestMessagesTokenBudget(t *testing.T) {
-	enc, err := tokenizer.Get(tokenizer.O200kBase)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for seed := uint64(1); seed <= 3; seed++ {
-		raw, summary := messagesTokens(t, enc, seed)
+		raw, summary := messagesTokens(t, seed)
 		t.Logf("seed %d: raw %d tokens, summary %d tokens, %.1f%%", seed, raw, summary, 100*float64(summary)/float64(raw))
 		if float64(summary) > 0.6*float64(raw) {
 			t.Errorf("seed %d: the summary is %.1f%% of the raw JSON, over 60%%", seed, 100*float64(summary)/float64(raw))
@@ -248,19 +243,17 @@ func TestMessagesTokenBudget(t *testing.T) {
 
 // messagesTokens returns the o200k tokens of a page of 100 messages as the
 // API sends it, and of its summary.
-func messagesTokens(t testing.TB, enc tokenizer.Codec, seed uint64) (raw, summary int) {
+func messagesTokens(t *testing.T, seed uint64) (raw, summary int) {
 	ws := openphonetest.GenerateThread(seed, 100)
-	f := newFixture(t.(*testing.T), ws)
+	f := newFixture(t, ws)
 	c := ws.Conversations[0]
 	params := client.ListMessagesParams{PhoneNumberID: c.PhoneNumberID, Participants: c.Participants, MaxResults: 100}
 	body, err := f.api.Get("/v1/messages", params.Query())
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := text(call(t.(*testing.T), f.server, "list_messages", map[string]any{"phoneNumberId": c.PhoneNumberID, "participants": c.Participants, "maxResults": 100}))
-	rawIDs, _, _ := enc.Encode(string(body))
-	sumIDs, _, _ := enc.Encode(out)
-	return len(rawIDs), len(sumIDs)
+	out := text(call(t, f.server, "list_messages", map[string]any{"phoneNumberId": c.PhoneNumberID, "participants": c.Participants, "maxResults": 100}))
+	return testkit.Tokens(string(body)), testkit.Tokens(out)
 }
 
 // TestIncomingMessagesHaveNoSender: the document says an incoming

@@ -100,8 +100,8 @@ func GenerateThread(seed uint64, n int) Workspace {
 
 func (g generator) message(c client.Conversation, line Line, id string, at time.Time, text string) client.Message {
 	m := client.Message{
-		ID: id, Text: text, PhoneNumberID: ptr(line.ID), ConversationID: ptr(c.ID),
-		CreatedAt: at, UpdatedAt: ptr(at.Add(time.Duration(g.rng.IntN(4000)) * time.Millisecond)),
+		ID: id, Text: text, PhoneNumberID: new(line.ID), ConversationID: new(c.ID),
+		CreatedAt: at, UpdatedAt: new(at.Add(time.Duration(g.rng.IntN(4000)) * time.Millisecond)),
 	}
 	if g.rng.IntN(2) == 0 {
 		m.Direction, m.Status = "incoming", "received"
@@ -113,7 +113,7 @@ func (g generator) message(c client.Conversation, line Line, id string, at time.
 	} else {
 		m.Direction, m.Status = "outgoing", "delivered"
 		m.From, m.To = line.Number, slices.Clone(c.Participants)
-		m.UserID = ptr(line.UserIDs[g.rng.IntN(len(line.UserIDs))])
+		m.UserID = new(line.UserIDs[g.rng.IntN(len(line.UserIDs))])
 		switch g.rng.IntN(12) {
 		case 0:
 			m.Status = "undelivered"
@@ -129,31 +129,31 @@ func (g generator) message(c client.Conversation, line Line, id string, at time.
 func (a *Activity) addCall(g generator, c client.Conversation, line Line, id string, at time.Time) {
 	user := line.UserIDs[g.rng.IntN(len(line.UserIDs))]
 	call := client.Call{
-		ID: id, PhoneNumberID: line.ID, UserID: ptr(user), Participants: slices.Clone(c.Participants),
-		CreatedAt: at, UpdatedAt: ptr(at.Add(time.Minute)),
+		ID: id, PhoneNumberID: line.ID, UserID: new(user), Participants: slices.Clone(c.Participants),
+		CreatedAt: at, UpdatedAt: new(at.Add(time.Minute)),
 	}
 	incoming := g.rng.IntN(3) > 0
 	call.Direction = map[bool]string{true: "incoming", false: "outgoing"}[incoming]
 	if !incoming {
-		call.InitiatedBy = ptr(user)
+		call.InitiatedBy = new(user)
 	}
 	switch g.rng.IntN(4) {
 	case 0: // not picked up
 		call.Status = map[bool]string{true: "missed", false: "no-answer"}[incoming]
-		call.CompletedAt = ptr(at.Add(25 * time.Second))
+		call.CompletedAt = new(at.Add(25 * time.Second))
 		if incoming {
-			call.CallRoute = ptr("phone-number")
+			call.CallRoute = new("phone-number")
 		}
 		a.Calls = append(a.Calls, call)
 		return
 	default:
 		call.Status = "completed"
 		call.Duration = 30 + g.rng.IntN(900)
-		call.AnsweredAt = ptr(at.Add(8 * time.Second))
-		call.CompletedAt = ptr(call.AnsweredAt.Add(time.Duration(call.Duration) * time.Second))
+		call.AnsweredAt = new(at.Add(8 * time.Second))
+		call.CompletedAt = new(call.AnsweredAt.Add(time.Duration(call.Duration) * time.Second))
 		if incoming {
-			call.AnsweredBy = ptr(user)
-			call.CallRoute = ptr("phone-menu")
+			call.AnsweredBy = new(user)
+			call.CallRoute = new("phone-menu")
 		}
 	}
 	a.Calls = append(a.Calls, call)
@@ -166,7 +166,7 @@ func (a *Activity) addCall(g generator, c client.Conversation, line Line, id str
 			Summary:   []string{"The caller asked to move Thursday's appointment to Friday morning.", "Agreed on Friday at 9:30; the side gate will be left unlocked."},
 			NextSteps: []string{"Send a calendar update.", "Text a reminder on Thursday evening."}}
 		var dialogue []client.TranscriptSegment
-		lineSpeaker, other := ptr(line.Number), ptr(c.Participants[0])
+		lineSpeaker, other := new(line.Number), new(c.Participants[0])
 		for i, turn := range []string{
 			"Thanks for calling, how can I help?", "Hi, I need to move Thursday's appointment.",
 			"Sure. Would Friday morning work?", "Friday at 9:30 would be great.",
@@ -174,7 +174,7 @@ func (a *Activity) addCall(g generator, c client.Conversation, line Line, id str
 		} {
 			s := client.TranscriptSegment{Content: turn, Start: float64(i) * 3.4, End: float64(i)*3.4 + 3.1, Identifier: other}
 			if i%2 == 0 {
-				s.Identifier, s.UserID = lineSpeaker, ptr(user)
+				s.Identifier, s.UserID = lineSpeaker, new(user)
 			}
 			dialogue = append(dialogue, s)
 		}

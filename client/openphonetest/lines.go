@@ -29,7 +29,7 @@ func (s *Server) listPhoneNumbers(r *http.Request, c *checks) http.HandlerFunc {
 			data = append(data, map[string]any{
 				"id": l.ID, "groupId": "GR" + l.ID[2:], "number": l.Number, "formattedNumber": formatNumber(l.Number), "name": l.Name,
 				"symbol": nil, "forward": nil, "portRequestId": nil, "portingStatus": nil, "users": users,
-				"createdAt": apiTime(ptr(DemoEpoch.AddDate(-1, 0, 0))), "updatedAt": apiTime(ptr(DemoEpoch.AddDate(0, -1, 0))),
+				"createdAt": apiTime(new(DemoEpoch.AddDate(-1, 0, 0))), "updatedAt": apiTime(new(DemoEpoch.AddDate(0, -1, 0))),
 				"restrictions": map[string]any{
 					"calling":   map[string]any{"CA": "unrestricted", "US": "unrestricted", "Intl": "restricted"},
 					"messaging": map[string]any{"CA": "unrestricted", "US": "unrestricted", "Intl": "restricted"},
@@ -58,7 +58,7 @@ func (s *Server) listUsers(r *http.Request, c *checks) http.HandlerFunc {
 		for _, u := range users {
 			data = append(data, map[string]any{
 				"id": u.ID, "email": u.Email, "firstName": u.FirstName, "lastName": u.LastName, "role": u.Role,
-				"pictureUrl": nil, "createdAt": apiTime(ptr(DemoEpoch.AddDate(-2, 0, 0))), "updatedAt": apiTime(ptr(DemoEpoch.AddDate(0, -2, 0))),
+				"pictureUrl": nil, "createdAt": apiTime(new(DemoEpoch.AddDate(-2, 0, 0))), "updatedAt": apiTime(new(DemoEpoch.AddDate(0, -2, 0))),
 			})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": data, "totalItems": len(s.ws.Users), "nextPageToken": next})

@@ -46,11 +46,11 @@ var DemoEpoch = time.Date(2026, time.November, 20, 17, 0, 0, 0, time.UTC)
 func DemoWorkspace() Workspace {
 	ws := GenerateWorkspace(1, 48)
 	for i, name := range HostileNames {
-		ws.Conversations[4+i*7].Name = ptr(name)
+		ws.Conversations[4+i*7].Name = new(name)
 	}
 	// The document lets a conversation be assigned to a system user (an AI
 	// agent), who is in no list of users.
-	ws.Conversations[1].AssignedTo = ptr(SystemUserID)
+	ws.Conversations[1].AssignedTo = new(SystemUserID)
 	ws.Activity = demoActivity(ws)
 	return ws
 }
@@ -95,31 +95,31 @@ func GenerateWorkspace(seed uint64, n int) Workspace {
 			ID:             g.id("CN"),
 			PhoneNumberID:  line.ID,
 			Participants:   []string{g.participant()},
-			CreatedAt:      ptr(created),
-			UpdatedAt:      ptr(last),
-			LastActivityAt: ptr(last),
-			LastActivityID: ptr(g.id("AC")),
+			CreatedAt:      new(created),
+			UpdatedAt:      new(last),
+			LastActivityAt: new(last),
+			LastActivityID: new(g.id("AC")),
 		}
 		if g.rng.IntN(5) == 0 { // group conversation
 			c.Participants = append(c.Participants, g.participant())
 		}
 		if g.rng.IntN(3) > 0 {
-			c.Name = ptr(names[g.rng.IntN(len(names))])
+			c.Name = new(names[g.rng.IntN(len(names))])
 		}
 		if g.rng.IntN(2) == 0 {
-			c.AssignedTo = ptr(line.UserIDs[g.rng.IntN(len(line.UserIDs))])
+			c.AssignedTo = new(line.UserIDs[g.rng.IntN(len(line.UserIDs))])
 		}
 		if g.rng.IntN(4) == 0 { // touched after the last activity: assigned, renamed
-			c.UpdatedAt = ptr(last.Add(time.Duration(1+g.rng.IntN(300)) * time.Minute))
+			c.UpdatedAt = new(last.Add(time.Duration(1+g.rng.IntN(300)) * time.Minute))
 		}
 		switch i % 12 {
 		case 3:
-			c.MutedUntil = ptr(DemoEpoch.Add(7 * 24 * time.Hour))
+			c.MutedUntil = new(DemoEpoch.Add(7 * 24 * time.Hour))
 		case 7:
-			c.SnoozedUntil = ptr(DemoEpoch.Add(18 * time.Hour))
+			c.SnoozedUntil = new(DemoEpoch.Add(18 * time.Hour))
 		case 10:
 			if i > 20 {
-				c.DeletedAt = ptr(last.Add(2 * time.Hour))
+				c.DeletedAt = new(last.Add(2 * time.Hour))
 			}
 		case 11:
 			if i > 40 { // a conversation with no activity yet
@@ -162,8 +162,6 @@ func (g generator) participant() string {
 	areas := []int{212, 305, 312, 415, 503, 617, 702, 808}
 	return fmt.Sprintf("+1%d55501%02d", areas[g.rng.IntN(len(areas))], g.rng.IntN(100))
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // lineByRef finds a line by ID or E.164 number.
 func (ws Workspace) lineByRef(ref string) (Line, bool) {

@@ -1,4 +1,4 @@
-package main_test
+package e2e
 
 // End-to-end tests of robustness: the built binary under cancellation,
 // signals, concurrency, hostile input and failing upstreams.
@@ -21,6 +21,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // rawSession drives the binary line by line over stdio.
@@ -221,7 +222,7 @@ func TestE2EConcurrentCalls(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(conversationRequests(api)); n != 100 {
+	if n := len(api.RequestsTo("/v1/conversations")); n != 100 {
 		t.Errorf("fake saw %d requests, want 100", n)
 	}
 }
@@ -264,7 +265,7 @@ func TestE2EHostileInput(t *testing.T) {
 	if isErrorResult(t, s.await("99")) {
 		t.Error("the server stopped serving after hostile input")
 	}
-	if n := len(conversationRequests(api)); n > 2 {
+	if n := len(api.RequestsTo("/v1/conversations")); n > 2 {
 		t.Errorf("hostile input reached OpenPhone: %d requests", n)
 	}
 }
@@ -293,18 +294,14 @@ func TestE2EOverlongLineStaysSmall(t *testing.T) {
 // where /proc is missing.
 func peakRSS(t *testing.T, pid int) int {
 	t.Helper()
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc here:", err)
 	}
-	for line := range strings.Lines(string(status)) {
-		var kb int
-		if _, err := fmt.Sscanf(line, "VmHWM: %d kB", &kb); err == nil {
-			return kb
-		}
+	rss, err := testkit.PeakRSS(pid)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no VmHWM in /proc status")
-	return 0
+	return int(rss >> 10)
 }
 
 // TestE2ESecretsNeverLeak runs the binary at debug level through every

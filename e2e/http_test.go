@@ -1,4 +1,4 @@
-package main_test
+package e2e
 
 // End-to-end tests of the HTTP transport: the built binary serving
 // Streamable HTTP on a loopback port.
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 	"github.com/openphone-mcp/openphone-mcp/serve"
 )
 
@@ -62,19 +63,8 @@ func startHTTP(t *testing.T, env []string, args ...string) *httpServer {
 // postJSON sends one JSON-RPC message and returns the status and body.
 func (s *httpServer) postJSON(t *testing.T, body string, h http.Header) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	for k, v := range h {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	status, _, reply := testkit.Post(t, s.url, body, h)
+	return status, reply
 }
 
 func TestE2EHTTPRefusesExposureWithoutAToken(t *testing.T) {

@@ -1,4 +1,4 @@
-package main_test
+package e2e
 
 // Interop tests: independent MCP clients drive the built binary. The
 // official Go SDK runs here; the official TypeScript SDK and the MCP

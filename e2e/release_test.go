@@ -1,4 +1,4 @@
-package main_test
+package e2e
 
 // Release tests: what packaging/build.sh puts in dist/ (the binaries, the
 // Claude Desktop bundle, the MCP Registry entry), and the Dockerfile. The

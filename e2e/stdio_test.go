@@ -1,8 +1,8 @@
-package main_test
-
-// End-to-end tests: they build the binary and speak MCP to it over
-// stdin/stdout, as an assistant's client would, against the fake OpenPhone
-// API on loopback.
+// Package e2e holds the end-to-end tests: they build the binary and speak
+// MCP to it over stdin/stdout and HTTP, as an assistant's client would,
+// against the fake OpenPhone API on loopback. They run from the
+// repository's root, where the README, interop/ and dist/ are.
+package e2e
 
 import (
 	"bufio"
@@ -25,18 +25,22 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
 var binary string
 
 func TestMain(m *testing.M) {
+	if err := os.Chdir(".."); err != nil {
+		panic(err)
+	}
 	dir, err := os.MkdirTemp("", "openphone-mcp-e2e")
 	if err != nil {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "openphone-mcp")
-	if out, err := staticBuild(binary).CombinedOutput(); err != nil {
+	if out, err := testkit.StaticBuild(binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the binary: %v\n%s", err, out)
 		os.Exit(1)
 	}
@@ -189,7 +193,7 @@ func TestE2ECallWithEveryParameter(t *testing.T) {
 		t.Fatal(resultText(res))
 	}
 
-	reqs := conversationRequests(api)
+	reqs := api.RequestsTo("/v1/conversations")
 	if len(reqs) != 2 {
 		t.Fatalf("fake received %d requests, want 2", len(reqs))
 	}
@@ -280,20 +284,9 @@ func TestE2EBadArgumentsNeverReachTheNetwork(t *testing.T) {
 	if !res.IsError || !strings.Contains(resultText(res), `"Sales"`) {
 		t.Errorf("isError=%v %s", res.IsError, resultText(res))
 	}
-	if n := len(conversationRequests(api)); n != 0 {
+	if n := len(api.RequestsTo("/v1/conversations")); n != 0 {
 		t.Errorf("fake received %d conversation requests", n)
 	}
-}
-
-// conversationRequests are the requests for conversations the fake received.
-func conversationRequests(api *openphonetest.Server) []openphonetest.Request {
-	var reqs []openphonetest.Request
-	for _, r := range api.Requests() {
-		if r.Path == "/v1/conversations" {
-			reqs = append(reqs, r)
-		}
-	}
-	return reqs
 }
 
 func TestE2EDemo(t *testing.T) {
@@ -506,17 +499,10 @@ func TestE2ECompanionTools(t *testing.T) {
 	if !strings.Contains(out, "Lines: "+ws.Lines[1].ID+` "Support"`) || strings.Contains(out, ws.Lines[0].ID) {
 		t.Errorf("list_conversations by line name:\n%s", out)
 	}
-	q := conversationRequests(api)[0].Query
+	q := api.RequestsTo("/v1/conversations")[0].Query
 	if q.Get("phoneNumbers") != ws.Lines[1].ID || q.Get("userId") != jordan.ID {
 		t.Errorf("the fake received %v", q)
 	}
-}
-
-// staticBuild builds the binary as the README says: static, without cgo.
-func staticBuild(binary string) *exec.Cmd {
-	cmd := exec.Command("go", "build", "-o", binary, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	return cmd
 }
 
 // TestE2EKeyHygiene: a key pasted with whitespace around it works; one with
