@@ -99,6 +99,35 @@ func timed(f func() error) (time.Duration, error) {
 	return time.Since(t0), err
 }
 
+// interleaved runs each f in turn (A B A B), so that all meet the same
+// machine, 550 times, and returns how long each run of each took, the 50
+// of the warm-up left out.
+func interleaved(fs ...func() error) ([][]time.Duration, error) {
+	const runs, warmUp = 550, 50
+	took := make([][]time.Duration, len(fs))
+	for i := range runs {
+		for j, f := range fs {
+			d, err := timed(f)
+			if err != nil {
+				return nil, err
+			}
+			if i >= warmUp {
+				took[j] = append(took[j], d)
+			}
+		}
+	}
+	return took, nil
+}
+
+// minus subtracts base from each of d, run by run.
+func minus(d, base []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(d))
+	for i := range d {
+		out[i] = d[i] - base[i]
+	}
+	return out
+}
+
 // startup: spawn to initialize answered.
 func (b *bench) startup() error {
 	var startups []time.Duration
@@ -132,24 +161,14 @@ func (b *bench) overhead() error {
 	for _, n := range []int{10, 100} {
 		args := fmt.Sprintf(`{"maxResults":%d}`, n)
 		query := client.ListConversationsParams{MaxResults: n}.Query()
-		var ours, naive []time.Duration
-		for i := range 550 {
-			direct, err := timed(func() error { _, err := b.api.Get("/v1/conversations", query); return err })
-			if err != nil {
-				return err
-			}
-			x, err := timed(func() error { _, err := s.call(args); return err })
-			if err != nil {
-				return err
-			}
-			y, err := timed(func() error { _, err := base.call(args); return err })
-			if err != nil {
-				return err
-			}
-			if i >= 50 { // after warm-up
-				ours, naive = append(ours, x-direct), append(naive, y-direct)
-			}
+		runs, err := interleaved(
+			func() error { _, err := b.api.Get("/v1/conversations", query); return err },
+			func() error { _, err := s.call(args); return err },
+			func() error { _, err := base.call(args); return err })
+		if err != nil {
+			return err
 		}
+		ours, naive := minus(runs[1], runs[0]), minus(runs[2], runs[0])
 		b.add(fmt.Sprintf("per-call overhead, page of %d, median", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(median(ours)), us(median(naive)), float64(median(ours))/float64(median(naive))),
 			"tools/call over stdio minus a direct GET; 500 calls each, interleaved with a plain-text mcp-go server (bench/baseline)")
 		b.add(fmt.Sprintf("per-call overhead, page of %d, p90", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(percentile(ours, 0.9)), us(percentile(naive, 0.9)), float64(percentile(ours, 0.9))/float64(percentile(naive, 0.9))), "")
@@ -169,20 +188,13 @@ func (b *bench) httpAgainstStdio() error {
 		return err
 	}
 	defer h.close()
-	var overStdio, overHTTP []time.Duration
-	for i := range 550 {
-		x, err := timed(func() error { _, err := s.call(`{"maxResults":10}`); return err })
-		if err != nil {
-			return err
-		}
-		y, err := timed(func() error { return h.call(`{"maxResults":10}`) })
-		if err != nil {
-			return err
-		}
-		if i >= 50 {
-			overStdio, overHTTP = append(overStdio, x), append(overHTTP, y)
-		}
+	runs, err := interleaved(
+		func() error { _, err := s.call(`{"maxResults":10}`); return err },
+		func() error { return h.call(`{"maxResults":10}`) })
+	if err != nil {
+		return err
 	}
+	overStdio, overHTTP := runs[0], runs[1]
 	b.add("tools/call over HTTP vs stdio, page of 10, median", fmt.Sprintf("%s vs %s (%.2f×)", us(median(overHTTP)), us(median(overStdio)), float64(median(overHTTP))/float64(median(overStdio))),
 		"whole call, 500 each, interleaved; HTTP keeps its connection alive, stateless (no session)")
 	return nil

@@ -270,24 +270,85 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 	}
 }
 
-// getList is get for an answer whose "data" array is required: data
-// points into out, at the slice that must not stay nil.
-func getList[T any](c *Client, ctx context.Context, path string, query url.Values, out any, data *[]T) error {
-	if err := c.get(ctx, path, query, out); err != nil {
-		return err
-	}
-	if *data == nil {
-		return &DecodeError{Path: path, ContentType: "application/json", Err: errors.New(`no "data" array`)}
-	}
-	return nil
+// A Page is one page of a listing. Data is never nil.
+type Page[T any] struct {
+	Data []T `json:"data"`
+	// TotalItems is documented by OpenPhone as inaccurate: it is not the
+	// number of items that paging will return.
+	TotalItems int `json:"totalItems"`
+	// NextPageToken is nil on the last page (an empty token is taken as
+	// none, so that callers paging until nil cannot loop on "").
+	NextPageToken *string `json:"nextPageToken"`
 }
 
-// lastPageIfEmpty takes an empty page token as none, so that callers
-// paging until a nil token cannot loop on "".
-func lastPageIfEmpty(token **string) {
-	if *token != nil && **token == "" {
-		*token = nil
+// query builds the query of a request.
+type query url.Values
+
+// set sets key to value, unless value is empty.
+func (q query) set(key, value string) {
+	if value != "" {
+		url.Values(q).Set(key, value)
 	}
+}
+
+// values is q with the keys that hold no value left out.
+func (q query) values() url.Values {
+	for key, vs := range q {
+		if len(vs) == 0 {
+			delete(q, key)
+		}
+	}
+	return url.Values(q)
+}
+
+// A listQuery is the query of a listing that knows the API's rules for itself.
+type listQuery interface {
+	Validate() error
+	Query() url.Values
+}
+
+// list fetches one page of GET {path}?{q}. It validates q first and sends
+// nothing if q is invalid; an answer without its "data" array is a
+// DecodeError.
+func list[T any](c *Client, ctx context.Context, path string, q listQuery) (*Page[T], error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	var page Page[T]
+	if err := c.get(ctx, path, q.Query(), &page); err != nil {
+		return nil, err
+	}
+	if page.Data == nil {
+		return nil, &DecodeError{Path: path, ContentType: "application/json", Err: errors.New(`no "data" array`)}
+	}
+	if page.NextPageToken != nil && *page.NextPageToken == "" {
+		page.NextPageToken = nil
+	}
+	return &page, nil
+}
+
+// An activity names a call or a message by its ID, for a request's path:
+// param is the parameter that carries it, and noun says which it is.
+type activity struct{ param, id, noun string }
+
+// getOne fetches GET {collection}/{id}, whose answer holds the resource
+// under "data". The ID is checked to be AC… before anything is sent.
+func getOne[T any](c *Client, ctx context.Context, collection string, a activity) (*T, error) {
+	var ps problems
+	if ps.activityID(a.param, a.id, a.noun); ps != nil {
+		return nil, ps.err()
+	}
+	path := collection + "/" + url.PathEscape(a.id)
+	var body struct {
+		Data *T `json:"data"`
+	}
+	if err := c.get(ctx, path, nil, &body); err != nil {
+		return nil, err
+	}
+	if body.Data == nil {
+		return nil, &DecodeError{Path: path, ContentType: "application/json", Err: errors.New(`no "data" object`)}
+	}
+	return body.Data, nil
 }
 
 // getOnce makes one attempt.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // noRetries makes one attempt per call.
@@ -61,8 +62,7 @@ func TestQuery(t *testing.T) {
 }
 
 func TestListConversationsRequest(t *testing.T) {
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	c := newClient(t, srv, client.WithUserAgent("openphone-mcp/test"))
 	line := openphonetest.DemoWorkspace().Lines[0]
 
@@ -103,8 +103,7 @@ func TestListConversationsRequest(t *testing.T) {
 }
 
 func TestDecodeNulls(t *testing.T) {
-	srv := openphonetest.NewServer(openphonetest.Workspace{})
-	defer srv.Close()
+	srv := testkit.Fake(t, openphonetest.Workspace{})
 	srv.Inject(openphonetest.Fault{Status: 200, Body: `{"data":[{"assignedTo":null,"createdAt":null,"deletedAt":null,
 		"id":"CN1","lastActivityAt":"2024-05-01T10:00:00.123Z","lastActivityId":null,"mutedUntil":null,"name":null,
 		"participants":["+15555550100"],"phoneNumberId":"PN1","snoozedUntil":null,"updatedAt":null}],
@@ -172,8 +171,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-			defer srv.Close()
+			srv := testkit.Demo(t)
 			srv.Inject(tt.fault)
 			_, err := newClient(t, srv, noRetries).ListConversations(context.Background(), client.ListConversationsParams{MaxResults: 10})
 			var apiErr *client.APIError
@@ -208,8 +206,7 @@ func TestUnreadableSuccess(t *testing.T) {
 		"no data":    `{"totalItems":1,"nextPageToken":null}`,
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-			defer srv.Close()
+			srv := testkit.Demo(t)
 			srv.Inject(openphonetest.Fault{Status: 200, Body: body})
 			_, err := newClient(t, srv).ListConversations(context.Background(), client.ListConversationsParams{MaxResults: 10})
 			var decodeErr *client.DecodeError
@@ -221,8 +218,7 @@ func TestUnreadableSuccess(t *testing.T) {
 }
 
 func TestBodyCap(t *testing.T) {
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	srv.Inject(openphonetest.Fault{Status: 200, Body: `{"data":[],"pad":"` + strings.Repeat("x", 2048) + `"}`})
 	_, err := newClient(t, srv, client.WithMaxBodyBytes(1024)).ListConversations(context.Background(), client.ListConversationsParams{MaxResults: 10})
 	if err == nil || !strings.Contains(err.Error(), "exceeds 1024 bytes") {
@@ -231,8 +227,7 @@ func TestBodyCap(t *testing.T) {
 }
 
 func TestInvalidParamsSendNothing(t *testing.T) {
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	_, err := newClient(t, srv).ListConversations(context.Background(), client.ListConversationsParams{MaxResults: 0})
 	var verr client.ValidationError
 	if !errors.As(err, &verr) || verr[0].Param != "maxResults" {
@@ -281,8 +276,7 @@ func TestNewRejectsBadConfig(t *testing.T) {
 
 // TestKeyIsTrimmed: a key pasted with a trailing newline is sent bare.
 func TestKeyIsTrimmed(t *testing.T) {
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	c, err := client.New(" "+srv.APIKey+"\r\n", client.WithBaseURL(srv.URL))
 	if err != nil {
 		t.Fatal(err)
@@ -295,8 +289,7 @@ func TestKeyIsTrimmed(t *testing.T) {
 // TestConnectionsAreReused sends two bursts of parallel calls: the second
 // reuses the first's connections instead of opening new ones.
 func TestConnectionsAreReused(t *testing.T) {
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	srv.Inject(slices.Repeat([]openphonetest.Fault{{Delay: 50 * time.Millisecond}}, 32)...) // keep each burst in flight together
 	c := newClient(t, srv, client.WithRateLimit(1000))
 	for range 2 {
@@ -320,8 +313,7 @@ func TestConnectionsAreReused(t *testing.T) {
 }
 
 func TestEmptyPageTokenIsTheLastPage(t *testing.T) {
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	c := newClient(t, srv)
 	srv.Inject(
 		openphonetest.Fault{Status: 200, Body: `{"data":[],"totalItems":0,"nextPageToken":""}`},

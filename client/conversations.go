@@ -37,27 +37,19 @@ type ListConversationsParams struct {
 // Query encodes p the way the API's OpenAPI document implies: arrays as
 // repeated keys (form, explode), booleans as true/false, maxResults always.
 func (p ListConversationsParams) Query() url.Values {
-	q := url.Values{}
-	for _, n := range p.PhoneNumbers {
-		q.Add("phoneNumbers", n)
-	}
-	set := func(key, value string) {
-		if value != "" {
-			q.Set(key, value)
-		}
-	}
-	set("phoneNumber", p.PhoneNumber)
-	set("userId", p.UserID)
-	set("createdAfter", p.CreatedAfter)
-	set("createdBefore", p.CreatedBefore)
-	set("updatedAfter", p.UpdatedAfter)
-	set("updatedBefore", p.UpdatedBefore)
+	q := query{"phoneNumbers": p.PhoneNumbers}
+	q.set("phoneNumber", p.PhoneNumber)
+	q.set("userId", p.UserID)
+	q.set("createdAfter", p.CreatedAfter)
+	q.set("createdBefore", p.CreatedBefore)
+	q.set("updatedAfter", p.UpdatedAfter)
+	q.set("updatedBefore", p.UpdatedBefore)
 	if p.ExcludeInactive != nil {
-		q.Set("excludeInactive", strconv.FormatBool(*p.ExcludeInactive))
+		q.set("excludeInactive", strconv.FormatBool(*p.ExcludeInactive))
 	}
-	q.Set("maxResults", strconv.Itoa(p.MaxResults))
-	set("pageToken", p.PageToken)
-	return q
+	q.set("maxResults", strconv.Itoa(p.MaxResults))
+	q.set("pageToken", p.PageToken)
+	return q.values()
 }
 
 // A Conversation is one thread between an OpenPhone line and its
@@ -79,25 +71,10 @@ type Conversation struct {
 }
 
 // A ConversationPage is one page of GET /v1/conversations.
-type ConversationPage struct {
-	Data []Conversation `json:"data"`
-	// TotalItems is documented by OpenPhone as inaccurate: it is not the
-	// number of conversations that paging will return.
-	TotalItems int `json:"totalItems"`
-	// NextPageToken is nil on the last page (an empty token is taken as none).
-	NextPageToken *string `json:"nextPageToken"`
-}
+type ConversationPage = Page[Conversation]
 
 // ListConversations fetches one page of conversations, most recent activity
 // first. It validates p first and sends nothing if p is invalid.
 func (c *Client) ListConversations(ctx context.Context, p ListConversationsParams) (*ConversationPage, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	var page ConversationPage
-	if err := getList(c, ctx, conversationsPath, p.Query(), &page, &page.Data); err != nil {
-		return nil, err
-	}
-	lastPageIfEmpty(&page.NextPageToken)
-	return &page, nil
+	return list[Conversation](c, ctx, conversationsPath, p)
 }

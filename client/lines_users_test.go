@@ -7,12 +7,12 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 func TestListPhoneNumbers(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	srv := openphonetest.NewServer(ws)
-	defer srv.Close()
+	srv := testkit.Fake(t, ws)
 	c := newClient(t, srv)
 
 	all, err := c.ListPhoneNumbers(context.Background(), client.ListPhoneNumbersParams{})
@@ -47,8 +47,7 @@ func TestListPhoneNumbers(t *testing.T) {
 
 func TestListUsersPages(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	srv := openphonetest.NewServer(ws)
-	defer srv.Close()
+	srv := testkit.Fake(t, ws)
 	c := newClient(t, srv)
 	var ids []string
 	p := client.ListUsersParams{MaxResults: 2}
@@ -79,8 +78,7 @@ func TestListUsersPages(t *testing.T) {
 }
 
 func TestFaultsByPath(t *testing.T) {
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	c := newClient(t, srv, noRetries)
 	srv.Inject(openphonetest.Fault{Path: "/v1/users", Status: 500})
 	if err := list(context.Background(), c); err != nil {

@@ -16,11 +16,9 @@ type ListPhoneNumbersParams struct {
 
 // Query encodes p.
 func (p ListPhoneNumbersParams) Query() url.Values {
-	q := url.Values{}
-	if p.UserID != "" {
-		q.Set("userId", p.UserID)
-	}
-	return q
+	q := query{}
+	q.set("userId", p.UserID)
+	return q.values()
 }
 
 // A PhoneNumber is an OpenPhone line: a number and the users who share it.
@@ -51,14 +49,11 @@ type PhoneNumberList struct {
 
 // ListPhoneNumbers fetches the workspace's lines.
 func (c *Client) ListPhoneNumbers(ctx context.Context, p ListPhoneNumbersParams) (*PhoneNumberList, error) {
-	if err := p.Validate(); err != nil {
+	page, err := list[PhoneNumber](c, ctx, phoneNumbersPath, p)
+	if err != nil {
 		return nil, err
 	}
-	var list PhoneNumberList
-	if err := getList(c, ctx, phoneNumbersPath, p.Query(), &list, &list.Data); err != nil {
-		return nil, err
-	}
-	return &list, nil
+	return &PhoneNumberList{Data: page.Data}, nil
 }
 
 // FullName joins a first and a last name.

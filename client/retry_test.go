@@ -11,6 +11,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // sleeplessClient returns a client that does not sleep when it waits.
@@ -62,8 +63,7 @@ func TestRetries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-			defer srv.Close()
+			srv := testkit.Demo(t)
 			srv.Inject(tt.faults...)
 			waits, err := listTraced(context.Background(), sleeplessClient(t, srv, client.WithTimeout(200*time.Millisecond)))
 			if (err != nil) != tt.wantErr {
@@ -92,8 +92,7 @@ func TestRetries(t *testing.T) {
 // in between may have written, is the backoff of that call alone, not
 // capped by MaxDelay but by a minute.
 func TestRetryAfterOfAProxy(t *testing.T) {
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	srv.Inject(
 		openphonetest.Fault{Status: 503, Header: http.Header{"Retry-After": {"30"}}},
 		openphonetest.Fault{Status: 502, Header: http.Header{"Retry-After": {"3600"}}},
@@ -121,8 +120,7 @@ func TestRetryAfterOfAProxy(t *testing.T) {
 func TestRetryAfterPausesEveryCallWithTheKey(t *testing.T) {
 	t.Parallel()
 	const pause = 2 * time.Second
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	srv.Inject(openphonetest.Fault{Status: 429, Header: http.Header{"Retry-After": {"2"}}})
 	c := newClient(t, srv)
 	var wg sync.WaitGroup
@@ -134,8 +132,7 @@ func TestRetryAfterPausesEveryCallWithTheKey(t *testing.T) {
 		})
 	}
 	// While the pause lasts, a call that cannot outwait it is refused.
-	waitFor(t, func() bool { return len(srv.Requests()) >= client.DefaultRateLimit })
-	time.Sleep(100 * time.Millisecond) // the 429 is back by now
+	waitFor(t, func() bool { return client.PausedUntil(c).After(time.Now()) }) // the 429 is back
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	var pauseErr *client.PauseError
@@ -178,8 +175,7 @@ func waitFor(t *testing.T, cond func() bool) {
 func TestRateLimit(t *testing.T) {
 	t.Parallel() // it takes 10 s: let the other tests run meanwhile
 	const rps = client.DefaultRateLimit
-	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer srv.Close()
+	srv := testkit.Demo(t)
 	c := newClient(t, srv)
 	var mu sync.Mutex
 	var sent []time.Time

@@ -1,8 +1,8 @@
 package client
 
 import (
+	"cmp"
 	"context"
-	"errors"
 	"net/url"
 	"strconv"
 	"time"
@@ -69,20 +69,12 @@ func (p ListMessagesParams) Query() url.Values { return p.thread().query() }
 func (p ListCallsParams) Query() url.Values { return p.thread().query() }
 
 func (t thread) query() url.Values {
-	q := url.Values{"phoneNumberId": {t.phoneNumberID}, "participants": t.participants, "maxResults": {strconv.Itoa(t.maxResults)}}
-	set := func(key, value string) {
-		if value != "" {
-			q.Set(key, value)
-		}
-	}
-	set("userId", t.userID)
-	set("createdAfter", t.createdAfter)
-	set("createdBefore", t.createdBefore)
-	if t.createdBefore == "" {
-		set("createdBefore", t.since)
-	}
-	set("pageToken", t.pageToken)
-	return q
+	q := query{"phoneNumberId": {t.phoneNumberID}, "participants": t.participants, "maxResults": {strconv.Itoa(t.maxResults)}}
+	q.set("userId", t.userID)
+	q.set("createdAfter", t.createdAfter)
+	q.set("createdBefore", cmp.Or(t.createdBefore, t.since))
+	q.set("pageToken", t.pageToken)
+	return q.values()
 }
 
 // Paths of the message and call endpoints.
@@ -111,35 +103,17 @@ type Message struct {
 }
 
 // A MessagePage is one page of GET /v1/messages.
-type MessagePage struct {
-	Data []Message `json:"data"`
-	// TotalItems is documented by OpenPhone as inaccurate.
-	TotalItems int `json:"totalItems"`
-	// NextPageToken is nil on the last page.
-	NextPageToken *string `json:"nextPageToken"`
-}
+type MessagePage = Page[Message]
 
 // ListMessages fetches one page of a thread's messages. It validates p
 // first and sends nothing if p is invalid.
 func (c *Client) ListMessages(ctx context.Context, p ListMessagesParams) (*MessagePage, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	var page MessagePage
-	if err := getList(c, ctx, messagesPath, p.Query(), &page, &page.Data); err != nil {
-		return nil, err
-	}
-	lastPageIfEmpty(&page.NextPageToken)
-	return &page, nil
+	return list[Message](c, ctx, messagesPath, p)
 }
 
 // GetMessage fetches one message by its ID (AC…).
 func (c *Client) GetMessage(ctx context.Context, id string) (*Message, error) {
-	var body struct{ Data *Message }
-	if err := getOne(c, ctx, messagesPath, activity{"id", id, "message"}, &body, &body.Data); err != nil {
-		return nil, err
-	}
-	return body.Data, nil
+	return getOne[Message](c, ctx, messagesPath, activity{"id", id, "message"})
 }
 
 // A Call is a phone call of a thread. AnsweredBy and InitiatedBy are user
@@ -165,35 +139,17 @@ type Call struct {
 }
 
 // A CallPage is one page of GET /v1/calls.
-type CallPage struct {
-	Data []Call `json:"data"`
-	// TotalItems is documented by OpenPhone as inaccurate.
-	TotalItems int `json:"totalItems"`
-	// NextPageToken is nil on the last page.
-	NextPageToken *string `json:"nextPageToken"`
-}
+type CallPage = Page[Call]
 
 // ListCalls fetches one page of a 1:1 thread's calls. It validates p first
 // and sends nothing if p is invalid.
 func (c *Client) ListCalls(ctx context.Context, p ListCallsParams) (*CallPage, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	var page CallPage
-	if err := getList(c, ctx, callsPath, p.Query(), &page, &page.Data); err != nil {
-		return nil, err
-	}
-	lastPageIfEmpty(&page.NextPageToken)
-	return &page, nil
+	return list[Call](c, ctx, callsPath, p)
 }
 
 // GetCall fetches one call by its ID (AC…).
 func (c *Client) GetCall(ctx context.Context, id string) (*Call, error) {
-	var body struct{ Data *Call }
-	if err := getOne(c, ctx, callsPath, activity{"callId", id, "call"}, &body, &body.Data); err != nil {
-		return nil, err
-	}
-	return body.Data, nil
+	return getOne[Call](c, ctx, callsPath, activity{"callId", id, "call"})
 }
 
 // The states of a call's summary or transcript. OpenPhone makes both after
@@ -248,42 +204,12 @@ type TranscriptSegment struct {
 
 // GetCallSummary fetches the AI summary of a call.
 func (c *Client) GetCallSummary(ctx context.Context, callID string) (*CallSummary, error) {
-	var body struct{ Data *CallSummary }
-	if err := getOne(c, ctx, callSummariesPath, activity{"callId", callID, "call"}, &body, &body.Data); err != nil {
-		return nil, err
-	}
-	return body.Data, nil
+	return getOne[CallSummary](c, ctx, callSummariesPath, activity{"callId", callID, "call"})
 }
 
 // GetCallTranscript fetches the transcript of a call.
 func (c *Client) GetCallTranscript(ctx context.Context, callID string) (*CallTranscript, error) {
-	var body struct{ Data *CallTranscript }
-	if err := getOne(c, ctx, callTranscriptsPath, activity{"callId", callID, "call"}, &body, &body.Data); err != nil {
-		return nil, err
-	}
-	return body.Data, nil
-}
-
-// An activity names a call or a message by its ID, for a request's path:
-// param is the parameter that carries it, and noun says which it is.
-type activity struct{ param, id, noun string }
-
-// getOne is get for GET {collection}/{id}, whose answer holds the resource
-// under "data": data points into out, at the pointer that must not stay
-// nil. The ID is checked to be AC… before anything is sent.
-func getOne[T any](c *Client, ctx context.Context, collection string, a activity, out any, data **T) error {
-	var ps problems
-	if ps.activityID(a.param, a.id, a.noun); ps != nil {
-		return ps.err()
-	}
-	path := collection + "/" + url.PathEscape(a.id)
-	if err := c.get(ctx, path, nil, out); err != nil {
-		return err
-	}
-	if *data == nil {
-		return &DecodeError{Path: path, ContentType: "application/json", Err: errors.New(`no "data" object`)}
-	}
-	return nil
+	return getOne[CallTranscript](c, ctx, callTranscriptsPath, activity{"callId", callID, "call"})
 }
 
 // GetCallParams is the path parameter of GET /v1/calls/{callId}, which

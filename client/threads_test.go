@@ -8,6 +8,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 func TestThreadQuery(t *testing.T) {
@@ -31,8 +32,7 @@ func TestThreadQuery(t *testing.T) {
 
 func TestThreadsAgainstTheFake(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	srv := openphonetest.NewServer(ws)
-	defer srv.Close()
+	srv := testkit.Fake(t, ws)
 	c := newClient(t, srv)
 	ctx := context.Background()
 	call := ws.Calls[0]

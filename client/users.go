@@ -22,11 +22,9 @@ type ListUsersParams struct {
 
 // Query encodes p; maxResults is always sent.
 func (p ListUsersParams) Query() url.Values {
-	q := url.Values{"maxResults": {strconv.Itoa(p.MaxResults)}}
-	if p.PageToken != "" {
-		q.Set("pageToken", p.PageToken)
-	}
-	return q
+	q := query{"maxResults": {strconv.Itoa(p.MaxResults)}}
+	q.set("pageToken", p.PageToken)
+	return q.values()
 }
 
 // A User is a member of the workspace.
@@ -42,21 +40,9 @@ type User struct {
 }
 
 // A UserPage is one page of GET /v1/users.
-type UserPage struct {
-	Data          []User  `json:"data"`
-	TotalItems    int     `json:"totalItems"`
-	NextPageToken *string `json:"nextPageToken"` // nil on the last page
-}
+type UserPage = Page[User]
 
 // ListUsers fetches one page of the workspace's users.
 func (c *Client) ListUsers(ctx context.Context, p ListUsersParams) (*UserPage, error) {
-	if err := p.Validate(); err != nil {
-		return nil, err
-	}
-	var page UserPage
-	if err := getList(c, ctx, usersPath, p.Query(), &page, &page.Data); err != nil {
-		return nil, err
-	}
-	lastPageIfEmpty(&page.NextPageToken)
-	return &page, nil
+	return list[User](c, ctx, usersPath, p)
 }

@@ -87,8 +87,7 @@ func TestE2EHTTPRefusesExposureWithoutAToken(t *testing.T) {
 // TestE2EHTTPSigtermLetsTheCallFinish: on SIGTERM the server stops taking
 // requests, answers the call in flight, then exits 0.
 func TestE2EHTTPSigtermLetsTheCallFinish(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	s := startHTTP(t, apiEnv(api))
 	api.Inject(openphonetest.Fault{Path: "/v1/users", Delay: 500 * time.Millisecond})
 	answered := make(chan string, 1)
@@ -113,8 +112,7 @@ func TestE2EHTTPSigtermLetsTheCallFinish(t *testing.T) {
 // bearer token appears in what the server writes, at debug level, through
 // success and failure.
 func TestE2EHTTPKeysNeverLogged(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	const token = "tok-9f8e7d6c5b4a"
 	env := append(noKeyEnv, "OPENPHONE_BASE_URL="+api.URL, "OPENPHONE_LOG_LEVEL=debug", "OPENPHONE_MCP_AUTH_TOKEN="+token)
 	s := startHTTP(t, env)

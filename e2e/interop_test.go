@@ -18,6 +18,7 @@ import (
 	gosdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // interopNode returns the pinned Node 22 that interop/ installs, skipping
@@ -50,8 +51,7 @@ func envMap(api *openphonetest.Server) map[string]string {
 func TestInteropTypeScriptSDK(t *testing.T) {
 	node := interopNode(t)
 	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
+	api := testkit.Fake(t, ws)
 	everyParameter := map[string]any{ // and pageToken, on the second call
 		"phoneNumbers": []string{ws.Lines[0].Number, ws.Lines[1].ID}, "phoneNumber": ws.Lines[2].ID,
 		"userId": ws.Users[1].ID, "createdAfter": "2026-01-01T00:00:00Z", "createdBefore": "2026-12-01T00:00:00Z",
@@ -108,8 +108,7 @@ func inspector(t *testing.T, api *openphonetest.Server, args ...string) (map[str
 }
 
 func TestInteropInspectorCLI(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 
 	list, code := inspector(t, api, "--method", "tools/list")
 	if code != 0 {
@@ -147,8 +146,7 @@ func TestInteropInspectorCLI(t *testing.T) {
 // a programmatic client would: with structured output on.
 func TestInteropGoSDK(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
+	api := testkit.Fake(t, ws)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.Command(binary, "--structured-output")

@@ -12,6 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // outputCalls are a success and an error of every tool, with the fault the
@@ -72,8 +73,7 @@ func callEach(t *testing.T, c *mcpclient.Client, api *openphonetest.Server, chec
 // an outputSchema, no result carries structuredContent, and nothing the
 // model reads points it at structured data it never gets.
 func TestE2ETextOnlyByDefault(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	c := startClient(t, apiEnv(api))
 	list, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
@@ -105,8 +105,7 @@ func TestE2ETextOnlyByDefault(t *testing.T) {
 // an outputSchema, every successful result's structuredContent validates
 // against it, and errors still carry none.
 func TestE2EStructuredOutput(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	c := startClient(t, apiEnv(api), "--structured-output")
 	list, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {

@@ -22,11 +22,10 @@ import (
 	"testing"
 	"time"
 
-	mcpclient "github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
@@ -69,6 +68,12 @@ func publishedToolNames(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return toolNames(raw)
+}
+
+// toolNames lists, sorted, the names in the JSON array of tools that the
+// tools command prints.
+func toolNames(raw []byte) []string {
 	var list []struct{ Name string }
 	json.Unmarshal(raw, &list)
 	var names []string
@@ -118,13 +123,7 @@ func TestReleaseBinaries(t *testing.T) {
 		t.Errorf("--version: exit %d, %q; want the stamped version %s", code, out, version)
 	}
 	out, code = output(t, exec.Command(bin, "tools"))
-	var list []struct{ Name string }
-	json.Unmarshal(out, &list)
-	var names []string
-	for _, tool := range list {
-		names = append(names, tool.Name)
-	}
-	slices.Sort(names)
+	names := toolNames(out)
 	if code != 0 || !slices.Equal(names, publishedToolNames(t)) {
 		t.Errorf("tools: exit %d, %v", code, names)
 	}
@@ -210,8 +209,7 @@ func TestReleaseBundle(t *testing.T) {
 	// Start the server as Claude Desktop would on Linux: the manifest's
 	// command and env, with ${__dirname} and the user's settings filled in;
 	// base_url left unset, as its placeholder.
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	config := manifest["server"].(map[string]any)["mcp_config"].(map[string]any)
 	substitute := strings.NewReplacer("${__dirname}", dir, "${user_config.api_key}", api.APIKey).Replace
 	command := substitute(config["command"].(string))
@@ -221,20 +219,12 @@ func TestReleaseBundle(t *testing.T) {
 	}
 	// The fake API is plain http on loopback: point the unset base_url at it
 	// through the flag the placeholder leaves free.
-	c, err := mcpclient.NewStdioMCPClient(command, append(os.Environ(), env...), "--base-url", api.URL)
-	if err != nil {
-		t.Fatal(err)
+	c, res := startCommand(t, "claude-desktop-like", command, append(os.Environ(), env...), "--base-url", api.URL)
+	if res.ServerInfo.Version != version {
+		t.Fatalf("initialize: %+v; want version %s", res, version)
 	}
-	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "claude-desktop-like", Version: "1"}
-	res, err := c.Initialize(ctx, init)
-	if err != nil || res.ServerInfo.Version != version {
-		t.Fatalf("initialize: %v %+v; want version %s", err, res, version)
-	}
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "list_users"
 	call, err := c.CallTool(ctx, req)

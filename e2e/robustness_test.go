@@ -137,13 +137,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestE2ECancellationEndsTheUpstreamRequest(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+// startHolding starts the binary with call 2 of list_conversations, with
+// args, in flight: the fake holds its answer back for delay.
+func startHolding(t *testing.T, delay time.Duration, args string) (*openphonetest.Server, *rawSession) {
+	t.Helper()
+	api := testkit.Demo(t)
 	s := startRaw(t, apiEnv(api))
-	api.Inject(openphonetest.Fault{Delay: time.Hour})
-	s.send(toolCall("2", `{}`))
+	api.Inject(openphonetest.Fault{Delay: delay})
+	s.send(toolCall("2", args))
 	waitFor(t, "the call to reach the fake", func() bool { return len(api.Requests()) == 1 })
+	return api, s
+}
+
+func TestE2ECancellationEndsTheUpstreamRequest(t *testing.T) {
+	api, s := startHolding(t, time.Hour, `{}`)
 	s.send(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":2,"reason":"user"}}`)
 	waitFor(t, "the fake to see its request end", func() bool { return api.Cancelled() == 1 })
 	s.send(toolCall("3", `{"maxResults":2}`))
@@ -153,12 +160,7 @@ func TestE2ECancellationEndsTheUpstreamRequest(t *testing.T) {
 }
 
 func TestE2ESignalLetsCallsInFlightFinish(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
-	s := startRaw(t, apiEnv(api))
-	api.Inject(openphonetest.Fault{Delay: 300 * time.Millisecond})
-	s.send(toolCall("2", `{"maxResults":3}`))
-	waitFor(t, "the call to reach the fake", func() bool { return len(api.Requests()) == 1 })
+	_, s := startHolding(t, 300*time.Millisecond, `{"maxResults":3}`)
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	if isErrorResult(t, s.await("2")) {
 		t.Error("the call in flight at SIGTERM was not answered in full")
@@ -171,12 +173,7 @@ func TestE2ESignalLetsCallsInFlightFinish(t *testing.T) {
 // TestE2ESecondSignalExitsAtOnce: a second signal during the graceful
 // shutdown ends the process without waiting out the calls in flight.
 func TestE2ESecondSignalExitsAtOnce(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
-	s := startRaw(t, apiEnv(api))
-	api.Inject(openphonetest.Fault{Delay: time.Hour})
-	s.send(toolCall("2", `{}`))
-	waitFor(t, "the call to reach the fake", func() bool { return len(api.Requests()) == 1 })
+	_, s := startHolding(t, time.Hour, `{}`)
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	waitFor(t, "the graceful shutdown to start", func() bool { return strings.Contains(s.stderr.String(), "a second signal exits at once") })
 	s.cmd.Process.Signal(syscall.SIGTERM)
@@ -195,8 +192,7 @@ func TestE2ESecondSignalExitsAtOnce(t *testing.T) {
 func TestE2EConcurrentCalls(t *testing.T) {
 	t.Parallel() // about 10 s at 10 requests/s
 	ws := openphonetest.GenerateWorkspace(3, 120)
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
+	api := testkit.Fake(t, ws)
 	c := startClient(t, append(apiEnv(api), "OPENPHONE_LOG_LEVEL=warn"))
 	var wg sync.WaitGroup
 	for i := 1; i <= 100; i++ {
@@ -230,8 +226,7 @@ func TestE2EConcurrentCalls(t *testing.T) {
 // TestE2EHostileInput sends what a broken or malicious client might: the
 // server answers each request, writes only JSON-RPC, and keeps serving.
 func TestE2EHostileInput(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	s := startRaw(t, apiEnv(api))
 	nested := func(depth int) string { return strings.Repeat(`{"a":`, depth) + "1" + strings.Repeat("}", depth) }
 	for _, line := range []string{
@@ -274,8 +269,7 @@ func TestE2EHostileInput(t *testing.T) {
 // never held: the server's peak memory stays far below the line's size,
 // and it goes on serving.
 func TestE2EOverlongLineStaysSmall(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	s := startRaw(t, apiEnv(api))
 	s.send(`{"jsonrpc":"2.0","id":"huge","method":"tools/call","params":{"name":"list_users","arguments":{"pageToken":"` + strings.Repeat("x", 64<<20) + `"}}}`)
 	if reply := s.await(`"huge"`); !strings.Contains(string(reply["error"]), "4 MiB") {
@@ -307,8 +301,7 @@ func peakRSS(t *testing.T, pid int) int {
 // TestE2ESecretsNeverLeak runs the binary at debug level through every
 // error path and scans all it wrote for the API key.
 func TestE2ESecretsNeverLeak(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	env := append(apiEnv(api), "OPENPHONE_CALL_TIMEOUT=2s")
 	s := startRaw(t, env)
 	faults := []openphonetest.Fault{

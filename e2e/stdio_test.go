@@ -60,16 +60,24 @@ var noKeyEnv = []string{"OPENPHONE_API_KEY=", "QUO_API_KEY=", "OPENPHONE_BASE_UR
 // startClient spawns the binary and completes the MCP handshake.
 func startClient(t *testing.T, env []string, args ...string) *mcpclient.Client {
 	t.Helper()
-	c, err := mcpclient.NewStdioMCPClient(binary, env, args...)
+	c, _ := startCommand(t, "e2e", binary, env, args...)
+	return c
+}
+
+// startCommand spawns command, a build of the server, as the client named
+// clientName, and completes the MCP handshake.
+func startCommand(t *testing.T, clientName, command string, env []string, args ...string) (*mcpclient.Client, *mcp.InitializeResult) {
+	t.Helper()
+	c, err := mcpclient.NewStdioMCPClient(command, env, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
+	init.Params.ClientInfo = mcp.Implementation{Name: clientName, Version: "1"}
 	res, err := c.Initialize(ctx, init)
 	if err != nil {
 		t.Fatalf("initialize: %v", err)
@@ -77,7 +85,7 @@ func startClient(t *testing.T, env []string, args ...string) *mcpclient.Client {
 	if res.ServerInfo.Name != "openphone-mcp" || res.Capabilities.Tools == nil || res.Instructions == "" {
 		t.Errorf("initialize result: %+v", res)
 	}
-	return c
+	return c, res
 }
 
 func callTool(t *testing.T, c *mcpclient.Client, args map[string]any) *mcp.CallToolResult {
@@ -141,8 +149,7 @@ func readPage(t *testing.T, res *mcp.CallToolResult) textPage {
 }
 
 func TestE2EToolsList(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	c := startClient(t, apiEnv(api))
 	res, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil {
@@ -166,8 +173,7 @@ func TestE2EToolsList(t *testing.T) {
 
 func TestE2ECallWithEveryParameter(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
+	api := testkit.Fake(t, ws)
 	c := startClient(t, apiEnv(api))
 	args := map[string]any{
 		"phoneNumbers":    []any{ws.Lines[0].Number, ws.Lines[1].ID},
@@ -219,8 +225,7 @@ func TestE2ECallWithEveryParameter(t *testing.T) {
 
 func TestE2EPagesToTheEnd(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
+	api := testkit.Fake(t, ws)
 	c := startClient(t, apiEnv(api))
 	seen := map[string]bool{}
 	args := map[string]any{"maxResults": 10}
@@ -253,8 +258,7 @@ func TestE2EPagesToTheEnd(t *testing.T) {
 }
 
 func TestE2EUpstreamError(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	c := startClient(t, apiEnv(api))
 	api.Inject(openphonetest.Fault{Status: 500, ContentType: "text/html", Body: "<h1>down</h1>"})
 	res := callTool(t, c, nil)
@@ -268,8 +272,7 @@ func TestE2EUpstreamError(t *testing.T) {
 }
 
 func TestE2EBadArgumentsNeverReachTheNetwork(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	c := startClient(t, apiEnv(api))
 	res := callTool(t, c, map[string]any{"phoneNumbers": []any{7}, "maxResults": 500, "createdAfter": "today"})
 	if !res.IsError || !strings.Contains(resultText(res), "phoneNumbers") || !strings.Contains(resultText(res), "maxResults") {
@@ -309,8 +312,7 @@ func TestE2EMissingKey(t *testing.T) {
 // writes to stdout must be JSON-RPC, logs go to stderr, and it exits 0 when
 // stdin closes.
 func TestE2EStdoutIsProtocolOnly(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	cmd := exec.Command(binary)
 	cmd.Env = append(os.Environ(), apiEnv(api)...)
 	var stderr strings.Builder
@@ -454,8 +456,7 @@ func TestE2EReadmeSamples(t *testing.T) {
 }
 
 func TestE2EQuoKeyFallback(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	c := startClient(t, []string{"OPENPHONE_API_KEY=", "QUO_API_KEY=" + api.APIKey, "OPENPHONE_BASE_URL=" + api.URL})
 	if res := callTool(t, c, nil); res.IsError {
 		t.Fatal(resultText(res))
@@ -469,8 +470,7 @@ func TestE2EQuoKeyFallback(t *testing.T) {
 // tools, then lists their conversations, as an assistant would.
 func TestE2ECompanionTools(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
+	api := testkit.Fake(t, ws)
 	c := startClient(t, apiEnv(api))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -509,8 +509,7 @@ func TestE2ECompanionTools(t *testing.T) {
 // whitespace inside stops the server at start, and the message never shows
 // the key.
 func TestE2EKeyHygiene(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	run := func(key string) ([]byte, string, int) {
 		cmd := exec.Command(binary, "call", "list_users")
 		cmd.Env = append(os.Environ(), apiEnv(api)...)
@@ -541,8 +540,7 @@ func TestE2EKeyHygiene(t *testing.T) {
 // row's line and participants, then list_calls and get_call.
 func TestE2EReadAConversation(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
+	api := testkit.Fake(t, ws)
 	c := startClient(t, apiEnv(api))
 	callNamed := func(name string, args map[string]any) string {
 		t.Helper()
@@ -593,8 +591,7 @@ func TestE2EReadAConversation(t *testing.T) {
 // and the log says so: the placeholder never reaches OpenPhone as a key,
 // nor stops the server as a bad value.
 func TestE2EUserConfigPlaceholders(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	cmd := exec.Command(binary, "call", "list_users")
 	cmd.Env = append(os.Environ(), "OPENPHONE_API_KEY=${user_config.api_key}", "QUO_API_KEY=", "OPENPHONE_BASE_URL="+api.URL,
 		"OPENPHONE_MAX_RPS=${user_config.max_rps}", "OPENPHONE_LOG_LEVEL=${user_config.log_level}")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
@@ -66,14 +67,7 @@ func TestServeStdioGraceIsBounded(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	stop() // as on SIGTERM; stdin stays open
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Stdio did not return after its grace period")
-	}
+	awaitReturn(t, done, "Stdio did not return after its grace period")
 }
 
 func TestResponseID(t *testing.T) {
@@ -128,14 +122,7 @@ func TestServeStdioKeepsIDsExactly(t *testing.T) {
 	go func() {
 		done <- Stdio(context.Background(), f.server, strings.NewReader(input), &out, time.Hour, log.New(io.Discard, "", 0))
 	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Stdio still waits for requests it has answered")
-	}
+	awaitReturn(t, done, "Stdio still waits for requests it has answered")
 	// Each answer carries its request's id exactly as the client wrote it.
 	if r := replies(t, out.String()); len(r) != 3 || r["1"].Result == nil || r["1.0"].Result == nil || r[`"a\u0062"`].Result == nil {
 		t.Errorf("replies:\n%s", out.String())
@@ -177,8 +164,7 @@ func TestServeStdioDiscardsOverlongLines(t *testing.T) {
 // TestServeStdioBusy: tool calls beyond maxCallsInFlight are answered at
 // once as busy, and pings are answered while the others wait.
 func TestServeStdioBusy(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	c, err := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
 	if err != nil {
 		t.Fatal(err)
@@ -288,8 +274,7 @@ func TestServeStdioHugeIDs(t *testing.T) {
 // TestServeStdioCancelsQueuedCalls: a call cancelled while it waits for a
 // worker is dropped before anything of it is sent, and is not answered.
 func TestServeStdioCancelsQueuedCalls(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	hang := make([]openphonetest.Fault, stdioWorkers)
 	for i := range hang {
 		hang[i] = openphonetest.Fault{Path: "/v1/users", Delay: time.Hour}
@@ -338,8 +323,7 @@ func TestServeStdioCancelsQueuedCalls(t *testing.T) {
 // the grace period ends are answered as not done, none left without a
 // word; and a last line without a newline is read and answered.
 func TestServeStdioAnswersEveryRequestAtShutdown(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(10))
 	s := tools.NewServer(tools.Config{Client: c})
 	var input strings.Builder
@@ -353,14 +337,7 @@ func TestServeStdioAnswersEveryRequestAtShutdown(t *testing.T) {
 	go func() {
 		done <- Stdio(context.Background(), s, strings.NewReader(input.String()), &out, 300*time.Millisecond, log.New(io.Discard, "", 0))
 	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Stdio did not return")
-	}
+	awaitReturn(t, done, "Stdio did not return")
 	r := replies(t, out.String())
 	stopped := 0
 	for i := range 200 {
@@ -377,5 +354,19 @@ func TestServeStdioAnswersEveryRequestAtShutdown(t *testing.T) {
 	}
 	if _, ok := r[`"no-newline"`]; !ok {
 		t.Error("the last line, without a newline, was not answered")
+	}
+}
+
+// awaitReturn waits for Stdio to return without an error, failing with
+// stuck if it has not within 30 seconds.
+func awaitReturn(t *testing.T, done <-chan error, stuck string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal(stuck)
 	}
 }

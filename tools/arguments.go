@@ -57,10 +57,11 @@ func decodeArguments(args any, dst any) client.ValidationError {
 // structType is the struct type a pointer points to.
 func structType(ptr any) reflect.Type { return reflect.TypeOf(ptr).Elem() }
 
-// jsonNames lists the JSON names of a struct type's fields.
+// jsonNames lists the JSON names of a struct type's fields, those of
+// embedded structs included.
 func jsonNames(t reflect.Type) []string {
 	var names []string
-	for f := range t.Fields() {
+	for _, f := range reflect.VisibleFields(t) {
 		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
 			names = append(names, name)
 		}
@@ -97,7 +98,7 @@ func unknownParamHint(key string, names []string) string {
 // field returns the field of the struct dst points to whose JSON name is param.
 func field(dst any, param string) reflect.Value {
 	v := reflect.ValueOf(dst).Elem()
-	for f := range structType(dst).Fields() {
+	for _, f := range reflect.VisibleFields(structType(dst)) {
 		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name == param {
 			return v.FieldByIndex(f.Index)
 		}

@@ -11,18 +11,11 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // requestsTo counts the fake's requests for one path.
-func (f fixture) requestsTo(path string) int {
-	n := 0
-	for _, r := range f.api.Requests() {
-		if r.Path == path {
-			n++
-		}
-	}
-	return n
-}
+func (f fixture) requestsTo(path string) int { return len(f.api.RequestsTo(path)) }
 
 func TestLegendNamesLinesAndUsersOnThePage(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
@@ -236,8 +229,7 @@ func TestCompanionTools(t *testing.T) {
 
 func TestDirectoryKeepsOldNamesWhenARefreshFails(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
+	api := testkit.Fake(t, ws)
 	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000), client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1}))
 	d := newDirectory(c)
 	now := time.Now()
@@ -311,8 +303,7 @@ func TestLineNameEdgeCases(t *testing.T) {
 // stopping the fetch for the others.
 func TestDirectorySharesOneFetch(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
-	api := openphonetest.NewServer(ws)
-	defer api.Close()
+	api := testkit.Fake(t, ws)
 	api.Inject(openphonetest.Fault{Path: "/v1/phone-numbers", Delay: 2 * time.Second})
 	c, _ := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(1000))
 	d := newDirectory(c)
@@ -435,5 +426,60 @@ func TestLocalLimitIsNotCachedAsAFailure(t *testing.T) {
 	defer d.mu.Unlock()
 	if d.err != nil {
 		t.Errorf("the local refusal was cached as OpenPhone's failure: %v", d.err)
+	}
+}
+
+// burst makes n concurrent list_conversations calls through s and returns
+// their texts.
+func burst(t *testing.T, f fixture, n int, args map[string]any) []string {
+	t.Helper()
+	texts := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { texts[i] = text(call(t, f.server, "list_conversations", args)) })
+	}
+	wg.Wait()
+	return texts
+}
+
+// TestNamesGoFirstInABurst: the names look-up that every answer's legend
+// needs goes before the burst's own requests in the key's rate limit, so
+// a burst at a low rate still names its lines and users.
+func TestNamesGoFirstInABurst(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, openphonetest.DemoWorkspace(), client.WithRateLimit(2))
+	for i, out := range burst(t, f, 12, map[string]any{"maxResults": 3}) {
+		if strings.Contains(out, "names are unavailable") || !strings.Contains(out, "\nLines: ") {
+			t.Errorf("call %d lost its names:\n%s", i, out)
+		}
+	}
+}
+
+// TestOwnRateLimitIsNotBlamedOnOpenPhone: calls that the server's own rate
+// limit cannot fit into their time limit are refused at once, saying so;
+// they are not sent, and OpenPhone is not blamed.
+func TestOwnRateLimitIsNotBlamedOnOpenPhone(t *testing.T) {
+	t.Parallel()
+	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	t.Cleanup(api.Close)
+	c, err := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithRateLimit(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fixture{api, c, NewServer(Config{Client: c, Version: "test", CallTimeout: 1500 * time.Millisecond})}
+	refused := 0
+	for _, out := range burst(t, f, 12, map[string]any{"maxResults": 3}) {
+		if strings.Contains(out, "OpenPhone did not answer") {
+			t.Errorf("our own queue blamed on OpenPhone:\n%s", out)
+		}
+		if strings.Contains(out, "this server's own rate limit") && strings.Contains(out, "Not sent") {
+			refused++
+		}
+	}
+	if refused == 0 {
+		t.Error("no call was refused by the rate limit: 12 calls at 2/s cannot all fit in 1.5s")
+	}
+	if got := len(f.conversationRequests()); got+refused != 12 {
+		t.Errorf("the fake saw %d list requests and %d were refused: a refused call was sent, or a call vanished", got, refused)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 func TestUpstreamErrors(t *testing.T) {
@@ -86,8 +87,7 @@ func TestRetriesExhausted(t *testing.T) {
 }
 
 func TestCallDeadline(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	c, err := client.New(api.APIKey, client.WithBaseURL(api.URL), client.WithTimeout(20*time.Millisecond),
 		client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 10, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}))
 	if err != nil {
@@ -104,8 +104,7 @@ func TestCallDeadline(t *testing.T) {
 // TestCancelledCallSaysSo: a call cancelled while OpenPhone is answering is
 // reported as cancelled, not as a failed attempt.
 func TestCancelledCallSaysSo(t *testing.T) {
-	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
-	defer api.Close()
+	api := testkit.Demo(t)
 	api.Inject(openphonetest.Fault{Delay: time.Hour})
 	c, err := client.New(api.APIKey, client.WithBaseURL(api.URL))
 	if err != nil {

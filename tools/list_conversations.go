@@ -1,8 +1,6 @@
 package tools
 
 import (
-	"context"
-
 	"github.com/invopop/jsonschema"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
@@ -77,13 +75,9 @@ func (conversationsResult) JSONSchemaExtend(s *jsonschema.Schema) {
 var listConversations = tool[conversationsInput, client.ListConversationsParams, conversationsResult]{
 	name: "list_conversations", title: "List OpenPhone conversations", description: listConversationsDescription,
 	defaults: conversationsInput{MaxResults: client.DefaultMaxResults},
-	call: func(ctx context.Context, c *client.Client, p client.ListConversationsParams) (conversationsResult, error) {
-		page, err := c.ListConversations(ctx, p)
-		if err != nil {
-			return conversationsResult{}, err
-		}
-		return conversationsResult{page.Data, page.NextPageToken}, nil
-	},
+	call: answer((*client.Client).ListConversations, func(page *client.ConversationPage) conversationsResult {
+		return conversationsResult{page.Data, page.NextPageToken}
+	}),
 	sent: func(p client.ListConversationsParams) sentRequest {
 		sent := sentRequest{lines: p.PhoneNumbers, userID: p.UserID, smaller: "Ask for fewer conversations with a smaller maxResults."}
 		if len(sent.lines) == 0 && p.PhoneNumber != "" {

@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"context"
 	"time"
 
 	"github.com/invopop/jsonschema"
@@ -14,23 +13,12 @@ const listMessagesDescription = `Read the texts of one conversation, one page pe
 // messagesInput is the arguments of list_messages: the query of GET
 // /v1/messages, parameter for parameter, with the line also by number or
 // name.
-type messagesInput struct {
-	PhoneNumberID string `json:"phoneNumberId" jsonschema:"description=The line: ID (PN…)\\, number or name."`
-	Participants  []e164 `json:"participants" jsonschema:"minItems=1,maxItems=10,description=The conversation's outside numbers: all of a group's."`
-	UserID        userID `json:"userId,omitempty" jsonschema:"description=Only messages sent by this user (US…)."`
-	CreatedAfter  string `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=Only messages created after this instant\\, e.g. 2024-01-31T00:00:00Z."`
-	CreatedBefore string `json:"createdBefore,omitempty" jsonschema:"format=date-time,description=Only messages created before this instant: a page's earliest createdAt reads further back."`
-	Since         string `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: means createdBefore."`
-	MaxResults    int    `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Page size."`
-	PageToken     string `json:"pageToken,omitempty" jsonschema:"description=From the previous page (same arguments)."`
-}
+type messagesInput struct{ threadInput }
 
-func (messagesInput) JSONSchemaExtend(s *jsonschema.Schema) { deprecateSince(s) }
-
-func (in messagesInput) lines() ([]string, func(string) bool) { return threadInput(in).lines() }
-
-func (in messagesInput) request(lines lineIDs) client.ListMessagesParams {
-	return threadInput(in).request(lines)
+func (messagesInput) JSONSchemaExtend(s *jsonschema.Schema) {
+	threadWords{noun: "messages", maxParticipants: client.MaxMessageParticipants,
+		participants: "The conversation's outside numbers: all of a group's.",
+		userID:       "Only messages sent by this user (US…)."}.extend(s)
 }
 
 // messagesResult is the answer of list_messages.
@@ -51,15 +39,11 @@ func (messagesResult) JSONSchemaExtend(s *jsonschema.Schema) {
 
 var listMessages = tool[messagesInput, client.ListMessagesParams, messagesResult]{
 	name: "list_messages", title: "Read OpenPhone messages", description: listMessagesDescription,
-	defaults: messagesInput{MaxResults: client.DefaultMaxResults},
-	call: func(ctx context.Context, c *client.Client, p client.ListMessagesParams) (messagesResult, error) {
-		page, err := c.ListMessages(ctx, p)
-		if err != nil {
-			return messagesResult{}, err
-		}
+	defaults: messagesInput{threadInput{MaxResults: client.DefaultMaxResults}},
+	call: answer((*client.Client).ListMessages, func(page *client.MessagePage) messagesResult {
 		sortByTime(page.Data, func(m client.Message) time.Time { return m.CreatedAt })
-		return messagesResult{page.Data, page.NextPageToken}, nil
-	},
+		return messagesResult{page.Data, page.NextPageToken}
+	}),
 	sent: func(p client.ListMessagesParams) sentRequest {
 		return threadSent(p.PhoneNumberID, p.UserID, "messages")
 	},

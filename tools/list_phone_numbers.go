@@ -1,8 +1,6 @@
 package tools
 
 import (
-	"context"
-
 	"github.com/invopop/jsonschema"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
@@ -39,13 +37,9 @@ func (phoneNumbersResult) JSONSchemaExtend(s *jsonschema.Schema) {
 
 var listPhoneNumbers = tool[phoneNumbersInput, client.ListPhoneNumbersParams, phoneNumbersResult]{
 	name: "list_phone_numbers", title: "List OpenPhone lines", description: listPhoneNumbersDescription,
-	call: func(ctx context.Context, c *client.Client, p client.ListPhoneNumbersParams) (phoneNumbersResult, error) {
-		list, err := c.ListPhoneNumbers(ctx, p)
-		if err != nil {
-			return phoneNumbersResult{}, err
-		}
-		return phoneNumbersResult{list.Data}, nil
-	},
+	call: answer((*client.Client).ListPhoneNumbers, func(list *client.PhoneNumberList) phoneNumbersResult {
+		return phoneNumbersResult{list.Data}
+	}),
 	sent: func(p client.ListPhoneNumbersParams) sentRequest {
 		return sentRequest{userID: p.UserID, smaller: "Pass userId to list only one user's lines."}
 	},

@@ -1,8 +1,6 @@
 package tools
 
 import (
-	"context"
-
 	"github.com/invopop/jsonschema"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
@@ -34,13 +32,9 @@ func (usersResult) JSONSchemaExtend(s *jsonschema.Schema) {
 var listUsers = tool[usersInput, client.ListUsersParams, usersResult]{
 	name: "list_users", title: "List OpenPhone users", description: listUsersDescription,
 	defaults: usersInput{MaxResults: client.DefaultUsersPerPage},
-	call: func(ctx context.Context, c *client.Client, p client.ListUsersParams) (usersResult, error) {
-		page, err := c.ListUsers(ctx, p)
-		if err != nil {
-			return usersResult{}, err
-		}
-		return usersResult{page.Data, page.NextPageToken}, nil
-	},
+	call: answer((*client.Client).ListUsers, func(page *client.UserPage) usersResult {
+		return usersResult{page.Data, page.NextPageToken}
+	}),
 	sent: func(client.ListUsersParams) sentRequest {
 		return sentRequest{smaller: "Ask for fewer users with a smaller maxResults."}
 	},

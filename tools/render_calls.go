@@ -39,19 +39,11 @@ func renderCalls(p client.ListCallsParams, page callsResult, l legend) string {
 	if len(page.Calls) == 0 {
 		return b.String()
 	}
-	b.WriteString("\n" + callsLegend)
-	writeSpans(&b, spanOf("createdAt", page.Calls, func(c client.Call) *time.Time { return &c.CreatedAt }))
-	writeLegend(&b, l)
-	var days dayHeadings
-	for _, c := range page.Calls {
-		days.write(&b, c.CreatedAt)
-		b.WriteString("\n")
-		row := rowWriter{b: &b}
-		row.time(c.CreatedAt, "", "15:04")
-		writeCallFacts(&row, c)
+	writeThreadRows(&b, callsLegend, l, page.Calls, func(c client.Call) time.Time { return c.CreatedAt }, func(row *rowWriter, c client.Call) {
+		writeCallFacts(row, c)
 		row.field(c.ID)
-		writeCallExtras(&row, c)
-	}
+		writeCallExtras(row, c)
+	})
 	return b.String()
 }
 

@@ -48,6 +48,24 @@ func writeThreadHeadline(b *strings.Builder, count int, noun, line string, parti
 	}
 }
 
+// writeThreadRows writes the rows of a page of a thread's items, after
+// their legend, exact bounds and names: under a UTC date heading whenever
+// the date changes, each row starts with its time and goes on as writeRow
+// writes it.
+func writeThreadRows[T any](b *strings.Builder, rowsLegend string, l legend, items []T, at func(T) time.Time, writeRow func(*rowWriter, T)) {
+	b.WriteString("\n" + rowsLegend)
+	writeSpans(b, spanOf("createdAt", items, func(item T) *time.Time { t := at(item); return &t }))
+	writeLegend(b, l)
+	var days dayHeadings
+	for _, item := range items {
+		days.write(b, at(item))
+		b.WriteString("\n")
+		row := rowWriter{b: b}
+		row.time(at(item), "", "15:04")
+		writeRow(&row, item)
+	}
+}
+
 // renderMessages writes the summary of a page of messages, sorted oldest
 // first. Texts are quoted whole: the user asked to read them.
 func renderMessages(p client.ListMessagesParams, page messagesResult, l legend) string {
@@ -59,18 +77,10 @@ func renderMessages(p client.ListMessagesParams, page messagesResult, l legend) 
 		}
 		return b.String()
 	}
-	b.WriteString("\n" + messagesLegend)
-	writeSpans(&b, spanOf("createdAt", page.Messages, func(m client.Message) *time.Time { return &m.CreatedAt }))
-	writeLegend(&b, l)
-	var days dayHeadings
-	for _, m := range page.Messages {
-		days.write(&b, m.CreatedAt)
-		b.WriteString("\n")
-		row := rowWriter{b: &b}
-		row.time(m.CreatedAt, "", "15:04")
+	writeThreadRows(&b, messagesLegend, l, page.Messages, func(m client.Message) time.Time { return m.CreatedAt }, func(row *rowWriter, m client.Message) {
 		row.field(shortDirection(m.Direction))
 		row.field(m.From)
-		b.WriteString(" > " + joinFields(m.To))
+		row.b.WriteString(" > " + joinFields(m.To))
 		if usual := map[string]string{"incoming": "received", "outgoing": "delivered"}[m.Direction]; m.Status != usual {
 			row.field(m.Status)
 		}
@@ -79,7 +89,7 @@ func renderMessages(p client.ListMessagesParams, page messagesResult, l legend) 
 		}
 		row.field(m.ID)
 		row.sep()
-		writeQuoted(&b, m.Text)
-	}
+		writeQuoted(row.b, m.Text)
+	})
 	return b.String()
 }

@@ -6,19 +6,20 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-// threadInput is what the arguments of list_messages and list_calls share:
-// the query of a thread, a line and the outside numbers it talks with, with
-// the line also by number or name. Each tool's own type gives the fields
-// the words its model reads; the two convert to this one.
+// threadInput is the arguments of list_messages and list_calls: GET
+// /v1/messages and GET /v1/calls take the same query, a line and the
+// outside numbers it talks with, and the tools take the line also by
+// number or name. What differs, in the words the model reads, is in each
+// tool's threadWords.
 type threadInput struct {
-	PhoneNumberID string
-	Participants  []e164
-	UserID        userID
-	CreatedAfter  string
-	CreatedBefore string
-	Since         string
-	MaxResults    int
-	PageToken     string
+	PhoneNumberID string `json:"phoneNumberId" jsonschema:"description=The line: ID (PN…)\\, number or name."`
+	Participants  []e164 `json:"participants" jsonschema:"minItems=1"`
+	UserID        userID `json:"userId,omitempty"`
+	CreatedAfter  string `json:"createdAfter,omitempty" jsonschema:"format=date-time"`
+	CreatedBefore string `json:"createdBefore,omitempty" jsonschema:"format=date-time"`
+	Since         string `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: means createdBefore."`
+	MaxResults    int    `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Page size."`
+	PageToken     string `json:"pageToken,omitempty" jsonschema:"description=From the previous page (same arguments)."`
 }
 
 func (t threadInput) lines() ([]string, func(string) bool) {
@@ -32,11 +33,30 @@ func (t threadInput) request(lines lineIDs) client.ListMessagesParams {
 	}
 }
 
-// deprecateSince marks a thread's since parameter deprecated.
-func deprecateSince(s *jsonschema.Schema) {
-	if p, ok := s.Properties.Get("since"); ok {
-		p.Deprecated = true
+// threadWords are what list_messages and list_calls say differently of
+// their arguments.
+type threadWords struct {
+	noun            string // "messages"
+	maxParticipants int
+	participants    string // the description of participants
+	userID          string // the description of userId
+}
+
+// extend writes w into a thread tool's input schema.
+func (w threadWords) extend(s *jsonschema.Schema) {
+	for name, description := range map[string]string{
+		"participants":  w.participants,
+		"userId":        w.userID,
+		"createdAfter":  "Only " + w.noun + " created after this instant, e.g. 2024-01-31T00:00:00Z.",
+		"createdBefore": "Only " + w.noun + " created before this instant: a page's earliest createdAt reads further back.",
+	} {
+		p, _ := s.Properties.Get(name)
+		p.Description = description
 	}
+	p, _ := s.Properties.Get("participants")
+	p.MaxItems = new(uint64(w.maxParticipants))
+	p, _ = s.Properties.Get("since")
+	p.Deprecated = true
 }
 
 // threadSent is what a thread request sent, for the message of its failure.

@@ -125,6 +125,19 @@ func (t tool[In, P, Out]) handle(ctx context.Context, s serving, args any) *mcp.
 	return s.result(out, t.render(p, out, l))
 }
 
+// answer is the call of a tool that makes one request: it calls the
+// client's method, and makes the tool's answer of what came back.
+func answer[P, A, Out any](method func(*client.Client, context.Context, P) (A, error), result func(A) Out) func(context.Context, *client.Client, P) (Out, error) {
+	return func(ctx context.Context, c *client.Client, p P) (Out, error) {
+		a, err := method(c, ctx, p)
+		if err != nil {
+			var none Out
+			return none, err
+		}
+		return result(a), nil
+	}
+}
+
 // resolveLines finds the IDs of the lines that in names by number or name,
 // when it may name lines and some value is not one the API takes; it
 // returns what it found, and the lines it looked in or why it could not.

@@ -20,12 +20,22 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 )
 
+// Fake starts a fake OpenPhone API serving ws, closed when the test ends.
+func Fake(t testing.TB, ws openphonetest.Workspace) *openphonetest.Server {
+	api := openphonetest.NewServer(ws)
+	t.Cleanup(api.Close)
+	return api
+}
+
+// Demo starts a fake OpenPhone API serving the demo workspace, closed when
+// the test ends.
+func Demo(t testing.TB) *openphonetest.Server { return Fake(t, openphonetest.DemoWorkspace()) }
+
 // NewAPI starts a fake OpenPhone API serving ws, closed when the test ends,
 // and returns it with a client of its key.
 func NewAPI(t testing.TB, ws openphonetest.Workspace, opts ...client.Option) (*openphonetest.Server, *client.Client) {
 	t.Helper()
-	api := openphonetest.NewServer(ws)
-	t.Cleanup(api.Close)
+	api := Fake(t, ws)
 	c, err := client.New(api.APIKey, append([]client.Option{client.WithBaseURL(api.URL)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
