@@ -192,17 +192,13 @@ func parseConfig(args []string) (*config, int) {
 // describeConfigError names the flags, and their variables, of what
 // serve.HTTPConfig refused.
 func describeConfigError(e *serve.ConfigError) string {
-	setting := func(field string) string {
-		name := flagOf[field]
-		return "--" + name + " (" + envOf[name] + ")"
-	}
 	msg := "--" + flagOf[e.Field]
 	if e.Value != "" {
 		msg += fmt.Sprintf(" %q", e.Value)
 	}
 	msg += ": " + e.Problem
-	if e.Needs != "" {
-		msg += " with " + setting(e.Needs)
+	if name := flagOf[e.Needs]; name != "" {
+		msg += " (--" + name + " or " + envOf[name] + ")"
 	}
 	return msg
 }

@@ -1,9 +1,12 @@
 // Package client is a typed client for the OpenPhone (Quo) public API v1.
 //
-// It knows the API, not its callers: it encodes queries the way the API's
-// OpenAPI document implies, authenticates with the raw API key, and turns
-// every failure into either a *APIError (OpenPhone answered with an error
-// status) or a transport error.
+// It knows the API, not its callers: each request's params validate
+// themselves (a ValidationError lists every InvalidParam, each with a
+// Kind) and encode the query the way the API's OpenAPI document implies;
+// the client authenticates with the raw API key, keeps the key's rate
+// limit, retries what may pass, and turns every other failure into a typed
+// error (errors.go): an *APIError when OpenPhone answered with an error
+// status.
 //
 //	c, err := client.New(os.Getenv("OPENPHONE_API_KEY"))
 //	page, err := c.ListConversations(ctx, client.ListConversationsParams{MaxResults: 20})

@@ -116,7 +116,7 @@ func (cfg HTTPConfig) Validate() error {
 	}
 	if cfg.token() == "" && !isLoopback(host) {
 		return &ConfigError{Field: "Addr", Value: cfg.Addr, Needs: "AuthToken",
-			Problem: "listens beyond this machine with no auth token: anyone who reaches the port could read the workspace. Set an auth token, or listen on 127.0.0.1"}
+			Problem: "listens beyond this machine with no auth token: anyone who reaches the port could read the workspace; listen on 127.0.0.1, or set the auth token"}
 	}
 	for _, o := range cfg.AllowedOrigins {
 		if _, ok := normalizeOrigin(o); !ok {

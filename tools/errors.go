@@ -56,7 +56,7 @@ type sentRequest struct {
 // happened, what was tried, and what to do about it.
 func (s serving) upstreamError(ctx context.Context, err error, ids sentRequest) *mcp.CallToolResult {
 	if callerAccount(ctx) != nil {
-		ids.callerKey = cmp.Or(s.keyHeader, "a request header")
+		ids.callerKey = cmp.Or(s.keyHeader, "API key")
 	}
 	var apiErr *client.APIError
 	var decodeErr *client.DecodeError

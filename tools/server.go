@@ -1,6 +1,8 @@
-// Package tools is the MCP face of openphone-mcp: it builds the MCP server,
-// defines its tools (schema and handler side by side, one file per tool),
-// validates arguments and renders compact summaries for the model.
+// Package tools is the MCP face of openphone-mcp: it builds the MCP server
+// and its tools, each a declaration in its own file (its arguments, whose
+// tags are the published schema, its request, its renderer), which tool.go
+// serves the same way: decoding, line names, validation, errors, names and
+// compact summaries for the model.
 package tools
 
 import (
@@ -37,7 +39,7 @@ const DefaultCallTimeout = 30 * time.Second
 // Config configures the MCP server.
 type Config struct {
 	// Client reads OpenPhone, unless a call's context carries an Account
-	// of its own (WithAccount). Nil means no API key is configured: the
+	// of its own (Account.Context). Nil means no API key is configured: the
 	// server still starts and lists its tools, and each call without an
 	// account explains how to provide a key.
 	Client *client.Client
