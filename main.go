@@ -243,7 +243,7 @@ func (cfg *config) run() int {
 		}
 	}
 	mcpServer := tools.NewServer(tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
-		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured})
+		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, Context: ctx})
 
 	switch cmd := append(cfg.command, "", "", "")[:3]; cmd[0] {
 	case "":
@@ -311,7 +311,7 @@ func serveHTTP(ctx context.Context, s *server.MCPServer, cfg serve.HTTPConfig, n
 		if err != nil {
 			return nil, err
 		}
-		return tools.NewAccount(c), nil
+		return tools.NewAccount(ctx, c), nil
 	}
 	if err := serve.HTTP(ctx, s, cfg); err != nil {
 		logger.Error("HTTP server stopped", "err", err)

@@ -334,14 +334,18 @@ func list[T any](c *Client, ctx context.Context, path string, q listQuery) (*Pag
 // param is the parameter that carries it, and noun says which it is.
 type activity struct{ param, id, noun string }
 
-// getOne fetches GET {collection}/{id}, whose answer holds the resource
-// under "data". The ID is checked to be AC… before anything is sent.
-func getOne[T any](c *Client, ctx context.Context, collection string, a activity) (*T, error) {
+// getActivity fetches GET {collection}/{id} of a call or a message. The ID
+// is checked to be AC… before anything is sent.
+func getActivity[T any](c *Client, ctx context.Context, collection string, a activity) (*T, error) {
 	var ps problems
 	if ps.activityID(a.param, a.id, a.noun); ps != nil {
 		return nil, ps.err()
 	}
-	path := collection + "/" + url.PathEscape(a.id)
+	return getOne[T](c, ctx, collection+"/"+url.PathEscape(a.id))
+}
+
+// getOne fetches GET {path}, whose answer holds the resource under "data".
+func getOne[T any](c *Client, ctx context.Context, path string) (*T, error) {
 	var body struct {
 		Data *T `json:"data"`
 	}

@@ -36,6 +36,8 @@ const (
 	// as the names of lines and users that their answers show.
 	LaneUrgent
 	// LaneBackground is work nobody waits on, such as building an index.
+	// Its requests are spread evenly, one per 1/rps at most, so that a
+	// call of another lane never finds a window filled by them at once.
 	LaneBackground
 	numLanes
 )
@@ -165,6 +167,10 @@ type keyLimit struct {
 	slots       []*slot // admitted: not yet written, or written within window; oldest first
 	queue       [numLanes][]*waiter
 	pausedUntil time.Time
+	// lastBackground is when the last background request was admitted:
+	// they go one per window/n at most, so that they never fill a window
+	// at once and an interactive call waits at most one place for them.
+	lastBackground time.Time
 }
 
 // A slot is one admitted request.
@@ -260,14 +266,17 @@ func (k *keyLimit) remove(w *waiter, lane Lane) {
 	}
 }
 
-// wait says how long the head must wait at now, 0 for not at all, and
-// whether that is a pause OpenPhone asked for; known is false when the
-// wait ends with a write that has not happened yet, d then being only a
-// lower bound. The caller holds k.mu.
-func (k *keyLimit) wait(now time.Time) (d time.Duration, paused, known bool) {
+// wait says how long the head, of lane, must wait at now, 0 for not at
+// all, and whether that is a pause OpenPhone asked for; known is false
+// when the wait ends with a write that has not happened yet, d then being
+// only a lower bound. The caller holds k.mu.
+func (k *keyLimit) wait(now time.Time, lane Lane) (d time.Duration, paused, known bool) {
 	k.prune(now)
 	if k.pausedUntil.After(now) {
 		return k.pausedUntil.Sub(now), true, true
+	}
+	if next := k.lastBackground.Add(k.window / time.Duration(k.n)); lane == LaneBackground && next.After(now) {
+		return next.Sub(now), false, true
 	}
 	if len(k.slots) < k.n {
 		return 0, false, true
@@ -346,10 +355,13 @@ func (k *keyLimit) acquire(ctx context.Context, lane Lane, rps float64, trace fu
 		now := time.Now()
 		var timer *time.Timer
 		if k.head() == w {
-			d, paused, known := k.wait(now)
+			d, paused, known := k.wait(now, lane)
 			if d <= 0 {
 				s := &slot{k: k}
 				k.slots = append(k.slots, s)
+				if lane == LaneBackground {
+					k.lastBackground = now
+				}
 				leave()
 				return s, nil
 			}

@@ -160,6 +160,29 @@ func TestLimiterLanes(t *testing.T) {
 	}
 }
 
+// TestLimiterSpreadsTheBackgroundLane: background requests are admitted
+// one per window/n at most, even with the window empty, so that they never
+// fill a window at once. (What that spares an interactive call is
+// measured by the bench.)
+func TestLimiterSpreadsTheBackgroundLane(t *testing.T) {
+	const n, window = 10, 100 * time.Millisecond
+	l := testLimiter(n, window)
+	var background []time.Time
+	for range 5 {
+		s, err := l.acquire(context.Background(), testKey, LaneBackground, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		background = append(background, time.Now())
+		s.sent(time.Now())
+	}
+	for i := 1; i < len(background); i++ {
+		if gap := background[i].Sub(background[i-1]); gap < window/n {
+			t.Errorf("background requests %d and %d admitted %v apart, under %v", i-1, i, gap, window/n)
+		}
+	}
+}
+
 // TestLimiterPauseHoldsTheQueue: a pause OpenPhone asks for holds back
 // the calls already waiting, not only those that come after it, and a
 // call whose deadline falls inside it fails at once.

@@ -113,7 +113,7 @@ func (c *Client) ListMessages(ctx context.Context, p ListMessagesParams) (*Messa
 
 // GetMessage fetches one message by its ID (AC…).
 func (c *Client) GetMessage(ctx context.Context, id string) (*Message, error) {
-	return getOne[Message](c, ctx, messagesPath, activity{"id", id, "message"})
+	return getActivity[Message](c, ctx, messagesPath, activity{"id", id, "message"})
 }
 
 // A Call is a phone call of a thread. AnsweredBy and InitiatedBy are user
@@ -149,7 +149,7 @@ func (c *Client) ListCalls(ctx context.Context, p ListCallsParams) (*CallPage, e
 
 // GetCall fetches one call by its ID (AC…).
 func (c *Client) GetCall(ctx context.Context, id string) (*Call, error) {
-	return getOne[Call](c, ctx, callsPath, activity{"callId", id, "call"})
+	return getActivity[Call](c, ctx, callsPath, activity{"callId", id, "call"})
 }
 
 // The states of a call's summary or transcript. OpenPhone makes both after
@@ -204,12 +204,12 @@ type TranscriptSegment struct {
 
 // GetCallSummary fetches the AI summary of a call.
 func (c *Client) GetCallSummary(ctx context.Context, callID string) (*CallSummary, error) {
-	return getOne[CallSummary](c, ctx, callSummariesPath, activity{"callId", callID, "call"})
+	return getActivity[CallSummary](c, ctx, callSummariesPath, activity{"callId", callID, "call"})
 }
 
 // GetCallTranscript fetches the transcript of a call.
 func (c *Client) GetCallTranscript(ctx context.Context, callID string) (*CallTranscript, error) {
-	return getOne[CallTranscript](c, ctx, callTranscriptsPath, activity{"callId", callID, "call"})
+	return getActivity[CallTranscript](c, ctx, callTranscriptsPath, activity{"callId", callID, "call"})
 }
 
 // GetCallParams is the path parameter of GET /v1/calls/{callId}, which

@@ -162,7 +162,7 @@ func TestInteropGoSDK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Tools) != 6 {
+	if len(list.Tools) != 9 {
 		t.Fatalf("tools: %+v", list.Tools)
 	}
 	for _, tool := range list.Tools {

@@ -166,7 +166,7 @@ func TestE2EToolsList(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	if want := []string{"get_call", "list_calls", "list_conversations", "list_messages", "list_phone_numbers", "list_users"}; !slices.Equal(names, want) {
+	if want := []string{"find_contacts", "get_call", "get_contact", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers", "list_users"}; !slices.Equal(names, want) {
 		t.Errorf("tools %v, want %v", names, want)
 	}
 }
@@ -440,6 +440,7 @@ func TestE2EReadmeSamples(t *testing.T) {
 		{"list_conversations", `{"maxResults":5}`},
 		{"list_conversations", `{"maxResults":"5","phoneNumbers":["415-555-0123"],"createdAfter":"yesterday"}`},
 		{"list_messages", `{"phoneNumberId":"PNKxsS2wxn","participants":["+13055550130"],"maxResults":4}`},
+		{"find_contacts", `{"query":"raman dental"}`},
 	} {
 		tool, args := sample.tool, sample.args
 		command := "`go run . --demo call " + tool + " '" + args + "'`"
@@ -608,5 +609,48 @@ func TestE2EUserConfigPlaceholders(t *testing.T) {
 	}
 	if n := len(api.Requests()); n != 0 {
 		t.Errorf("a placeholder was sent to OpenPhone: %d requests", n)
+	}
+}
+
+// TestE2EFindAContactsThread goes from a contact's first name to what was
+// said with them, as an assistant would: find_contacts, then the
+// conversation of the contact's number on one of the lines, then its
+// messages, whose legend names the contact.
+func TestE2EFindAContactsThread(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	api := testkit.Fake(t, ws)
+	c := startClient(t, apiEnv(api))
+	callNamed := func(name string, args map[string]any) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		req := mcp.CallToolRequest{}
+		req.Params.Name, req.Params.Arguments = name, args
+		res, err := c.CallTool(ctx, req)
+		if err != nil || res.IsError {
+			t.Fatalf("%s %v: %v %s", name, args, err, resultText(res))
+		}
+		return resultText(res)
+	}
+	found := callNamed("find_contacts", map[string]any{"query": "priya"})
+	number := regexp.MustCompile(`^1\. .*numbers (\+\d+)`).FindStringSubmatch(strings.Split(found, "\n")[2])
+	if number == nil {
+		t.Fatalf("find_contacts gave no number:\n%s", found)
+	}
+	var line string
+	for _, l := range ws.Lines {
+		rows := callNamed("list_conversations", map[string]any{"phoneNumbers": []string{l.ID}, "maxResults": 100})
+		for row := range strings.Lines(rows) {
+			if fields := strings.Fields(row); len(fields) > 3 && fields[3] == number[1] {
+				line = l.ID
+			}
+		}
+	}
+	if line == "" {
+		t.Fatalf("no conversation with %s on any line", number[1])
+	}
+	messages := callNamed("list_messages", map[string]any{"phoneNumberId": line, "participants": []string{number[1]}})
+	if !strings.Contains(messages, "Contacts: "+number[1]+` "Priya Raman" ("Raman Dental")`) || !strings.Contains(messages, "message") {
+		t.Errorf("the thread does not name its contact:\n%s", messages)
 	}
 }

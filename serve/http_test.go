@@ -45,7 +45,7 @@ func newHTTPFixture(t *testing.T, ownKey bool, token string, opts ...func(*HTTPC
 		if err != nil {
 			return nil, err
 		}
-		return tools.NewAccount(c), nil
+		return tools.NewAccount(t.Context(), c), nil
 	}
 	var own *client.Client
 	if ownKey {
@@ -113,7 +113,7 @@ func TestHTTPWithTheGoSDK(t *testing.T) {
 	f := newHTTPFixture(t, true, "s3cret-token")
 	s := f.connect(t, http.Header{"Authorization": {"Bearer s3cret-token"}})
 	list, err := s.ListTools(context.Background(), nil)
-	if err != nil || len(list.Tools) != 6 {
+	if err != nil || len(list.Tools) != 9 {
 		t.Fatalf("tools/list: %v %d tools", err, len(list.Tools))
 	}
 	out, isErr := callText(t, s, "list_conversations", map[string]any{"maxResults": 3})
@@ -224,7 +224,7 @@ func TestAccountCache(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		return tools.NewAccount(cl), nil
+		return tools.NewAccount(t.Context(), cl), nil
 	})
 	a1, _ := c.get("key-one")
 	if again, _ := c.get("key-one"); again != a1 || made != 1 {

@@ -4,18 +4,24 @@ import (
 	"context"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/contacts"
 )
 
 // An Account is one OpenPhone API key as the tools use it: a client, which
-// holds the key's rate limit, and the cache of the names of its lines and
-// users. Make one per key and keep it for as long as the key is in use.
+// holds the key's rate limit, the cache of the names of its lines and
+// users, and the index of its contacts. Make one per key and keep it for
+// as long as the key is in use.
 type Account struct {
-	client *client.Client
-	dir    *directory
+	client   *client.Client
+	dir      *directory
+	contacts *contacts.Index
 }
 
-// NewAccount returns the account that reads OpenPhone with c.
-func NewAccount(c *client.Client) *Account { return &Account{c, newDirectory(c)} }
+// NewAccount returns the account that reads OpenPhone with c. Its
+// background work (indexing the contacts) stops when ctx is done.
+func NewAccount(ctx context.Context, c *client.Client, opts ...contacts.Option) *Account {
+	return &Account{c, newDirectory(c), contacts.New(ctx, c, opts...)}
+}
 
 // Context returns a context whose tool calls read OpenPhone with a instead
 // of the server's own client: the way a transport serves a caller with a

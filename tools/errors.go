@@ -259,3 +259,13 @@ func describeFailure(err error) string {
 	}
 	return "OpenPhone could not be reached"
 }
+
+// describeContactsFailure says in a few words why contacts could not be
+// read: a 403 is a key (or plan) without access to them.
+func describeContactsFailure(err error) string {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden {
+		return "OpenPhone answered 403: this API key may not read contacts"
+	}
+	return describeFailure(err)
+}

@@ -50,14 +50,15 @@ var getCall = tool[callInput, client.GetCallParams, callResult]{
 	sent:   func(client.GetCallParams) sentRequest { return sentRequest{noLines: "the line the call was on"} },
 	advice: map[string]string{"callId": "list_calls lists a conversation's calls"},
 	mentions: func(_ client.GetCallParams, r callResult) mentions {
-		return mentions{lines: []string{r.Call.PhoneNumberID}, users: r.users()}
+		return mentions{lines: []string{r.Call.PhoneNumberID}, users: r.users(), numbers: r.numbers()}
 	},
 	render: renderCall,
 }
 
 // readCall reads a call, its summary and its transcript. The three requests
 // go out together, within the key's rate limit.
-func readCall(ctx context.Context, c *client.Client, p client.GetCallParams) (callResult, error) {
+func readCall(ctx context.Context, a *Account, p client.GetCallParams) (callResult, error) {
+	c := a.client
 	var (
 		wg                             sync.WaitGroup
 		call                           *client.Call

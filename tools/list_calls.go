@@ -44,7 +44,7 @@ var listCalls = tool[callsInput, client.ListCallsParams, callsResult]{
 	}),
 	sent: func(p client.ListCallsParams) sentRequest { return threadSent(p.PhoneNumberID, p.UserID, "calls") },
 	mentions: func(p client.ListCallsParams, r callsResult) mentions {
-		return mentions{lines: []string{p.PhoneNumberID}, users: callUsers(r.Calls...)}
+		return mentions{lines: []string{p.PhoneNumberID}, users: callUsers(r.Calls...), numbers: p.Participants}
 	},
 	render: renderCalls,
 }

@@ -48,7 +48,7 @@ var listMessages = tool[messagesInput, client.ListMessagesParams, messagesResult
 		return threadSent(p.PhoneNumberID, p.UserID, "messages")
 	},
 	mentions: func(p client.ListMessagesParams, r messagesResult) mentions {
-		return mentions{lines: []string{p.PhoneNumberID}, users: messageSenders(r.Messages)}
+		return mentions{lines: []string{p.PhoneNumberID}, users: messageSenders(r.Messages), numbers: p.Participants}
 	},
 	render: renderMessages,
 }

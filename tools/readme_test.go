@@ -127,7 +127,9 @@ func TestReadmeFigures(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "| %d conversations, workspace seed 1 | %s tokens | %s tokens | %.1f%% | %s |\n", n, thousands(raw), thousands(sum), 100*float64(sum)/float64(raw), budget)
 	}
-	raw, sum := messagesTokens(t, 1)
+	raw, sum := contactsPageTokens(t, 1)
+	fmt.Fprintf(&b, "| 100 conversations, 3 in 5 participants with a contact named, workspace seed 1 | %s tokens | %s tokens | %.1f%% | %.0f%% |\n", thousands(raw), thousands(sum), 100*float64(sum)/float64(raw), 100*contactsTokenBudget)
+	raw, sum = messagesTokens(t, 1)
 	fmt.Fprintf(&b, "| 100 messages, thread seed 1 (`list_messages`) | %s tokens | %s tokens | %.1f%% | 60%% |\n", thousands(raw), thousands(sum), 100*float64(sum)/float64(raw))
 	list, err := ListTools(context.Background(), NewServer(Config{Version: "test"}))
 	if err != nil {

@@ -21,6 +21,21 @@ func callUsers(calls ...client.Call) []string {
 	return ids
 }
 
+// numbers lists the outside numbers a call and its transcript mention,
+// each once.
+func (r callResult) numbers() []string {
+	var numbers []string
+	for _, p := range r.Call.Participants {
+		numbers = appendID(numbers, &p)
+	}
+	if r.Transcript != nil {
+		for _, s := range r.Transcript.Dialogue {
+			numbers = appendID(numbers, s.Identifier)
+		}
+	}
+	return numbers
+}
+
 // users lists the users a call and its transcript mention, each once.
 func (r callResult) users() []string {
 	ids := callUsers(r.Call)

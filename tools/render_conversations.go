@@ -123,12 +123,16 @@ func writeBounds(b *strings.Builder, page []client.Conversation) {
 		spanOf("updatedAt", page, func(c client.Conversation) *time.Time { return c.UpdatedAt }))
 }
 
-// conversationMentions lists the lines and assignees of conversations.
+// conversationMentions lists the lines, assignees and participants of
+// conversations.
 func conversationMentions(page []client.Conversation) mentions {
 	var m mentions
 	for _, c := range page {
 		m.lines = appendID(m.lines, &c.PhoneNumberID)
 		m.users = appendID(m.users, c.AssignedTo)
+		for _, p := range c.Participants {
+			m.numbers = appendID(m.numbers, &p)
+		}
 	}
 	return m
 }

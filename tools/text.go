@@ -175,3 +175,23 @@ func clock(seconds float64) string {
 	total := int(seconds)
 	return fmt.Sprintf("%s%d:%02d", sign, total/60, total%60)
 }
+
+// maxNameRunes bounds a name from OpenPhone as legends and rows write it.
+const maxNameRunes = 80
+
+// boundedQuote writes untrusted text as writeQuoted does, cut to
+// maxNameRunes characters with an ellipsis.
+func boundedQuote(s string) string {
+	if r := []rune(s); len(r) > maxNameRunes {
+		s = string(r[:maxNameRunes-1]) + "…"
+	}
+	return strconv.Quote(s)
+}
+
+// deref is *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -3,11 +3,13 @@ package tools
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/contacts"
 )
 
 // A tool declares one MCP tool: what the model reads about it, the
@@ -27,16 +29,18 @@ type tool[In arguments[P], P request, Out any] struct {
 	// defaults is what the arguments are before decoding: what an argument
 	// left out means.
 	defaults In
-	// call sends the request. The client validates it first and answers
-	// a client.ValidationError when it is invalid, sending nothing.
-	call func(ctx context.Context, c *client.Client, p P) (Out, error)
+	// call sends the request with the account's client (answer makes the
+	// call of a tool that sends one request). The client validates it
+	// first and answers a client.ValidationError when it is invalid,
+	// sending nothing.
+	call func(ctx context.Context, a *Account, p P) (Out, error)
 	// sent says what a request asked for, for the message of its failure.
 	sent func(p P) sentRequest
 	// advice is added to what an error about an argument wants, by the
 	// argument's name: where to find a valid value.
 	advice map[string]string
-	// mentions lists the lines and users the answer names; the legend
-	// names them. Nil for an answer that names none.
+	// mentions lists the lines, users and outside numbers the answer
+	// names; the legend names them. Nil for an answer that names none.
 	mentions func(p P, out Out) mentions
 	// render writes what the model reads.
 	render func(p P, out Out, l legend) string
@@ -59,16 +63,18 @@ type namedLines interface {
 	lines() (values []string, taken func(string) bool)
 }
 
-// mentions are the lines and users an answer names, each once, in order of
-// first mention.
-type mentions struct{ lines, users []string }
+// mentions are the lines, users and outside numbers an answer names, each
+// once, in order of first mention.
+type mentions struct{ lines, users, numbers []string }
 
-// A legend is what the names look-up found for an answer's mentions: the
-// names, or why there are none.
+// A legend is what the look-ups found for an answer's mentions: the names
+// of its lines and users, or why there are none; and its numbers'
+// contacts.
 type legend struct {
 	mentions
-	names *names
-	err   error
+	names    *names
+	err      error
+	contacts contacts.View
 }
 
 // explained is a failure that a tool has put into words for the model.
@@ -106,7 +112,7 @@ func (t tool[In, P, Out]) handle(ctx context.Context, s serving, args any) *mcp.
 		}
 		return mcp.NewToolResultError(s.missingKeyMessage())
 	}
-	out, err := t.call(ctx, a.client, p)
+	out, err := t.call(ctx, a, p)
 	var verr client.ValidationError
 	var said explained
 	switch {
@@ -119,17 +125,29 @@ func (t tool[In, P, Out]) handle(ctx context.Context, s serving, args any) *mcp.
 	}
 	var l legend
 	if t.mentions != nil {
-		l.mentions = t.mentions(p, out)
-		l.names, l.err = a.dir.lookup(ctx, l.lines, l.users)
+		l = a.legend(ctx, t.mentions(p, out))
 	}
 	return s.result(out, t.render(p, out, l))
 }
 
+// legend looks up the names of what an answer mentions: its lines and
+// users, and, at the same time, its numbers' contacts.
+func (a *Account) legend(ctx context.Context, m mentions) legend {
+	l := legend{mentions: m}
+	var wg sync.WaitGroup
+	if len(m.numbers) > 0 {
+		wg.Go(func() { l.contacts = a.contacts.View(ctx) })
+	}
+	l.names, l.err = a.dir.lookup(ctx, m.lines, m.users)
+	wg.Wait()
+	return l
+}
+
 // answer is the call of a tool that makes one request: it calls the
 // client's method, and makes the tool's answer of what came back.
-func answer[P, A, Out any](method func(*client.Client, context.Context, P) (A, error), result func(A) Out) func(context.Context, *client.Client, P) (Out, error) {
-	return func(ctx context.Context, c *client.Client, p P) (Out, error) {
-		a, err := method(c, ctx, p)
+func answer[P, A, Out any](method func(*client.Client, context.Context, P) (A, error), result func(A) Out) func(context.Context, *Account, P) (Out, error) {
+	return func(ctx context.Context, acct *Account, p P) (Out, error) {
+		a, err := method(acct.client, ctx, p)
 		if err != nil {
 			var none Out
 			return none, err

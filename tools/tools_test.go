@@ -51,7 +51,7 @@ type fixture struct {
 func newFixture(t *testing.T, ws openphonetest.Workspace, opts ...client.Option) fixture {
 	t.Helper()
 	api, c := testkit.NewAPI(t, ws, opts...)
-	return fixture{api, c, NewServer(Config{Client: c, CallerKeyHeader: "X-OpenPhone-Api-Key", Version: "test"})}
+	return fixture{api, c, NewServer(Config{Client: c, CallerKeyHeader: "X-OpenPhone-Api-Key", Version: "test", Context: t.Context()})}
 }
 
 // conversationRequests are the requests for conversations the fake received.

@@ -102,6 +102,9 @@ func NewServer(ws Workspace) *Server {
 	s.handle("GET /v1/calls/{callId}", s.getCall)
 	s.handle("GET /v1/call-summaries/{callId}", s.getCallSummary)
 	s.handle("GET /v1/call-transcripts/{id}", s.getCallTranscript)
+	s.handle("GET /v1/contacts", s.listContacts)
+	s.handle("GET /v1/contacts/{id}", s.getContact)
+	s.handle("GET /v1/contact-custom-fields", s.listCustomFields)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeNoRoute(s.mux, w, r) })
 	s.srv = httptest.NewServer(s.record(s.mux))
 	s.URL = s.srv.URL

@@ -230,6 +230,14 @@ func TestFakeConformsToSpec(t *testing.T) {
 			c.get(want, path+call.ID, "")
 		}
 	}
+	contacts := c.pages("/v1/contacts", url.Values{"maxResults": {"7"}})
+	if len(contacts) != len(ws.Contacts) {
+		t.Fatalf("paged %d contacts, want %d", len(contacts), len(ws.Contacts))
+	}
+	for _, ct := range contacts {
+		c.get(200, "/v1/contacts/"+url.PathEscape(ct.(map[string]any)["id"].(string)), "")
+	}
+	c.get(200, "/v1/contact-custom-fields", "")
 	c.srv.SetCallInsights(false)
 	c.get(403, "/v1/call-summaries/"+ws.Calls[0].ID, "")
 	c.get(403, "/v1/call-transcripts/"+ws.Calls[0].ID, "")
@@ -267,6 +275,10 @@ func TestFakeConformsToSpec(t *testing.T) {
 		{"calls, maxResults 100", 200, "/v1/calls", cloneWith(callThread, "maxResults", "100"), "", ""},
 		{"calls, a participant that is not E.164", 200, "/v1/calls", cloneWith(callThread, "participants", "4155550100"), "", ""},
 		{"calls of a user", 200, "/v1/calls", cloneWith(callThread, "userId", user.ID), "", ""},
+		{"contacts, maxResults 50", 200, "/v1/contacts", url.Values{"maxResults": {"50"}}, "", ""},
+		{"contacts by externalIds", 200, "/v1/contacts", url.Values{"maxResults": {"10"}, "externalIds": {"crm-10003", "crm-10010"}}, "", ""},
+		{"contacts by sources", 200, "/v1/contacts", url.Values{"maxResults": {"10"}, "sources": {"acme-crm"}}, "", ""},
+		{"contacts, externalIds of 75 characters", 200, "/v1/contacts", url.Values{"maxResults": {"10"}, "externalIds": {strings.Repeat("x", 75)}}, "", ""},
 
 		// What it refuses.
 		{"an array sent as phoneNumbers[]", 400, "/v1/conversations", nil, "maxResults=10&phoneNumbers[]=" + url.QueryEscape(line.Number), "/query/phoneNumbers[]"},
@@ -303,6 +315,13 @@ func TestFakeConformsToSpec(t *testing.T) {
 		{"a summary by a bad ID", 400, "/v1/call-summaries/CN123", nil, "", "/path/callId"},
 		{"an unknown transcript", 404, "/v1/call-transcripts/ACnope", nil, "", ""},
 		{"a call with a query", 400, "/v1/calls/" + one.ID, url.Values{"x": {"1"}}, "", "/query/x"},
+		{"contacts, maxResults 51", 400, "/v1/contacts", url.Values{"maxResults": {"51"}}, "", "/query/maxResults"},
+		{"contacts, maxResults missing", 400, "/v1/contacts", nil, "", "/query/maxResults"},
+		{"contacts, an externalId of 76 characters", 400, "/v1/contacts", url.Values{"maxResults": {"10"}, "externalIds": {strings.Repeat("x", 76)}}, "", "/query/externalIds/0"},
+		{"contacts, an empty source", 400, "/v1/contacts", nil, "maxResults=10&sources=", "/query/sources/0"},
+		{"contacts, a page token of another filter", 400, "/v1/contacts", url.Values{"maxResults": {"10"}, "sources": {"x"}, "pageToken": {encodePageToken(10, "contacts?")}}, "", "/query/pageToken"},
+		{"an unknown contact", 404, "/v1/contacts/nope", nil, "", ""},
+		{"custom fields with a query", 400, "/v1/contact-custom-fields", url.Values{"x": {"1"}}, "", "/query/x"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c.t = t
@@ -320,7 +339,8 @@ func TestFakeConformsToSpec(t *testing.T) {
 
 	// Every endpoint refuses a missing or wrong key with its own 401.
 	for _, path := range []string{"/v1/conversations", "/v1/phone-numbers", "/v1/users", "/v1/messages", "/v1/messages/" + ws.Messages[0].ID,
-		"/v1/calls", "/v1/calls/" + one.ID, "/v1/call-summaries/" + one.ID, "/v1/call-transcripts/" + one.ID} {
+		"/v1/calls", "/v1/calls/" + one.ID, "/v1/call-summaries/" + one.ID, "/v1/call-transcripts/" + one.ID,
+		"/v1/contacts", "/v1/contacts/" + ws.Contacts[0].ID, "/v1/contact-custom-fields"} {
 		c.get(401, path, "", "")
 		c.get(401, path, "", "Bearer "+c.srv.APIKey)
 	}
@@ -338,6 +358,9 @@ func TestFakeConformsToSpec(t *testing.T) {
 		"GET /v1/call-summaries/{callId} 200", "GET /v1/call-summaries/{callId} 400", "GET /v1/call-summaries/{callId} 401",
 		"GET /v1/call-summaries/{callId} 403", "GET /v1/call-summaries/{callId} 404",
 		"GET /v1/call-transcripts/{id} 200", "GET /v1/call-transcripts/{id} 401", "GET /v1/call-transcripts/{id} 403", "GET /v1/call-transcripts/{id} 404",
+		"GET /v1/contacts 200", "GET /v1/contacts 400", "GET /v1/contacts 401",
+		"GET /v1/contacts/{id} 200", "GET /v1/contacts/{id} 401", "GET /v1/contacts/{id} 404",
+		"GET /v1/contact-custom-fields 200", "GET /v1/contact-custom-fields 400", "GET /v1/contact-custom-fields 401",
 	} {
 		if !c.seen[want] {
 			t.Errorf("the walk never got %s", want)

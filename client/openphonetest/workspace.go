@@ -16,6 +16,10 @@ type Workspace struct {
 	Users         []User
 	Conversations []client.Conversation
 	Activity
+	// Contacts are the workspace's contacts, and CustomFields the custom
+	// fields they may have.
+	Contacts     []client.Contact
+	CustomFields []client.CustomField
 }
 
 // A Line is an OpenPhone phone number and the users who share it.
@@ -42,7 +46,8 @@ var DemoEpoch = time.Date(2026, time.November, 20, 17, 0, 0, 0, time.UTC)
 // DemoWorkspace returns the sandbox served by --demo: 48 conversations over
 // three lines, named and unnamed, assigned and not, muted, snoozed and
 // deleted ones, and a few unicode and hostile names; their messages and
-// calls, with hostile and long texts among those of "Quick Print Co".
+// calls, with hostile and long texts among those of "Quick Print Co"; and
+// contacts for most of their numbers (see demoContacts).
 func DemoWorkspace() Workspace {
 	ws := GenerateWorkspace(1, 48)
 	for i, name := range HostileNames {
@@ -52,6 +57,7 @@ func DemoWorkspace() Workspace {
 	// agent), who is in no list of users.
 	ws.Conversations[1].AssignedTo = new(SystemUserID)
 	ws.Activity = demoActivity(ws)
+	ws.Contacts, ws.CustomFields = demoContacts(ws), DemoCustomFields
 	return ws
 }
 
