@@ -29,6 +29,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/contacts"
 	"github.com/openphone-mcp/openphone-mcp/serve"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
@@ -54,6 +55,8 @@ Environment:
   OPENPHONE_LOG_LEVEL     debug, info, warn or error (default info)
   OPENPHONE_MAX_RPS       requests per second to OpenPhone (default 10)
   OPENPHONE_CALL_TIMEOUT  time limit of one tool call, such as 30s (default 30s)
+  OPENPHONE_CONTACTS_REFRESH
+                          age at which the contact index is read again, in the background (default 10m)
   OPENPHONE_STRUCTURED_OUTPUT
                           true or 1 adds structuredContent and outputSchemas (default false)
   OPENPHONE_MCP_TRANSPORT stdio (default) or http
@@ -86,17 +89,18 @@ func run(args []string) int {
 
 // config is what the command line and the environment ask for.
 type config struct {
-	command      []string // the command and its arguments; none serves
-	demo         bool
-	level        slog.Level
-	baseURL      string
-	apiKey       string
-	limiter      *client.Limiter // one for every key the server sees
-	callTimeout  time.Duration
-	structured   bool
-	transport    string
-	http         serve.HTTPConfig
-	placeholders []string // variables set to a Claude Desktop placeholder
+	command         []string // the command and its arguments; none serves
+	demo            bool
+	level           slog.Level
+	baseURL         string
+	apiKey          string
+	limiter         *client.Limiter // one for every key the server sees
+	callTimeout     time.Duration
+	contactsRefresh time.Duration
+	structured      bool
+	transport       string
+	http            serve.HTTPConfig
+	placeholders    []string // variables set to a Claude Desktop placeholder
 }
 
 // flagOf names the flags that set serve.HTTPConfig's fields, for its errors.
@@ -106,7 +110,7 @@ var flagOf = map[string]string{"Addr": "addr", "AuthToken": "auth-token", "Allow
 // line overrides it.
 var envOf = map[string]string{
 	"log-level": "OPENPHONE_LOG_LEVEL", "base-url": "OPENPHONE_BASE_URL",
-	"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT",
+	"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT", "contacts-refresh": "OPENPHONE_CONTACTS_REFRESH",
 	"structured-output": "OPENPHONE_STRUCTURED_OUTPUT", "transport": "OPENPHONE_MCP_TRANSPORT",
 	"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
 	"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
@@ -123,6 +127,7 @@ func parseConfig(args []string) (*config, int) {
 	baseURL := flags.String("base-url", client.DefaultBaseURL, "OpenPhone API origin")
 	maxRPS := flags.Float64("max-rps", client.DefaultRateLimit, "requests per second to OpenPhone, shared by all calls (OpenPhone allows 10 per key)")
 	callTimeout := flags.Duration("call-timeout", tools.DefaultCallTimeout, "time limit of one tool call, retries included")
+	contactsRefresh := flags.Duration("contacts-refresh", contacts.DefaultRefresh, "age at which an API key's contact index is read again, in the background")
 	structured := flags.Bool("structured-output", false, "publish outputSchemas and answer with structuredContent beside the text, for programmatic clients (several assistants then show the model the JSON instead of the summary)")
 	transport := flags.String("transport", "stdio", "how clients reach the server: stdio, or http (Streamable HTTP, for a team)")
 	addr := flags.String("addr", "127.0.0.1:8080", "with --transport http: the host:port to listen on")
@@ -162,7 +167,10 @@ func parseConfig(args []string) (*config, int) {
 		flags.Usage()
 		return nil, 2
 	}
-	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, structured: *structured, transport: *transport,
+	if *contactsRefresh < time.Minute {
+		return fail("--contacts-refresh %v: want at least 1m, such as 10m", *contactsRefresh)
+	}
+	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
 	switch *transport {
 	case "stdio":
@@ -242,8 +250,9 @@ func (cfg *config) run() int {
 			return 2
 		}
 	}
-	mcpServer := tools.NewServer(tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
-		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, Context: ctx})
+	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
+		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx}
+	mcpServer := tools.NewServer(toolsConfig)
 
 	switch cmd := append(cfg.command, "", "", "")[:3]; cmd[0] {
 	case "":
@@ -251,7 +260,13 @@ func (cfg *config) run() int {
 			logger.Info("serving the demo workspace", "api", cfg.baseURL)
 		}
 		if cfg.transport == "http" {
-			return serveHTTP(ctx, mcpServer, cfg.http, newClient, logger)
+			return serveHTTP(ctx, mcpServer, cfg.http, func(key string) (serve.Account, error) {
+				c, err := newClient(key)
+				if err != nil {
+					return nil, err
+				}
+				return tools.NewAccount(ctx, c, toolsConfig.ContactOptions()...), nil
+			}, logger)
 		}
 		return serveStdio(ctx, mcpServer, logger)
 	case "call":
@@ -304,15 +319,8 @@ func checkArgs(args []string) error {
 	return fmt.Errorf("%s: unexpected argument %q", args[0], extra)
 }
 
-func serveHTTP(ctx context.Context, s *server.MCPServer, cfg serve.HTTPConfig, newClient func(string) (*client.Client, error), logger *slog.Logger) int {
-	cfg.Logger = logger
-	cfg.NewAccount = func(key string) (serve.Account, error) {
-		c, err := newClient(key)
-		if err != nil {
-			return nil, err
-		}
-		return tools.NewAccount(ctx, c), nil
-	}
+func serveHTTP(ctx context.Context, s *server.MCPServer, cfg serve.HTTPConfig, newAccount func(string) (serve.Account, error), logger *slog.Logger) int {
+	cfg.Logger, cfg.NewAccount = logger, newAccount
 	if err := serve.HTTP(ctx, s, cfg); err != nil {
 		logger.Error("HTTP server stopped", "err", err)
 		return 1

@@ -71,7 +71,8 @@ func (p GetContactParams) Validate() error {
 }
 
 // A Contact is a person or business in the workspace's contacts. Any of
-// its names, and any number or email value, may be null.
+// its names, and any number or email value, may be null: nulls decode to
+// nil and are left out when encoded again.
 type Contact struct {
 	ID              string          `json:"id"` // no prefix
 	ExternalID      *string         `json:"externalId,omitempty"`
@@ -86,10 +87,10 @@ type Contact struct {
 
 // ContactFields are the fields every contact has.
 type ContactFields struct {
-	FirstName    *string        `json:"firstName"`
-	LastName     *string        `json:"lastName"`
-	Company      *string        `json:"company"`
-	Role         *string        `json:"role"`
+	FirstName    *string        `json:"firstName,omitempty"`
+	LastName     *string        `json:"lastName,omitempty"`
+	Company      *string        `json:"company,omitempty"`
+	Role         *string        `json:"role,omitempty"`
 	Emails       []ContactValue `json:"emails"`
 	PhoneNumbers []ContactValue `json:"phoneNumbers"` // stored as people typed them: not always E.164
 }
@@ -98,7 +99,7 @@ type ContactFields struct {
 type ContactValue struct {
 	ID    string  `json:"id,omitempty"`
 	Name  string  `json:"name"` // the label, such as "mobile"
-	Value *string `json:"value"`
+	Value *string `json:"value,omitempty"`
 }
 
 // A ContactCustom is a contact's value of a custom field. Value's JSON type

@@ -37,7 +37,9 @@ const (
 	LaneUrgent
 	// LaneBackground is work nobody waits on, such as building an index.
 	// Its requests are spread evenly, one per 1/rps at most, so that a
-	// call of another lane never finds a window filled by them at once.
+	// call of another lane never finds a window filled by them at once;
+	// and while other calls are being made (within two windows of the
+	// last), they leave one place of the window free.
 	LaneBackground
 	numLanes
 )
@@ -169,8 +171,12 @@ type keyLimit struct {
 	pausedUntil time.Time
 	// lastBackground is when the last background request was admitted:
 	// they go one per window/n at most, so that they never fill a window
-	// at once and an interactive call waits at most one place for them.
+	// at once and a call of another lane waits at most one place for them.
 	lastBackground time.Time
+	// lastOther is when the last request of another lane was admitted:
+	// for two windows after one, background requests leave a place free,
+	// so that the person's next call need not wait at all.
+	lastOther time.Time
 }
 
 // A slot is one admitted request.
@@ -275,10 +281,16 @@ func (k *keyLimit) wait(now time.Time, lane Lane) (d time.Duration, paused, know
 	if k.pausedUntil.After(now) {
 		return k.pausedUntil.Sub(now), true, true
 	}
-	if next := k.lastBackground.Add(k.window / time.Duration(k.n)); lane == LaneBackground && next.After(now) {
-		return next.Sub(now), false, true
+	limit := k.n
+	if lane == LaneBackground {
+		if next := k.lastBackground.Add(k.window / time.Duration(k.n)); next.After(now) {
+			return next.Sub(now), false, true
+		}
+		if now.Sub(k.lastOther) < 2*k.window {
+			limit = max(k.n-1, 1)
+		}
 	}
-	if len(k.slots) < k.n {
+	if len(k.slots) < limit {
 		return 0, false, true
 	}
 	if e, ok := k.oldestWrite(); ok {
@@ -361,6 +373,8 @@ func (k *keyLimit) acquire(ctx context.Context, lane Lane, rps float64, trace fu
 				k.slots = append(k.slots, s)
 				if lane == LaneBackground {
 					k.lastBackground = now
+				} else {
+					k.lastOther = now
 				}
 				leave()
 				return s, nil

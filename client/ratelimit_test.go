@@ -183,6 +183,32 @@ func TestLimiterSpreadsTheBackgroundLane(t *testing.T) {
 	}
 }
 
+// TestLimiterBackgroundLeavesAPlace: soon after a call of another lane,
+// background requests leave the window's last place free, for the next.
+func TestLimiterBackgroundLeavesAPlace(t *testing.T) {
+	l := testLimiter(3, time.Hour)
+	s, err := l.acquire(context.Background(), testKey, LaneInteractive, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sent(time.Now())
+	if s, err = l.acquire(context.Background(), testKey, LaneBackground, nil); err != nil {
+		t.Fatal(err)
+	}
+	s.sent(time.Now())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	var rl *RateLimitError
+	if _, err := l.acquire(ctx, testKey, LaneBackground, nil); !errors.As(err, &rl) {
+		t.Errorf("a background request took the window's last place: %v", err)
+	}
+	if s, err = l.acquire(context.Background(), testKey, LaneInteractive, nil); err != nil {
+		t.Errorf("the place left free: %v", err)
+	} else {
+		s.sent(time.Now())
+	}
+}
+
 // TestLimiterPauseHoldsTheQueue: a pause OpenPhone asks for holds back
 // the calls already waiting, not only those that come after it, and a
 // call whose deadline falls inside it fails at once.

@@ -222,13 +222,17 @@ func (x *Index) build(s *snapshot, done chan struct{}) {
 
 // pageAll reads the custom fields and every page of contacts into s.
 func (x *Index) pageAll(ctx context.Context, s *snapshot) error {
-	if fields, err := x.c.ListCustomFields(ctx); err == nil {
-		x.mu.Lock()
-		x.fields = fields
-		x.mu.Unlock()
-	} else if !isOptional(err) {
+	fields, err := x.c.ListCustomFields(ctx)
+	switch {
+	case err == nil:
+	case isOptional(err):
+		fields = []client.CustomField{} // none to read: contacts name their own
+	default:
 		return err
 	}
+	x.mu.Lock()
+	x.fields = fields
+	x.mu.Unlock()
 	p := client.ListContactsParams{MaxResults: pageSize}
 	for {
 		page, err := x.c.ListContacts(ctx, p)

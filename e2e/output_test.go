@@ -36,6 +36,13 @@ var outputCalls = []struct {
 	{"list_calls, upstream error", "list_calls", demoThreadArgs(), &openphonetest.Fault{Status: 404}},
 	{"get_call", "get_call", map[string]any{"callId": openphonetest.DemoWorkspace().Calls[0].ID}, nil},
 	{"get_call, bad arguments", "get_call", map[string]any{"callId": "x"}, nil},
+	{"list_contacts", "list_contacts", map[string]any{"maxResults": 5}, nil},
+	{"list_contacts, bad arguments", "list_contacts", map[string]any{"maxResults": 51}, nil},
+	{"list_contacts, upstream error", "list_contacts", nil, &openphonetest.Fault{Status: 403}},
+	{"get_contact", "get_contact", map[string]any{"id": openphonetest.DemoWorkspace().Contacts[0].ID}, nil},
+	{"get_contact, unknown ID", "get_contact", map[string]any{"id": "nope"}, nil},
+	{"find_contacts", "find_contacts", map[string]any{"query": "kim"}, nil},
+	{"find_contacts, bad arguments", "find_contacts", map[string]any{"query": ""}, nil},
 }
 
 // demoThreadArgs names the thread of the demo's first call.
@@ -50,7 +57,7 @@ func callEach(t *testing.T, c *mcpclient.Client, api *openphonetest.Server, chec
 		t.Run(tt.name, func(t *testing.T) {
 			if tt.fault != nil {
 				f := *tt.fault
-				f.Path = "/v1/" + map[string]string{"list_conversations": "conversations", "list_users": "users", "list_calls": "calls"}[tt.tool]
+				f.Path = "/v1/" + map[string]string{"list_conversations": "conversations", "list_users": "users", "list_calls": "calls", "list_contacts": "contacts"}[tt.tool]
 				api.Inject(f)
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -543,18 +543,7 @@ func TestE2EReadAConversation(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
 	api := testkit.Fake(t, ws)
 	c := startClient(t, apiEnv(api))
-	callNamed := func(name string, args map[string]any) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		req := mcp.CallToolRequest{}
-		req.Params.Name, req.Params.Arguments = name, args
-		res, err := c.CallTool(ctx, req)
-		if err != nil || res.IsError {
-			t.Fatalf("%s %v: %v %s", name, args, err, resultText(res))
-		}
-		return resultText(res)
-	}
+	callNamed := func(name string, args map[string]any) string { t.Helper(); return callOK(t, c, name, args) }
 
 	rows := callNamed("list_conversations", map[string]any{"maxResults": 5})
 	row := regexp.MustCompile(`(?m)^\d\d:\d\d (CN\w+) (PN\w+) (\+\d+) "Quick Print Co"`).FindStringSubmatch(rows)
@@ -620,18 +609,7 @@ func TestE2EFindAContactsThread(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
 	api := testkit.Fake(t, ws)
 	c := startClient(t, apiEnv(api))
-	callNamed := func(name string, args map[string]any) string {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		req := mcp.CallToolRequest{}
-		req.Params.Name, req.Params.Arguments = name, args
-		res, err := c.CallTool(ctx, req)
-		if err != nil || res.IsError {
-			t.Fatalf("%s %v: %v %s", name, args, err, resultText(res))
-		}
-		return resultText(res)
-	}
+	callNamed := func(name string, args map[string]any) string { t.Helper(); return callOK(t, c, name, args) }
 	found := callNamed("find_contacts", map[string]any{"query": "priya"})
 	number := regexp.MustCompile(`^1\. .*numbers (\+\d+)`).FindStringSubmatch(strings.Split(found, "\n")[2])
 	if number == nil {
@@ -653,4 +631,18 @@ func TestE2EFindAContactsThread(t *testing.T) {
 	if !strings.Contains(messages, "Contacts: "+number[1]+` "Priya Raman" ("Raman Dental")`) || !strings.Contains(messages, "message") {
 		t.Errorf("the thread does not name its contact:\n%s", messages)
 	}
+}
+
+// callOK calls a tool and returns its text, failing the test on an error.
+func callOK(t *testing.T, c *mcpclient.Client, name string, args map[string]any) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = name, args
+	res, err := c.CallTool(ctx, req)
+	if err != nil || res.IsError {
+		t.Fatalf("%s %v: %v %s", name, args, err, resultText(res))
+	}
+	return resultText(res)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/contacts"
 )
 
 // Name is the server's name in the MCP handshake.
@@ -54,6 +55,9 @@ type Config struct {
 	CallTimeout time.Duration
 	// Logger receives a debug line per tool call; nil discards them.
 	Logger *slog.Logger
+	// ContactsRefresh is the age at which a contact index is rebuilt; zero
+	// means contacts.DefaultRefresh.
+	ContactsRefresh time.Duration
 	// Context bounds the background work of the server's own account
 	// (indexing its contacts); nil is context.Background().
 	Context context.Context
@@ -61,6 +65,15 @@ type Config struct {
 	// structuredContent beside the text. Off by default: several clients
 	// then give the model the JSON instead of the summary.
 	StructuredOutput bool
+}
+
+// ContactOptions are the options of the contact index of an account made
+// with cfg (NewAccount).
+func (cfg Config) ContactOptions() []contacts.Option {
+	if cfg.ContactsRefresh > 0 {
+		return []contacts.Option{contacts.WithRefresh(cfg.ContactsRefresh)}
+	}
+	return nil
 }
 
 // A servedTool is a tool declaration, whatever its types.
@@ -87,7 +100,7 @@ func NewServer(cfg Config) *server.MCPServer {
 	)
 	sv := serving{structured: cfg.StructuredOutput, keyHeader: cfg.CallerKeyHeader}
 	if cfg.Client != nil {
-		sv.server = NewAccount(cmp.Or[context.Context](cfg.Context, context.Background()), cfg.Client)
+		sv.server = NewAccount(cmp.Or[context.Context](cfg.Context, context.Background()), cfg.Client, cfg.ContactOptions()...)
 	}
 	for _, t := range allTools {
 		s.AddTools(t.serverTool(sv))
