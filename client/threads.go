@@ -217,3 +217,51 @@ func (c *Client) GetCallTranscript(ctx context.Context, callID string) (*CallTra
 type GetCallParams struct {
 	CallID string
 }
+
+// Paths of a call's media.
+const (
+	callVoicemailsPath = "/v1/call-voicemails"
+	callRecordingsPath = "/v1/call-recordings"
+)
+
+// The states of a voicemail.
+const (
+	VoicemailCompleted  = "completed"
+	VoicemailInProgress = "in-progress"
+)
+
+// A CallVoicemail is the voicemail left on a call. Its duration,
+// transcript and recording URL may be null, the transcript while it is
+// being made or when none was.
+type CallVoicemail struct {
+	ID           string  `json:"id"` // VM…
+	Status       string  `json:"status"`
+	Duration     *int    `json:"duration,omitempty"` // seconds
+	Transcript   *string `json:"transcript,omitempty"`
+	RecordingURL *string `json:"recordingUrl,omitempty"`
+}
+
+// A CallRecording is one segment of a call's recording. Every field but ID
+// may be null.
+type CallRecording struct {
+	ID        string     `json:"id"`
+	Type      *string    `json:"type,omitempty"`
+	Status    *string    `json:"status,omitempty"` // completed, in-progress, processing, failed, deleted, ...
+	StartTime *time.Time `json:"startTime,omitempty"`
+	Duration  *int       `json:"duration,omitempty"` // seconds
+	URL       *string    `json:"url,omitempty"`
+}
+
+// GetCallVoicemail fetches the voicemail left on a call.
+func (c *Client) GetCallVoicemail(ctx context.Context, callID string) (*CallVoicemail, error) {
+	return getActivity[CallVoicemail](c, ctx, callVoicemailsPath, activity{"callId", callID, "call"})
+}
+
+// GetCallRecordings fetches the segments of a call's recording.
+func (c *Client) GetCallRecordings(ctx context.Context, callID string) ([]CallRecording, error) {
+	segments, err := getActivity[[]CallRecording](c, ctx, callRecordingsPath, activity{"callId", callID, "call"})
+	if err != nil {
+		return nil, err
+	}
+	return *segments, nil
+}

@@ -55,6 +55,10 @@ func TestThreadToolsGolden(t *testing.T) {
 		{"call_absent.txt", "get_call", map[string]any{"callId": absent.ID}},
 		{"call_missed.txt", "get_call", map[string]any{"callId": missed.ID}},
 		{"call_is_a_message.txt", "get_call", map[string]any{"callId": *quick.LastActivityID}},
+		{"call_voicemail_hostile.txt", "get_call", map[string]any{"callId": voicemailCall(t, ws, func(v client.CallVoicemail) bool {
+			return v.Transcript != nil && *v.Transcript == openphonetest.HostileVoicemail
+		})}},
+		{"call_missed_no_voicemail.txt", "get_call", map[string]any{"callId": missedWithoutVoicemail(t, ws)}},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
 			res := call(t, f.server, tt.tool, tt.args)
@@ -63,6 +67,47 @@ func TestThreadToolsGolden(t *testing.T) {
 			}
 			golden(t, tt.golden, []byte(text(res)+"\n"))
 		})
+	}
+}
+
+// voicemailCall returns the ID of the first demo call whose voicemail is.
+func voicemailCall(t *testing.T, ws openphonetest.Workspace, is func(client.CallVoicemail) bool) string {
+	t.Helper()
+	for _, c := range ws.Calls {
+		if v, ok := ws.Voicemails[c.ID]; ok && is(v) {
+			return c.ID
+		}
+	}
+	t.Fatal("no such demo voicemail")
+	return ""
+}
+
+// missedWithoutVoicemail returns the ID of a demo call missed with no
+// voicemail left.
+func missedWithoutVoicemail(t *testing.T, ws openphonetest.Workspace) string {
+	t.Helper()
+	for _, c := range ws.Calls {
+		if _, ok := ws.Voicemails[c.ID]; !ok && c.Status == "missed" {
+			return c.ID
+		}
+	}
+	t.Fatal("every missed demo call has a voicemail")
+	return ""
+}
+
+// TestCallMediaOffLimits: a key that may not read a call's media still
+// reads the call, with a line saying why the voicemail and recording are
+// missing.
+func TestCallMediaOffLimits(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	f := newFixture(t, ws)
+	f.api.SetCallMedia(false)
+	for _, id := range []string{demoCall(t, ws, "completed").ID, missedWithoutVoicemail(t, ws)} {
+		res := call(t, f.server, "get_call", map[string]any{"callId": id})
+		out := text(res)
+		if res.IsError || !strings.Contains(out, "(403 Forbidden): the plan, or the API key's user, lacks access to it.") {
+			t.Errorf("isError %v:\n%s", res.IsError, out)
+		}
 	}
 }
 

@@ -48,8 +48,9 @@ type Server struct {
 	received  int       // requests received in all
 	faults    []Fault
 	cancelled int
-	// noInsights makes call summaries and transcripts answer 403.
-	noInsights bool
+	// noInsights makes call summaries and transcripts answer 403, and
+	// noMedia voicemails and recordings.
+	noInsights, noMedia bool
 }
 
 // MaxRecorded bounds the requests a Server keeps: a long --demo session
@@ -102,6 +103,8 @@ func NewServer(ws Workspace) *Server {
 	s.handle("GET /v1/calls/{callId}", s.getCall)
 	s.handle("GET /v1/call-summaries/{callId}", s.getCallSummary)
 	s.handle("GET /v1/call-transcripts/{id}", s.getCallTranscript)
+	s.handle("GET /v1/call-voicemails/{callId}", s.getCallVoicemail)
+	s.handle("GET /v1/call-recordings/{callId}", s.getCallRecordings)
 	s.handle("GET /v1/contacts", s.listContacts)
 	s.handle("GET /v1/contacts/{id}", s.getContact)
 	s.handle("GET /v1/contact-custom-fields", s.listCustomFields)
@@ -142,6 +145,14 @@ func (s *Server) handle(pattern string, e endpoint) {
 			answer(w, r)
 		}
 	})
+}
+
+// SetCallMedia says whether the key may read calls' voicemails and
+// recordings; without, both endpoints answer 403.
+func (s *Server) SetCallMedia(available bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noMedia = !available
 }
 
 // SetCallInsights says whether the workspace's plan has call summaries and

@@ -222,6 +222,10 @@ func TestFakeConformsToSpec(t *testing.T) {
 	}
 	for _, call := range ws.Calls {
 		c.get(200, "/v1/calls/"+call.ID, "")
+		_, voicemail := ws.Voicemails[call.ID]
+		_, recorded := ws.Recordings[call.ID]
+		c.get(map[bool]int{true: 200, false: 404}[voicemail], "/v1/call-voicemails/"+call.ID, "")
+		c.get(map[bool]int{true: 200, false: 404}[recorded], "/v1/call-recordings/"+call.ID, "")
 		for _, path := range []string{"/v1/call-summaries/", "/v1/call-transcripts/"} {
 			want := 200
 			if _, ok := ws.Summaries[call.ID]; !ok {
@@ -242,6 +246,10 @@ func TestFakeConformsToSpec(t *testing.T) {
 	c.get(403, "/v1/call-summaries/"+ws.Calls[0].ID, "")
 	c.get(403, "/v1/call-transcripts/"+ws.Calls[0].ID, "")
 	c.srv.SetCallInsights(true)
+	c.srv.SetCallMedia(false)
+	c.get(403, "/v1/call-voicemails/"+ws.Calls[0].ID, "")
+	c.get(403, "/v1/call-recordings/"+ws.Calls[0].ID, "")
+	c.srv.SetCallMedia(true)
 
 	one := ws.Calls[0]
 	callThread := url.Values{"phoneNumberId": {one.PhoneNumberID}, "participants": one.Participants, "maxResults": {"10"}}
@@ -321,6 +329,8 @@ func TestFakeConformsToSpec(t *testing.T) {
 		{"contacts, an empty source", 400, "/v1/contacts", nil, "maxResults=10&sources=", "/query/sources/0"},
 		{"contacts, a page token of another filter", 400, "/v1/contacts", url.Values{"maxResults": {"10"}, "sources": {"x"}, "pageToken": {encodePageToken(10, "contacts?")}}, "", "/query/pageToken"},
 		{"an unknown contact", 404, "/v1/contacts/nope", nil, "", ""},
+		{"a voicemail by a bad ID", 400, "/v1/call-voicemails/CN123", nil, "", "/path/callId"},
+		{"recordings by a bad ID", 400, "/v1/call-recordings/VM123", nil, "", "/path/callId"},
 		{"custom fields with a query", 400, "/v1/contact-custom-fields", url.Values{"x": {"1"}}, "", "/query/x"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,7 +350,8 @@ func TestFakeConformsToSpec(t *testing.T) {
 	// Every endpoint refuses a missing or wrong key with its own 401.
 	for _, path := range []string{"/v1/conversations", "/v1/phone-numbers", "/v1/users", "/v1/messages", "/v1/messages/" + ws.Messages[0].ID,
 		"/v1/calls", "/v1/calls/" + one.ID, "/v1/call-summaries/" + one.ID, "/v1/call-transcripts/" + one.ID,
-		"/v1/contacts", "/v1/contacts/" + ws.Contacts[0].ID, "/v1/contact-custom-fields"} {
+		"/v1/contacts", "/v1/contacts/" + ws.Contacts[0].ID, "/v1/contact-custom-fields",
+		"/v1/call-voicemails/" + one.ID, "/v1/call-recordings/" + one.ID} {
 		c.get(401, path, "", "")
 		c.get(401, path, "", "Bearer "+c.srv.APIKey)
 	}
@@ -358,6 +369,10 @@ func TestFakeConformsToSpec(t *testing.T) {
 		"GET /v1/call-summaries/{callId} 200", "GET /v1/call-summaries/{callId} 400", "GET /v1/call-summaries/{callId} 401",
 		"GET /v1/call-summaries/{callId} 403", "GET /v1/call-summaries/{callId} 404",
 		"GET /v1/call-transcripts/{id} 200", "GET /v1/call-transcripts/{id} 401", "GET /v1/call-transcripts/{id} 403", "GET /v1/call-transcripts/{id} 404",
+		"GET /v1/call-voicemails/{callId} 200", "GET /v1/call-voicemails/{callId} 400", "GET /v1/call-voicemails/{callId} 401",
+		"GET /v1/call-voicemails/{callId} 403", "GET /v1/call-voicemails/{callId} 404",
+		"GET /v1/call-recordings/{callId} 200", "GET /v1/call-recordings/{callId} 400", "GET /v1/call-recordings/{callId} 401",
+		"GET /v1/call-recordings/{callId} 403", "GET /v1/call-recordings/{callId} 404",
 		"GET /v1/contacts 200", "GET /v1/contacts 400", "GET /v1/contacts 401",
 		"GET /v1/contacts/{id} 200", "GET /v1/contacts/{id} 401", "GET /v1/contacts/{id} 404",
 		"GET /v1/contact-custom-fields 200", "GET /v1/contact-custom-fields 400", "GET /v1/contact-custom-fields 401",

@@ -188,6 +188,46 @@ func (s *Server) getCallTranscript(r *http.Request, c *checks) http.HandlerFunc 
 	}))(r, c)
 }
 
+// getCallVoicemail serves GET /v1/call-voicemails/{callId}: 404 for a
+// call no voicemail was left on.
+func (s *Server) getCallVoicemail(r *http.Request, c *checks) http.HandlerFunc {
+	return s.media(byID("callId", func(id string) (any, bool) {
+		v, ok := s.ws.Voicemails[id]
+		return map[string]any{"id": v.ID, "status": v.Status, "duration": v.Duration, "transcript": v.Transcript, "recordingUrl": v.RecordingURL}, ok
+	}))(r, c)
+}
+
+// getCallRecordings serves GET /v1/call-recordings/{callId}: 404 for a
+// call that was not recorded.
+func (s *Server) getCallRecordings(r *http.Request, c *checks) http.HandlerFunc {
+	return s.media(byID("callId", func(id string) (any, bool) {
+		segments, ok := s.ws.Recordings[id]
+		data := []map[string]any{}
+		for _, rc := range segments {
+			data = append(data, map[string]any{"id": rc.ID, "type": rc.Type, "status": rc.Status, "startTime": apiTime(rc.StartTime), "duration": rc.Duration, "url": rc.URL})
+		}
+		return data, ok
+	}))(r, c)
+}
+
+// media serves e only while the key may read calls' media
+// (SetCallMedia), and answers 403 otherwise.
+func (s *Server) media(e endpoint) endpoint {
+	return func(r *http.Request, c *checks) http.HandlerFunc {
+		answer := e(r, c)
+		return func(w http.ResponseWriter, r *http.Request) {
+			s.mu.Lock()
+			refused := s.noMedia
+			s.mu.Unlock()
+			if refused {
+				writeError(w, r.Pattern, http.StatusForbidden, "The API key's user may not access this call's media")
+				return
+			}
+			answer(w, r)
+		}
+	}
+}
+
 // insight serves e only on a plan with call insights (SetCallInsights),
 // and answers 403 on others.
 func (s *Server) insight(e endpoint) endpoint {
