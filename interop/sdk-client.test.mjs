@@ -28,8 +28,10 @@ const tool = tools.find((t) => t.name === "list_conversations");
 const call = (args) => client.callTool({ name: "list_conversations", arguments: args });
 const text = (result) => result.content.map((c) => c.text).join("\n");
 
-test("tools/list publishes the six tools, read-only, with schemas that compile", () => {
-  assert.deepEqual(tools.map((t) => t.name).sort(), ["get_call", "list_calls", "list_conversations", "list_messages", "list_phone_numbers", "list_users"]);
+test("tools/list publishes the nine tools, read-only, with schemas that compile", () => {
+  assert.deepEqual(tools.map((t) => t.name).sort(), [
+    "find_contacts", "get_call", "get_contact", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers", "list_users",
+  ]);
   for (const t of tools) {
     assert.deepEqual(
       { ...t.annotations, title: undefined },
@@ -120,8 +122,13 @@ test("paging reaches the end with no duplicates", async () => {
   assert.equal(seen.size, fixture.total);
 });
 
-test("list_phone_numbers and list_users answer within their outputSchemas", async () => {
-  for (const [name, args, key] of [["list_phone_numbers", {}, "phoneNumbers"], ["list_users", { maxResults: 2 }, "users"]]) {
+test("list_phone_numbers, list_users and the contact tools answer within their outputSchemas", async () => {
+  for (const [name, args, key] of [
+    ["list_phone_numbers", {}, "phoneNumbers"],
+    ["list_users", { maxResults: 2 }, "users"],
+    ["list_contacts", { maxResults: 50 }, "contacts"],
+    ["find_contacts", { query: "kim" }, "contacts"],
+  ]) {
     const t = tools.find((t) => t.name === name);
     const result = await client.callTool({ name, arguments: args });
     assert.ok(!result.isError, text(result));
