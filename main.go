@@ -252,6 +252,12 @@ func (cfg *config) run() int {
 	}
 	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
 		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx}
+	if cfg.demo {
+		toolsConfig.Now = func() time.Time { return openphonetest.DemoEpoch }
+	}
+	if len(cfg.command) > 0 && cfg.command[0] == "call" {
+		toolsConfig.ContactsWait = cfg.callTimeout // the one call there is may wait for every name
+	}
 	mcpServer := tools.NewServer(toolsConfig)
 
 	switch cmd := append(cfg.command, "", "", "")[:3]; cmd[0] {

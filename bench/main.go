@@ -76,7 +76,7 @@ func run() error {
 	defer b.api.Close()
 	b.env = []string{"OPENPHONE_API_KEY=" + b.api.APIKey, "OPENPHONE_BASE_URL=" + b.api.URL, "OPENPHONE_LOG_LEVEL=error"}
 	for _, measure := range []func() error{b.startup, b.overhead, b.httpAgainstStdio, b.roundTrip,
-		b.definitionTokens, b.pageTokens, b.messageTokens, b.contactTokens, b.concurrentCalls, b.contactIndex, b.indexingLatency} {
+		b.definitionTokens, b.pageTokens, b.messageTokens, b.contactTokens, b.concurrentCalls, b.recentActivity, b.contactIndex, b.indexingLatency} {
 		if err := measure(); err != nil {
 			return err
 		}
@@ -639,5 +639,41 @@ func (b *bench) contactTokens() error {
 		return err
 	}
 	b.addShare("tokens, page of 100 with contact names", summary, raw, "o200k; 3 in 5 participants have a contact, named in the legend")
+	return nil
+}
+
+// recentActivity: recent_activity over 20 conversations at the real
+// limit, its wall time against the rate-limit floor (its requests ÷ 10
+// per second), and its answer's tokens against the raw JSON of the same
+// upstream answers.
+func (b *bench) recentActivity() error {
+	updated := slices.SortedFunc(slices.Values(b.api.Conversations()), func(x, y client.Conversation) int { return y.UpdatedAt.Compare(*x.UpdatedAt) })
+	since := updated[20].UpdatedAt.UTC().Format(time.RFC3339Nano) // the 20 updated last, after it
+	s, err := spawn(b.binary, b.env)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	start := time.Now()
+	summary, err := s.callTool("recent_activity", fmt.Sprintf(`{"since":%q,"maxConversations":20}`, since))
+	if err != nil {
+		return err
+	}
+	wall := time.Since(start)
+	var raw []byte
+	requests := 0
+	for _, r := range b.api.Requests() {
+		if r.At.Before(start) {
+			continue
+		}
+		requests++
+		if body, err := b.api.Get(r.Path, r.Query); err == nil && !strings.HasPrefix(r.Path, "/v1/contact") {
+			raw = append(raw, body...)
+		}
+	}
+	floor := time.Duration(float64(requests) / client.DefaultRateLimit * float64(time.Second))
+	b.add("recent_activity, 20 conversations at 10 requests/s", fmt.Sprintf("%.2f s vs a floor of %.2f s (%.2f×)", wall.Seconds(), floor.Seconds(), float64(wall)/float64(floor)),
+		fmt.Sprintf("%d requests (conversations, texts, calls, voicemails, names, the contact index); the floor is requests ÷ 10/s", requests))
+	b.addShare("tokens, recent_activity of 20 conversations", summary, raw, "o200k; the answer vs the raw JSON of the same upstream answers; texts whole")
 	return nil
 }

@@ -43,6 +43,8 @@ var outputCalls = []struct {
 	{"get_contact, unknown ID", "get_contact", map[string]any{"id": "nope"}, nil},
 	{"find_contacts", "find_contacts", map[string]any{"query": "kim"}, nil},
 	{"find_contacts, bad arguments", "find_contacts", map[string]any{"query": ""}, nil},
+	{"recent_activity", "recent_activity", map[string]any{"since": "2026-11-19T17:00:00Z"}, nil},
+	{"recent_activity, bad arguments", "recent_activity", map[string]any{"only": "unread"}, nil},
 }
 
 // demoThreadArgs names the thread of the demo's first call.

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -75,6 +76,11 @@ func startCommand(t *testing.T, clientName, command string, env []string, args .
 	t.Cleanup(func() { c.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// NewStdioMCPClient starts the transport but not the client, whose
+	// Start wires its notification handlers in (it is idempotent).
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
 	init.Params.ClientInfo = mcp.Implementation{Name: clientName, Version: "1"}
@@ -166,7 +172,7 @@ func TestE2EToolsList(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	if want := []string{"find_contacts", "get_call", "get_contact", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers", "list_users"}; !slices.Equal(names, want) {
+	if want := []string{"find_contacts", "get_call", "get_contact", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers", "list_users", "recent_activity"}; !slices.Equal(names, want) {
 		t.Errorf("tools %v, want %v", names, want)
 	}
 }
@@ -441,6 +447,7 @@ func TestE2EReadmeSamples(t *testing.T) {
 		{"list_conversations", `{"maxResults":"5","phoneNumbers":["415-555-0123"],"createdAfter":"yesterday"}`},
 		{"list_messages", `{"phoneNumberId":"PNKxsS2wxn","participants":["+13055550130"],"maxResults":4}`},
 		{"find_contacts", `{"query":"raman dental"}`},
+		{"recent_activity", `{"only":"needs-reply"}`},
 	} {
 		tool, args := sample.tool, sample.args
 		command := "`go run . --demo call " + tool + " '" + args + "'`"
@@ -645,4 +652,37 @@ func callOK(t *testing.T, c *mcpclient.Client, name string, args map[string]any)
 		t.Fatalf("%s %v: %v %s", name, args, err, resultText(res))
 	}
 	return resultText(res)
+}
+
+// TestE2ERecentActivityWithProgress asks the demo what was missed, over
+// stdio, as a client that wants progress: it hears each conversation read,
+// and the answer names the conversations that await a reply.
+func TestE2ERecentActivityWithProgress(t *testing.T) {
+	c := startClient(t, noKeyEnv, "--demo")
+	var mu sync.Mutex
+	var progress []string
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/progress" && n.Params.AdditionalFields["progressToken"] == "morning" {
+			mu.Lock()
+			defer mu.Unlock()
+			progress = append(progress, fmt.Sprint(n.Params.AdditionalFields["message"]))
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = "recent_activity", map[string]any{"only": "needs-reply"}
+	req.Params.Meta = &mcp.Meta{ProgressToken: "morning"}
+	res, err := c.CallTool(ctx, req)
+	if err != nil || res.IsError {
+		t.Fatalf("%v %s", err, resultText(res))
+	}
+	if out := resultText(res); !strings.Contains(out, "Awaiting reply since") || !strings.Contains(out, "pass its line as phoneNumberId and its participants to list_messages") {
+		t.Errorf("the answer:\n%s", out)
+	}
+	waitFor(t, "every conversation's progress", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Contains(progress, "14 of 14 conversations read")
+	})
 }

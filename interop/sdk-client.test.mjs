@@ -28,9 +28,10 @@ const tool = tools.find((t) => t.name === "list_conversations");
 const call = (args) => client.callTool({ name: "list_conversations", arguments: args });
 const text = (result) => result.content.map((c) => c.text).join("\n");
 
-test("tools/list publishes the nine tools, read-only, with schemas that compile", () => {
+test("tools/list publishes the ten tools, read-only, with schemas that compile", () => {
   assert.deepEqual(tools.map((t) => t.name).sort(), [
     "find_contacts", "get_call", "get_contact", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers", "list_users",
+    "recent_activity",
   ]);
   for (const t of tools) {
     assert.deepEqual(

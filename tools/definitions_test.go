@@ -13,7 +13,7 @@ import (
 // sends them. Every tool is held to the same bounds.
 const (
 	toolTokenBudget     = 600  // any one tool
-	allToolsTokenBudget = 2000 // every tool together
+	allToolsTokenBudget = 2400 // every tool together (ten)
 	// contactToolsTokenBudget holds list_contacts, get_contact and
 	// find_contacts together: the contact tools added 1,527 tokens' worth
 	// of six tools to about 1,950.

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -51,7 +52,9 @@ type fixture struct {
 func newFixture(t *testing.T, ws openphonetest.Workspace, opts ...client.Option) fixture {
 	t.Helper()
 	api, c := testkit.NewAPI(t, ws, opts...)
-	return fixture{api, c, NewServer(Config{Client: c, CallerKeyHeader: "X-OpenPhone-Api-Key", Version: "test", Context: t.Context()})}
+	// The answers of a test wait for every contact's name, however slow
+	// the machine: what they show must not depend on it.
+	return fixture{api, c, NewServer(Config{Client: c, CallerKeyHeader: "X-OpenPhone-Api-Key", Version: "test", Context: t.Context(), ContactsWait: time.Minute})}
 }
 
 // conversationRequests are the requests for conversations the fake received.

@@ -219,10 +219,37 @@ func (a *Activity) addCall(g generator, c client.Conversation, line Line, id str
 	}
 }
 
+// missedThisMorning gives the demo's last day missed calls: on three 1:1
+// conversations active that day, one incoming call each, missed 20
+// minutes before their last activity, two of them with a voicemail.
+func (a *Activity) missedThisMorning(ws Workspace) {
+	g := generator{rng: rand.New(rand.NewPCG(11, 11))}
+	added := 0
+	for _, c := range ws.Conversations {
+		if added == 3 || len(c.Participants) != 1 || c.LastActivityAt == nil || c.LastActivityAt.Before(DemoEpoch.Add(-20*time.Hour)) ||
+			(c.Name != nil && *c.Name == "Quick Print Co") {
+			continue
+		}
+		line, _ := ws.lineByRef(c.PhoneNumberID)
+		at := c.LastActivityAt.Add(-20 * time.Minute)
+		call := client.Call{ID: g.id("AC"), PhoneNumberID: line.ID, UserID: new(line.UserIDs[0]), Participants: slices.Clone(c.Participants),
+			Direction: "incoming", Status: "missed", CallRoute: new("phone-number"),
+			CreatedAt: at, UpdatedAt: new(at.Add(time.Minute)), CompletedAt: new(at.Add(25 * time.Second))}
+		a.Calls = append(a.Calls, call)
+		if added != 1 {
+			text := voicemailTexts[added]
+			a.Voicemails[call.ID] = client.CallVoicemail{ID: g.id("VM"), Status: client.VoicemailCompleted, Duration: new(18 + added),
+				Transcript: &text, RecordingURL: new("https://files.openphone.example/voicemails/" + call.ID + ".mp3")}
+		}
+		added++
+	}
+}
+
 // demoActivity is the demo workspace's activity, with the cases a reader
 // must see handled: hostile texts, a long text, unicode, every status.
 func demoActivity(ws Workspace) Activity {
 	a := GenerateActivity(ws, 1)
+	a.missedThisMorning(ws)
 	// The newest answered call's summary and transcript are still being made.
 	newest := -1
 	for i, c := range a.Calls {

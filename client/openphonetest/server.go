@@ -29,6 +29,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
 // A Server is a fake OpenPhone API listening on a loopback address.
@@ -317,6 +319,11 @@ func (s *Server) workspace() Workspace {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.ws
+}
+
+// Conversations returns the workspace's conversations.
+func (s *Server) Conversations() []client.Conversation {
+	return slices.Clone(s.workspace().Conversations)
 }
 
 // RenameLine gives the line id a new name, as a workspace admin may at
