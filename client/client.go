@@ -54,7 +54,7 @@ type Client struct {
 	retry        RetryPolicy
 	logger       *slog.Logger
 	sleep        func(context.Context, time.Duration) error
-	onSent       func(at time.Time) // tests: when each request was written
+	onWrite      func(at time.Time) // WithWriteHook
 }
 
 // An Option configures a Client.
@@ -160,6 +160,13 @@ func WithLimiter(l *Limiter) Option {
 		c.limiter = l
 		return nil
 	}
+}
+
+// WithWriteHook calls f with the time each request is written to the
+// network, the instant the rate limit counts it by: for metrics, and for
+// tests that hold the limit. f must be quick and safe for concurrent use.
+func WithWriteHook(f func(at time.Time)) Option {
+	return func(c *Client) error { c.onWrite = f; return nil }
 }
 
 // WithRetryPolicy sets how failed requests are retried.
@@ -381,8 +388,8 @@ func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out
 		WroteHeaders: func() {
 			now := time.Now()
 			s.sent(now)
-			if c.onSent != nil {
-				c.onSent(now)
+			if c.onWrite != nil {
+				c.onWrite(now)
 			}
 		},
 	})

@@ -176,14 +176,8 @@ func TestRateLimit(t *testing.T) {
 	t.Parallel() // it takes 10 s: let the other tests run meanwhile
 	const rps = client.DefaultRateLimit
 	srv := testkit.Demo(t)
-	c := newClient(t, srv)
-	var mu sync.Mutex
-	var sent []time.Time
-	client.OnSent(c, func(at time.Time) {
-		mu.Lock()
-		defer mu.Unlock()
-		sent = append(sent, at)
-	})
+	var writes testkit.WriteLog
+	c := newClient(t, srv, writes.Option())
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for range 100 {
@@ -199,7 +193,7 @@ func TestRateLimit(t *testing.T) {
 	if got := len(srv.Requests()); got != 100 {
 		t.Fatalf("fake saw %d requests, want 100", got)
 	}
-	slices.SortFunc(sent, time.Time.Compare)
+	sent := writes.Times()
 	if len(sent) != 100 {
 		t.Fatalf("%d requests written, want 100", len(sent))
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // demoClock serves f's API on the demo's clock, as --demo does.
@@ -125,5 +126,19 @@ func TestRecentActivityProgress(t *testing.T) {
 	}
 	if last := messages[len(messages)-1]; last != "14 of 14 conversations read" {
 		t.Errorf("the last progress is %q", last)
+	}
+}
+
+// TestRecentActivityKeepsTheLimit: the reads of recent_activity, all at
+// once, never put more than 10 requests in a second on the network.
+func TestRecentActivityKeepsTheLimit(t *testing.T) {
+	var writes testkit.WriteLog
+	f := newFixture(t, openphonetest.DemoWorkspace(), writes.Option())
+	res := call(t, demoClock(t, f), "recent_activity", map[string]any{})
+	if res.IsError {
+		t.Fatal(text(res))
+	}
+	if n, most := len(writes.Times()), writes.MostIn(time.Second); n < 20 || most > client.DefaultRateLimit {
+		t.Errorf("%d requests, %d in one second at most; want over 20, and at most %d in any second", n, most, client.DefaultRateLimit)
 	}
 }

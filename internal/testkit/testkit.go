@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tiktoken-go/tokenizer"
 
@@ -116,4 +118,42 @@ func Deps(t testing.TB) []string {
 		t.Fatalf("go list -deps: %v", err)
 	}
 	return strings.Fields(string(out))
+}
+
+// A WriteLog records when a client's requests are written to the network,
+// the instants its rate limit counts them by.
+type WriteLog struct {
+	mu sync.Mutex
+	at []time.Time
+}
+
+// Option is the client option that records into w.
+func (w *WriteLog) Option() client.Option {
+	return client.WithWriteHook(func(at time.Time) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.at = append(w.at, at)
+	})
+}
+
+// Times returns the writes recorded, oldest first.
+func (w *WriteLog) Times() []time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.SortedFunc(slices.Values(w.at), time.Time.Compare)
+}
+
+// MostIn counts the most writes that fall within any interval of length
+// window.
+func (w *WriteLog) MostIn(window time.Duration) int {
+	times := w.Times()
+	most := 0
+	for i := range times {
+		j := i
+		for j < len(times) && times[j].Sub(times[i]) < window {
+			j++
+		}
+		most = max(most, j-i)
+	}
+	return most
 }
