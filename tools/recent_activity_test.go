@@ -142,3 +142,15 @@ func TestRecentActivityKeepsTheLimit(t *testing.T) {
 		t.Errorf("%d requests, %d in one second at most; want over 20, and at most %d in any second", n, most, client.DefaultRateLimit)
 	}
 }
+
+// TestRecentActivityShowsWhatFailed: a conversation whose reads failed
+// still appears, with a line saying what could not be read.
+func TestRecentActivityShowsWhatFailed(t *testing.T) {
+	f := newFixture(t, openphonetest.DemoWorkspace(), client.WithRateLimit(1000), client.WithRetryPolicy(client.RetryPolicy{MaxAttempts: 1}))
+	f.api.Inject(openphonetest.Fault{Path: "/v1/calls", Status: 500})
+	res := call(t, demoClock(t, f), "recent_activity", map[string]any{})
+	out := text(res)
+	if res.IsError || strings.Count(out, "\nCould not read calls (OpenPhone answered 500).") != 1 || !strings.Contains(out, "14 conversations with activity") {
+		t.Errorf("isError %v:\n%s", res.IsError, out)
+	}
+}
