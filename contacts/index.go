@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -86,21 +87,12 @@ func (s *snapshot) add(contacts []client.Contact) {
 			if n.Value == nil {
 				continue
 			}
-			if e164, ok := Normalize(*n.Value); ok && !contains(seen, e164) {
+			if e164, ok := Normalize(*n.Value); ok && !slices.Contains(seen, e164) {
 				seen = append(seen, e164)
 				s.byNumber[e164] = append(s.byNumber[e164], i)
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, item := range list {
-		if item == s {
-			return true
-		}
-	}
-	return false
 }
 
 // A View is what a look-up could see: the index, complete or as far as it

@@ -213,32 +213,26 @@ func (s *Server) getCallRecordings(r *http.Request, c *checks) http.HandlerFunc 
 // media serves e only while the key may read calls' media
 // (SetCallMedia), and answers 403 otherwise.
 func (s *Server) media(e endpoint) endpoint {
-	return func(r *http.Request, c *checks) http.HandlerFunc {
-		answer := e(r, c)
-		return func(w http.ResponseWriter, r *http.Request) {
-			s.mu.Lock()
-			refused := s.noMedia
-			s.mu.Unlock()
-			if refused {
-				writeError(w, r.Pattern, http.StatusForbidden, "The API key's user may not access this call's media")
-				return
-			}
-			answer(w, r)
-		}
-	}
+	return s.unless(func() bool { return s.noMedia }, "The API key's user may not access this call's media", e)
 }
 
 // insight serves e only on a plan with call insights (SetCallInsights),
 // and answers 403 on others.
 func (s *Server) insight(e endpoint) endpoint {
+	return s.unless(func() bool { return s.noInsights }, "This feature is available on Business and Scale plans", e)
+}
+
+// unless serves e, but answers 403 with message while refused, read
+// under s.mu, says so.
+func (s *Server) unless(refused func() bool, message string, e endpoint) endpoint {
 	return func(r *http.Request, c *checks) http.HandlerFunc {
 		answer := e(r, c)
 		return func(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
-			refused := s.noInsights
+			no := refused()
 			s.mu.Unlock()
-			if refused {
-				writeError(w, r.Pattern, http.StatusForbidden, "This feature is available on Business and Scale plans")
+			if no {
+				writeError(w, r.Pattern, http.StatusForbidden, message)
 				return
 			}
 			answer(w, r)
