@@ -263,9 +263,18 @@ func describeFailure(err error) string {
 // describeContactsFailure says in a few words why contacts could not be
 // read: a 403 is a key (or plan) without access to them.
 func describeContactsFailure(err error) string {
-	var apiErr *client.APIError
-	if errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden {
+	if apiStatus(err) == http.StatusForbidden {
 		return "OpenPhone answered 403: this API key may not read contacts"
 	}
 	return describeFailure(err)
+}
+
+// apiStatus is the status OpenPhone answered a failed request with, or 0
+// when err is no answer of OpenPhone's.
+func apiStatus(err error) int {
+	var apiErr *client.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Status
+	}
+	return 0
 }

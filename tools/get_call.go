@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sync"
 
@@ -84,7 +83,7 @@ func readCall(ctx context.Context, a *Account, p client.GetCallParams) (callResu
 	if callErr != nil {
 		return callResult{}, notACall(ctx, c, p.CallID, callErr)
 	}
-	answered := call.AnsweredAt != nil || call.Status == "completed"
+	answered := isAnswered(*call)
 	return callResult{Call: *call, Summary: summary, Transcript: transcript, Voicemail: voicemail, Recordings: recordings,
 		SummaryUnavailable:    insightNote("summary", summaryStatus(summary), sumErr),
 		TranscriptUnavailable: insightNote("transcript", transcriptStatus(transcript), transcriptErr),
@@ -96,15 +95,14 @@ func readCall(ctx context.Context, a *Account, p client.GetCallParams) (callResu
 // missing, or "" when it is there, or when its absence is no news (expected
 // false: no voicemail on an answered call, no recording of a missed one).
 func mediaNote(what string, expected bool, err error) string {
-	var apiErr *client.APIError
-	switch {
+	switch status := apiStatus(err); {
 	case err == nil:
 		return ""
-	case errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound && !expected:
+	case status == http.StatusNotFound && !expected:
 		return ""
-	case errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
+	case status == http.StatusNotFound:
 		return map[string]string{"voicemail": "None was left (OpenPhone has none for this call: 404).", "recording": "None: the call was not recorded (OpenPhone has none for it: 404)."}[what]
-	case errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden:
+	case status == http.StatusForbidden:
 		return "Not available: OpenPhone refused the call's " + what + " (403 Forbidden): the plan, or the API key's user, lacks access to it."
 	}
 	return "Could not be read: " + describeFailure(err) + ". Call get_call again to retry."
@@ -114,8 +112,7 @@ func mediaNote(what string, expected bool, err error) string {
 // message's, since both are AC…, and one more request tells; the model then
 // learns how to read it instead. Other failures are returned as they are.
 func notACall(ctx context.Context, c *client.Client, id string, err error) error {
-	var apiErr *client.APIError
-	if !errors.As(err, &apiErr) || apiErr.Status != http.StatusNotFound {
+	if apiStatus(err) != http.StatusNotFound {
 		return err
 	}
 	if m, merr := c.GetMessage(ctx, id); merr == nil {
@@ -147,13 +144,13 @@ func transcriptStatus(t *client.CallTranscript) string {
 // insightNote says in plain words why a call's summary or transcript is
 // missing or incomplete, or "" when it is there.
 func insightNote(what, status string, err error) string {
-	var apiErr *client.APIError
-	switch {
-	case err != nil && errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden:
+	switch apiStatus(err) {
+	case http.StatusForbidden:
 		return "Not available: OpenPhone makes call " + what + "s only on Business and Scale plans (it answered 403 Forbidden)."
-	case err != nil && errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
+	case http.StatusNotFound:
 		return "None found (404): OpenPhone has not made one for this call, or not yet."
-	case err != nil:
+	}
+	if err != nil {
 		return "Could not be read: " + describeFailure(err) + ". Call get_call again to retry."
 	}
 	switch status {

@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/invopop/jsonschema"
@@ -36,8 +35,7 @@ var getContact = tool[contactInput, client.GetContactParams, contactResult]{
 	name: "get_contact", title: "Read an OpenPhone contact", description: getContactDescription,
 	call: func(ctx context.Context, a *Account, p client.GetContactParams) (contactResult, error) {
 		ct, err := a.client.GetContact(ctx, p)
-		var apiErr *client.APIError
-		if errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound {
+		if apiStatus(err) == http.StatusNotFound {
 			return contactResult{}, explained("OpenPhone has no contact " + fieldText(p.ID) + " in this workspace (404 Not Found). A contact's ID is the one list_contacts and find_contacts give (not its externalId); find_contacts finds a contact by name, company, email or number.")
 		}
 		if err != nil {

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -213,7 +214,7 @@ func oldestUpdate(cs []client.Conversation) *time.Time {
 // calls in the window, and the voicemails of its missed calls.
 func readConversation(ctx context.Context, a *Account, c client.Conversation, since time.Time, until *time.Time) recentConversation {
 	rc := recentConversation{Conversation: c, Messages: []client.Message{}, Calls: []client.Call{}}
-	window := threadInput{PhoneNumberID: c.PhoneNumberID, Participants: e164s(c.Participants), CreatedAfter: since.Format(time.RFC3339Nano), MaxResults: maxRecentPage}
+	window := client.ListMessagesParams{PhoneNumberID: c.PhoneNumberID, Participants: c.Participants, CreatedAfter: since.Format(time.RFC3339Nano), MaxResults: maxRecentPage}
 	if until != nil {
 		window.CreatedBefore = until.Format(time.RFC3339Nano)
 	}
@@ -225,7 +226,7 @@ func readConversation(ctx context.Context, a *Account, c client.Conversation, si
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		page, err := a.client.ListMessages(ctx, window.request(nil))
+		page, err := a.client.ListMessages(ctx, window)
 		if err != nil {
 			failed("texts", err)
 			return
@@ -235,7 +236,7 @@ func readConversation(ctx context.Context, a *Account, c client.Conversation, si
 	})
 	if len(c.Participants) == 1 {
 		wg.Go(func() {
-			page, err := a.client.ListCalls(ctx, client.ListCallsParams(window.request(nil)))
+			page, err := a.client.ListCalls(ctx, client.ListCallsParams(window))
 			if err != nil {
 				failed("calls", err)
 				return
@@ -261,11 +262,11 @@ func readVoicemails(ctx context.Context, a *Account, calls []client.Call, failed
 		}
 		wg.Go(func() {
 			v, err := a.client.GetCallVoicemail(ctx, call.ID)
-			if mediaNote("voicemail", false, err) != "" {
+			switch {
+			case apiStatus(err) == http.StatusNotFound: // no voicemail was left
+			case err != nil:
 				failed("the voicemail of "+call.ID, err)
-				return
-			}
-			if v != nil {
+			default:
 				mu.Lock()
 				voicemails[call.ID] = *v
 				mu.Unlock()
@@ -281,8 +282,13 @@ func readVoicemails(ctx context.Context, a *Account, calls []client.Call, failed
 
 // isMissed reports whether a call was missed: incoming and not answered.
 func isMissed(c client.Call) bool {
-	return c.Direction == "incoming" && c.AnsweredAt == nil &&
+	return c.Direction == "incoming" && !isAnswered(c) &&
 		slices.Contains([]string{"missed", "no-answer", "busy", "canceled", "abandoned"}, c.Status)
+}
+
+// isAnswered reports whether a call was picked up.
+func isAnswered(c client.Call) bool {
+	return c.AnsweredAt != nil || c.Status == "completed" || c.Status == "answered"
 }
 
 // awaitingSince is when the incoming activity that awaits a reply began:
@@ -299,7 +305,7 @@ func awaitingSince(messages []client.Message, calls []client.Call) *time.Time {
 		events = append(events, event{m.CreatedAt, m.Direction == "incoming", m.Direction == "outgoing"})
 	}
 	for _, c := range calls {
-		events = append(events, event{c.CreatedAt, isMissed(c), c.Direction == "outgoing" || c.AnsweredAt != nil})
+		events = append(events, event{c.CreatedAt, isMissed(c), c.Direction == "outgoing" || isAnswered(c)})
 	}
 	slices.SortStableFunc(events, func(a, b event) int { return a.at.Compare(b.at) })
 	var since *time.Time
@@ -312,15 +318,6 @@ func awaitingSince(messages []client.Message, calls []client.Call) *time.Time {
 		}
 	}
 	return since
-}
-
-// e164s converts numbers to the argument kind.
-func e164s(numbers []string) []e164 {
-	out := make([]e164, len(numbers))
-	for i, n := range numbers {
-		out[i] = e164(n)
-	}
-	return out
 }
 
 type clockKey struct{}

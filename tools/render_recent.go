@@ -66,7 +66,7 @@ func writeRecentBlock(b *strings.Builder, c recentConversation) {
 		switch {
 		case isMissed(call):
 			missed++
-		case call.AnsweredAt != nil || call.Status == "completed":
+		case isAnswered(call):
 			answered++
 		}
 	}

@@ -39,11 +39,12 @@ func (s *Server) listContacts(r *http.Request, c *checks) http.HandlerFunc {
 // getContact serves GET /v1/contacts/{id}.
 func (s *Server) getContact(r *http.Request, c *checks) http.HandlerFunc {
 	return byID("id", func(id string) (any, bool) {
-		i := slices.IndexFunc(s.workspace().Contacts, func(ct client.Contact) bool { return ct.ID == id })
+		all := s.workspace().Contacts
+		i := slices.IndexFunc(all, func(ct client.Contact) bool { return ct.ID == id })
 		if i < 0 {
 			return nil, false
 		}
-		return contactBody(s.workspace().Contacts[i]), true
+		return contactBody(all[i]), true
 	})(r, c)
 }
 
