@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -453,9 +454,42 @@ func TestE2EReadmeSamples(t *testing.T) {
 		cmd := exec.Command(binary, "--demo", "call", tool, args)
 		cmd.Env = append(os.Environ(), noKeyEnv...)
 		out, _ := output(t, cmd)
-		if !strings.Contains(string(readme), "```\n"+string(out)+"```") {
-			t.Errorf("the README's sample of %s differs from what it prints now:\n%s", args, out)
+		if *updateReadme {
+			readme = replaceSample(t, readme, command, out)
+		} else if !strings.Contains(string(readme), "```\n"+string(out)+"```") {
+			t.Errorf("the README's sample of %s differs from what it prints now (go test ./e2e -run TestE2EReadmeSamples -update-readme rewrites them):\n%s", args, out)
 		}
+	}
+	if *updateReadme {
+		if err := os.WriteFile("README.md", readme, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var updateReadme = flag.Bool("update-readme", false, "rewrite the README's samples with what the binary prints")
+
+// replaceSample puts out in the first code block after each mention of
+// command in readme.
+func replaceSample(t *testing.T, readme []byte, command string, out []byte) []byte {
+	t.Helper()
+	s := string(readme)
+	for from := 0; ; {
+		i := strings.Index(s[from:], command)
+		if i < 0 {
+			return []byte(s)
+		}
+		start := strings.Index(s[from+i:], "```\n")
+		if start < 0 {
+			t.Fatalf("no code block after %s", command)
+		}
+		start += from + i + len("```\n")
+		end := strings.Index(s[start:], "```")
+		if end < 0 {
+			t.Fatalf("an unclosed code block after %s", command)
+		}
+		s = s[:start] + string(out) + s[start+end:]
+		from = start + len(out)
 	}
 }
 
@@ -623,7 +657,7 @@ func TestE2EFindAContactsThread(t *testing.T) {
 		t.Fatalf("no conversation with %s on any line", number[1])
 	}
 	messages := callOK(t, c, "list_messages", map[string]any{"phoneNumberId": line, "participants": []string{number[1]}})
-	if !strings.Contains(messages, "Contacts: "+number[1]+` "Priya Raman" ("Raman Dental")`) || !strings.Contains(messages, "message") {
+	if !strings.Contains(messages, `Contacts at "Raman Dental": `+number[1]+` "Priya Raman"`) || !strings.Contains(messages, "message") {
 		t.Errorf("the thread does not name its contact:\n%s", messages)
 	}
 }

@@ -42,19 +42,31 @@ func writeLegend(b *strings.Builder, l legend) {
 }
 
 // writeContactsLegend names, once, the contacts of each number the answer
-// mentions; or says in one line why some or all may be missing.
+// mentions, those at a company on one line per company (a company is named
+// once, not on each of its people); or says in one line why some or all
+// may be missing. A number shared by several contacts is under each.
 func writeContactsLegend(b *strings.Builder, l legend) {
 	if len(l.numbers) == 0 {
 		return
 	}
-	var named []string
+	var companies []string // in order of first mention; "" for none
+	named := map[string][]string{}
 	for _, number := range l.numbers {
-		if cts := l.contacts.Of(number); len(cts) > 0 {
-			named = append(named, fieldText(number)+" "+contactsText(cts))
+		for _, ct := range l.contacts.Of(number) {
+			company := deref(ct.DefaultFields.Company)
+			if _, seen := named[company]; !seen {
+				companies = append(companies, company)
+			}
+			named[company] = append(named[company], fieldText(number)+" "+personName(ct))
 		}
 	}
-	if len(named) > 0 {
-		b.WriteString("\nContacts: " + strings.Join(named, ", ") + ".")
+	if people, ok := named[""]; ok {
+		b.WriteString("\nContacts: " + strings.Join(people, ", ") + ".")
+	}
+	for _, company := range companies {
+		if company != "" {
+			b.WriteString("\nContacts at " + boundedQuote(company) + ": " + strings.Join(named[company], ", ") + ".")
+		}
 	}
 	switch {
 	case l.contacts.Err != nil:
@@ -64,31 +76,18 @@ func writeContactsLegend(b *strings.Builder, l legend) {
 	}
 }
 
-// contactsText names the contacts of one number: "first last" (company),
-// joined by " or " when several share it.
-func contactsText(cts []client.Contact) string {
-	parts := make([]string, len(cts))
-	for i, ct := range cts {
-		parts[i] = contactName(ct)
-	}
-	return strings.Join(parts, " or ")
-}
-
-// contactName writes a contact as legends name it: "first last"
-// ("company"), either left out when unset, each quoted and bounded.
-func contactName(ct client.Contact) string {
+// personName writes a contact's "first last", quoted and bounded, or says
+// it has none: a company-only contact is listed under its company.
+func personName(ct client.Contact) string {
 	f := ct.DefaultFields
-	var parts []string
-	if name := strings.TrimSpace(deref(f.FirstName) + " " + deref(f.LastName)); name != "" {
-		parts = append(parts, boundedQuote(name))
-	}
-	if company := deref(f.Company); company != "" {
-		parts = append(parts, "("+boundedQuote(company)+")")
-	}
-	if len(parts) == 0 {
+	switch name := strings.TrimSpace(deref(f.FirstName) + " " + deref(f.LastName)); {
+	case name != "":
+		return boundedQuote(name)
+	case deref(f.Company) != "":
+		return "(no name)"
+	default:
 		return "(a contact without a name, ID " + fieldText(ct.ID) + ")"
 	}
-	return strings.Join(parts, " ")
 }
 
 // isSystemUser reports whether id is a system user's (SYU…): OpenPhone's

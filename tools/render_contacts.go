@@ -223,3 +223,20 @@ func customText(cf client.ContactCustom, fields []client.CustomField) string {
 	}
 	return boundedQuote(fmt.Sprint(v))
 }
+
+// contactName writes a contact as its row names it: "first last"
+// ("company"), either left out when unset, each quoted and bounded.
+func contactName(ct client.Contact) string {
+	f := ct.DefaultFields
+	var parts []string
+	if name := strings.TrimSpace(deref(f.FirstName) + " " + deref(f.LastName)); name != "" {
+		parts = append(parts, boundedQuote(name))
+	}
+	if company := deref(f.Company); company != "" {
+		parts = append(parts, "("+boundedQuote(company)+")")
+	}
+	if len(parts) == 0 {
+		return "(a contact without a name, ID " + fieldText(ct.ID) + ")"
+	}
+	return strings.Join(parts, " ")
+}

@@ -86,7 +86,7 @@ func TestRowsCarryEveryField(t *testing.T) {
 		MutedUntil: at("2025-02-01T10:00:00Z"), SnoozedUntil: at("2025-01-03T09:30:00Z"), DeletedAt: at("2025-01-06T00:00:00Z"),
 	}
 	out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
-	want := "2025-01-02\n03:04 CNa PNb +15555550100,+15555550101 \"Acme\" USc ACd Dec 30 2024 updated Jan 5 muted until Feb 1 10:00 snoozed until Jan 3 09:30 deleted Jan 6 00:00"
+	want := "2025-01-02\n03:04 CNa PNb +15555550100,+15555550101 \"Acme\" USc ACd Dec30 2024 updated Jan5 muted until Feb1 10:00 snoozed until Jan3 09:30 deleted Jan6 00:00"
 	if !strings.HasSuffix(out, want) {
 		t.Errorf("got\n%s\nwant it to end with\n%s", out, want)
 	}
@@ -140,7 +140,7 @@ func contactsPageTokens(t *testing.T, seed uint64) (raw, summary int) {
 		t.Fatal(err)
 	}
 	out := text(call(t, f.server, "list_conversations", map[string]any{"maxResults": 100}))
-	if !strings.Contains(out, "\nContacts: ") || strings.Contains(out, "still loading") {
+	if !strings.Contains(out, "\nContacts") || strings.Contains(out, "still loading") {
 		t.Fatalf("the page names no contacts:\n%s", out)
 	}
 	return testkit.Tokens(string(body)), testkit.Tokens(out)
@@ -148,10 +148,10 @@ func contactsPageTokens(t *testing.T, seed uint64) (raw, summary int) {
 
 // contactsTokenBudget bounds a page of 100 conversations whose legend
 // names three in five participants' contacts, as a share of the raw JSON's
-// tokens: the names are facts the raw page lacks. (The target was
-// 40%; each named number costs about 12.5 tokens, number and quoted name
-// and company, and the page names about 70.)
-const contactsTokenBudget = 0.42
+// tokens: the target, the names being facts the raw page lacks.
+// Each named number costs about 10 tokens, number and quoted name, and the
+// page names about 70; a company is named once, on its own legend line.
+const contactsTokenBudget = 0.40
 
 // TestSummaryWithContactsTokenBudget holds such pages, for several
 // workspaces, to contactsTokenBudget.

@@ -45,9 +45,9 @@ func (r *rowWriter) time(t time.Time, label, layout string) {
 // heading the row stands under.
 func dateLayout(t time.Time, heading *time.Time) string {
 	if heading != nil && heading.UTC().Year() == t.UTC().Year() {
-		return "Jan 2"
+		return "Jan2"
 	}
-	return "Jan 2 2006"
+	return "Jan2 2006"
 }
 
 func sameDay(a, b time.Time) bool {
