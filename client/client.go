@@ -13,6 +13,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -365,28 +366,39 @@ func getOne[T any](c *Client, ctx context.Context, path string) (*T, error) {
 	return body.Data, nil
 }
 
-// getOnce makes one attempt.
+// getOnce makes one attempt of a GET.
+func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out any, attempt int, s *slot) error {
+	_, err := c.exchange(ctx, http.MethodGet, path, query, nil, out, attempt, s)
+	return err
+}
+
+// exchange makes one attempt: it sends method path?query with body (JSON,
+// or none when nil) and decodes a 2xx JSON answer into out (nil: the
+// answer is not read). wrote reports whether the request's headers were
+// written: only a request that never was cannot have reached OpenPhone.
 //
 // s is the request's place in the rate limit: it is marked sent when the
 // request's headers are written, and given back if they never are.
-func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out any, attempt int, s *slot) (err error) {
+func (c *Client) exchange(ctx context.Context, method, path string, query url.Values, body []byte, out any, attempt int, s *slot) (wrote bool, err error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, c.timeout, errAttemptTimeout)
 	defer cancel()
 	// Once a connection is had, the request may have gone out, whatever
 	// the error: it counts as sent, when its headers were written or, at
 	// the latest, now.
-	var connected atomic.Bool
+	var connected, wroteHeaders atomic.Bool
 	defer func() {
 		if connected.Load() {
 			s.sent(time.Now())
 		} else {
 			s.unsent()
 		}
+		wrote = wroteHeaders.Load()
 	}()
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
 		WroteHeaders: func() {
 			now := time.Now()
+			wroteHeaders.Store(true)
 			s.sent(now)
 			if c.onWrite != nil {
 				c.onWrite(now)
@@ -396,7 +408,7 @@ func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out
 	start := time.Now()
 	status := 0
 	defer func() {
-		c.logger.LogAttrs(ctx, slog.LevelDebug, "openphone request", slog.String("path", path),
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "openphone request", slog.String("method", method), slog.String("path", path),
 			slog.String("query", query.Encode()), slog.Int("attempt", attempt), slog.Int("status", status),
 			slog.Duration("took", time.Since(start)), slog.Any("err", err))
 	}()
@@ -404,42 +416,52 @@ func (c *Client) getOnce(ctx context.Context, path string, query url.Values, out
 	u := *c.baseURL
 	u.Path = path
 	u.RawQuery = query.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	var reqBody io.Reader
+	if body != nil {
+		reqBody = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
 	if err != nil {
-		return err
+		return false, err
 	}
 	req.Header.Set("Authorization", c.apiKey)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return c.transportError(ctx, path, err)
+		return false, c.transportError(ctx, method, path, err)
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
 
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBodyBytes+1))
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBodyBytes+1))
 	if err != nil {
-		return c.transportError(ctx, path, fmt.Errorf("reading response: %w", err))
+		return false, c.transportError(ctx, method, path, fmt.Errorf("reading response: %w", err))
 	}
-	if int64(len(body)) > c.maxBodyBytes {
-		return &BodyTooLargeError{Path: path, Limit: c.maxBodyBytes}
+	if int64(len(answer)) > c.maxBodyBytes {
+		return false, &BodyTooLargeError{Path: path, Limit: c.maxBodyBytes}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return parseAPIError(resp, body)
+		return false, parseAPIError(resp, answer)
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return &DecodeError{Path: path, ContentType: resp.Header.Get("Content-Type"), Err: err}
+	if out == nil {
+		return false, nil
 	}
-	return nil
+	if err := json.Unmarshal(answer, out); err != nil {
+		return false, &DecodeError{Path: path, ContentType: resp.Header.Get("Content-Type"), Err: err}
+	}
+	return false, nil
 }
 
 // transportError names a failed exchange, marking one that ran out of the
 // attempt's own time.
-func (c *Client) transportError(ctx context.Context, path string, err error) error {
+func (c *Client) transportError(ctx context.Context, method, path string, err error) error {
 	if context.Cause(ctx) == errAttemptTimeout {
-		return fmt.Errorf("GET %s: %w after %v", path, errAttemptTimeout, c.timeout)
+		return fmt.Errorf("%s %s: %w after %v", method, path, errAttemptTimeout, c.timeout)
 	}
-	return fmt.Errorf("GET %s: %w", path, err)
+	return fmt.Errorf("%s %s: %w", method, path, err)
 }

@@ -11,7 +11,9 @@ const (
 	UserIDPattern        = `^US(.*)$`
 	// ActivityIDPattern is the form of a call's or a message's ID: both are
 	// activities, and only OpenPhone can tell which one an ID is.
-	ActivityIDPattern = `^AC(.*)$`
+	ActivityIDPattern     = `^AC(.*)$`
+	ConversationIDPattern = `^CN(.*)$`
+	TaskIDPattern         = `^TK(.*)$`
 )
 
 var (
@@ -19,6 +21,8 @@ var (
 	phoneNumberIDRE = regexp.MustCompile(PhoneNumberIDPattern)
 	userIDRE        = regexp.MustCompile(UserIDPattern)
 	activityIDRE    = regexp.MustCompile(ActivityIDPattern)
+	conversationRE  = regexp.MustCompile(ConversationIDPattern)
+	taskIDRE        = regexp.MustCompile(TaskIDPattern)
 )
 
 // IsE164 reports whether s is a phone number in E.164 form.
@@ -36,3 +40,9 @@ func IsUserID(s string) bool { return userIDRE.MatchString(s) }
 
 // IsActivityID reports whether s has the form of a call's or a message's ID.
 func IsActivityID(s string) bool { return activityIDRE.MatchString(s) }
+
+// IsConversationID reports whether s is a conversation ID (CN…).
+func IsConversationID(s string) bool { return conversationRE.MatchString(s) }
+
+// IsTaskID reports whether s is a task ID (TK…).
+func IsTaskID(s string) bool { return taskIDRE.MatchString(s) }

@@ -38,7 +38,7 @@ func (s *Server) listConversations(r *http.Request, c *checks) http.HandlerFunc 
 			return
 		}
 		var matched []client.Conversation
-		for _, cv := range s.ws.Conversations {
+		for _, cv := range s.workspace().Conversations {
 			switch {
 			case onLines != nil && !onLines[cv.PhoneNumberID],
 				userID != "" && !s.workspace().isMember(userID, cv.PhoneNumberID),

@@ -1,9 +1,12 @@
 package openphonetest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
@@ -11,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // checkParams adds to c what the document refuses in r, a request for op:
@@ -189,4 +194,56 @@ func pageOf[T any](items []T, q url.Values, filter string, offset int) ([]T, *st
 	}
 	token := encodePageToken(end, filter)
 	return items[offset:end], &token
+}
+
+// maxRequestBody bounds the request bodies the fake reads.
+const maxRequestBody = 64 << 10
+
+// checkBody adds to c what the document refuses in r's JSON body, when op
+// takes one: a body missing or not JSON, and the body against its schema
+// (required fields, types, lengths, patterns, formats, and the fields it
+// does not take where the schema says so). It leaves the body readable
+// for the handler.
+func checkBody(r *http.Request, op operation, c *checks) {
+	if op.body == nil {
+		return
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	if err != nil || len(bytes.TrimSpace(raw)) == 0 {
+		c.errs = append(c.errs, fieldError{"/body", "Required", nil, fieldSchema{"object"}})
+		return
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		c.errs = append(c.errs, fieldError{"/body", "Expected a JSON object", string(raw), fieldSchema{"object"}})
+		return
+	}
+	var verr *jsonschema.ValidationError
+	if err := op.body.Validate(v); errors.As(err, &verr) {
+		for _, leaf := range leaves(verr) {
+			path := "/body"
+			for _, token := range leaf.InstanceLocation {
+				path += "/" + token
+			}
+			c.errs = append(c.errs, fieldError{path, leafReason(leaf), nil, fieldSchema{"string"}})
+		}
+	}
+}
+
+// leaves are the most specific causes of a validation error.
+func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
+	if len(e.Causes) == 0 {
+		return []*jsonschema.ValidationError{e}
+	}
+	var out []*jsonschema.ValidationError
+	for _, cause := range e.Causes {
+		out = append(out, leaves(cause)...)
+	}
+	return out
+}
+
+// decodeBody reads the JSON body that checkBody has found valid into v.
+func decodeBody(r *http.Request, v any) {
+	json.NewDecoder(r.Body).Decode(v)
 }

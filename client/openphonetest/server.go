@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -53,6 +54,8 @@ type Server struct {
 	// noInsights makes call summaries and transcripts answer 403, and
 	// noMedia voicemails and recordings.
 	noInsights, noMedia bool
+	sends               []Send
+	marks               []Mark
 }
 
 // MaxRecorded bounds the requests a Server keeps: a long --demo session
@@ -84,8 +87,16 @@ type Fault struct {
 	Drop bool
 	// HangBody sends the status line and half the body, then waits until
 	// the client gives up.
-	HangBody    bool
-	Status      int
+	HangBody bool
+	// AfterHandler lets the request be served first, as if the answer
+	// were then lost: a write is done (a text is sent), and the client
+	// gets the fault instead of the answer.
+	AfterHandler bool
+	Status       int
+	// Domain answers the document's domain error for Status (a 402
+	// "Subscription Expired", a 400 "A2P Registration Not Approved"),
+	// rather than its generic one.
+	Domain      bool
 	Body        string // sent as is when set; ContentType defaults to application/json
 	ContentType string
 	Header      http.Header
@@ -110,6 +121,16 @@ func NewServer(ws Workspace) *Server {
 	s.handle("GET /v1/contacts", s.listContacts)
 	s.handle("GET /v1/contacts/{id}", s.getContact)
 	s.handle("GET /v1/contact-custom-fields", s.listCustomFields)
+	s.handle("POST /v1/messages", s.sendMessage)
+	for _, as := range []string{client.MarkRead, client.MarkDone, client.MarkOpen} {
+		s.handle("POST /v1/conversations/{conversationId}/mark-as-"+as, s.markConversation(as))
+	}
+	s.handle("GET /v1/tasks", s.listTasks)
+	s.handle("GET /v1/tasks/{taskId}", s.getTask)
+	s.handle("POST /v1/tasks", s.createTask)
+	for pattern, e := range s.taskEndpoints() {
+		s.handle(pattern, e)
+	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeNoRoute(s.mux, w, r) })
 	s.srv = httptest.NewServer(s.record(s.mux))
 	s.URL = s.srv.URL
@@ -137,6 +158,7 @@ func (s *Server) handle(pattern string, e endpoint) {
 		}
 		var c checks
 		checkParams(r, op, &c)
+		checkBody(r, op, &c)
 		answer := e(r, &c)
 		switch {
 		case c.refusal != nil:
@@ -241,6 +263,11 @@ func (s *Server) record(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
+		var served *httptest.ResponseRecorder
+		if fault.AfterHandler {
+			served = httptest.NewRecorder()
+			next.ServeHTTP(served, r)
+		}
 		if fault.Delay > 0 && !s.wait(r, time.After(fault.Delay)) {
 			return
 		}
@@ -259,6 +286,10 @@ func (s *Server) record(next http.Handler) http.Handler {
 		case fault.Status != 0 || fault.Body != "":
 			_, pattern := s.mux.Handler(r)
 			serveFault(w, pattern, *fault)
+		case served != nil:
+			maps.Copy(w.Header(), served.Header())
+			w.WriteHeader(served.Code)
+			w.Write(served.Body.Bytes())
 		default:
 			next.ServeHTTP(w, r)
 		}
@@ -295,7 +326,7 @@ func serveFault(w http.ResponseWriter, pattern string, f Fault) {
 		f.Status = http.StatusOK
 	}
 	if f.Body == "" {
-		writeError(w, pattern, f.Status, fmt.Sprintf("injected %d", f.Status))
+		writeJSON(w, f.Status, errorBody(pattern, f.Status, fmt.Sprintf("injected %d", f.Status), f.Domain))
 		return
 	}
 	ct := f.ContentType

@@ -28,6 +28,9 @@ func Spec() []byte { return slices.Clone(specDocument) }
 type operation struct {
 	params map[string]param
 	errors map[int]errorShape
+	// body is the schema of the JSON request body, nil for an operation
+	// that takes none.
+	body *jsonschema.Schema
 }
 
 // A param is a parameter of an operation.
@@ -78,6 +81,11 @@ func readOperations(raw []byte) (map[string]operation, error) {
 					Items    json.RawMessage `json:"items"`
 				} `json:"-"`
 			} `json:"parameters"`
+			RequestBody *struct {
+				Content map[string]struct {
+					Schema json.RawMessage `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
 			Responses map[string]struct {
 				Content map[string]struct {
 					Schema struct {
@@ -116,6 +124,13 @@ func readOperations(raw []byte) (map[string]operation, error) {
 					pr.items = items
 				}
 				op.params[p.Name] = pr
+			}
+			if o.RequestBody != nil {
+				schema, err := compileSchema(o.RequestBody.Content["application/json"].Schema)
+				if err != nil {
+					return nil, fmt.Errorf("%s %s: request body: %w", method, path, err)
+				}
+				op.body = schema
 			}
 			for status, r := range o.Responses {
 				code, err := strconv.Atoi(status)

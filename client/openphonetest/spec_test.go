@@ -99,7 +99,19 @@ type conformance struct {
 // the document and returns its body.
 func (c *conformance) get(want int, path, rawQuery string, auth ...string) map[string]any {
 	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, c.srv.URL+path+"?"+rawQuery, nil)
+	return c.do(want, http.MethodGet, path, rawQuery, "", auth...)
+}
+
+// do sends method path?rawQuery with body (JSON; none when "") and checks
+// and returns its answer as get does.
+func (c *conformance) do(want int, method, path, rawQuery, reqBody string, auth ...string) map[string]any {
+	c.t.Helper()
+	req, _ := http.NewRequest(method, c.srv.URL+path+"?"+rawQuery, strings.NewReader(reqBody))
+	if reqBody == "" {
+		req.Body = http.NoBody
+	} else {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Authorization", c.srv.APIKey)
 	if len(auth) > 0 {
 		req.Header.Set("Authorization", auth[0])
@@ -111,20 +123,22 @@ func (c *conformance) get(want int, path, rawQuery string, auth ...string) map[s
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != want {
-		c.t.Fatalf("GET %s?%s: %d, want %d: %s", path, rawQuery, resp.StatusCode, want, raw)
+		c.t.Fatalf("%s %s?%s: %d, want %d: %s", method, path, rawQuery, resp.StatusCode, want, raw)
 	}
 	var body map[string]any
-	if err := json.Unmarshal(raw, &body); err != nil {
-		c.t.Fatalf("GET %s: not JSON: %s", path, raw)
+	if err := json.Unmarshal(raw, &body); err != nil && want != http.StatusNoContent {
+		c.t.Fatalf("%s %s: not JSON: %s", method, path, raw)
 	}
 	_, pattern := c.srv.mux.Handler(req)
 	c.seen[fmt.Sprint(pattern, " ", want)] = true
 	// What libopenapi-validator refuses in the request, the fake refuses
-	// too: its own check of the parameters reads the same document.
-	if _, errs := c.v.ValidateHttpRequestSync(req); want == http.StatusOK {
+	// too: its own check of the parameters and body reads the same
+	// document.
+	req.Body = io.NopCloser(strings.NewReader(reqBody))
+	if _, errs := c.v.ValidateHttpRequestSync(req); want < 300 {
 		for _, e := range errs {
 			if e.ValidationType != "security" {
-				c.t.Errorf("GET %s?%s: the fake answered 200 to what the document refuses: %s", path, rawQuery, e.Message)
+				c.t.Errorf("%s %s?%s: the fake answered %d to what the document refuses: %s", method, path, rawQuery, want, e.Message)
 			}
 		}
 	}
@@ -139,7 +153,7 @@ func (c *conformance) get(want int, path, rawQuery string, auth ...string) map[s
 				why = append(why, "  "+s.FieldPath+": "+s.Reason)
 			}
 		}
-		c.t.Errorf("GET %s?%s (%d) does not conform to the document:\n%s\nbody: %.600s", path, rawQuery, want, strings.Join(why, "\n"), raw)
+		c.t.Errorf("%s %s?%s (%d) does not conform to the document:\n%s\nbody: %.600s", method, path, rawQuery, want, strings.Join(why, "\n"), raw)
 	}
 	return body
 }
@@ -454,4 +468,76 @@ func TestRequestsTheDocumentRefuses(t *testing.T) {
 			t.Errorf("%s %v: errors %v do not name %s", tt.path, tt.query, body["errors"], tt.param)
 		}
 	}
+}
+
+// TestFakeWritesConformToSpec sends every write the fake serves, valid and
+// refused, and validates each request and answer against the document;
+// and checks that the writes happened.
+func TestFakeWritesConformToSpec(t *testing.T) {
+	c, ws := newConformance(t)
+	line, user, cv := ws.Lines[0], ws.Lines[0].UserIDs[0], ws.Conversations[0]
+	send := fmt.Sprintf(`{"from":%q,"to":["+15555550123"],"content":"We're open until 6.","userId":%q,"setInboxStatus":"done"}`, line.ID, user)
+	sent := c.do(202, "POST", "/v1/messages", "", send)["data"].(map[string]any)
+	c.do(202, "POST", "/v1/messages", "", fmt.Sprintf(`{"from":%q,"to":["+15555550123"],"content":"Again, by number."}`, line.Number))
+	for _, refused := range []string{
+		`{}`, `{"from":"Sales","to":["+15555550123"],"content":"hi"}`,
+		fmt.Sprintf(`{"from":%q,"to":[],"content":"hi"}`, line.ID),
+		fmt.Sprintf(`{"from":%q,"to":["+15555550123"],"content":"   "}`, line.ID),
+		fmt.Sprintf(`{"from":%q,"to":["+15555550123"],"content":%q}`, line.ID, strings.Repeat("x", 1601)),
+		fmt.Sprintf(`{"from":%q,"to":["+15555550123"],"content":"hi","setInboxStatus":"open"}`, line.ID),
+	} {
+		c.do(400, "POST", "/v1/messages", "", refused)
+	}
+	c.do(403, "POST", "/v1/messages", "", `{"from":"PNnotours","to":["+15555550123"],"content":"hi"}`)
+	if sends := c.srv.Sends(); len(sends) != 2 || sends[0].Message.ID != sent["id"] || sends[0].Params.Content != "We're open until 6." {
+		t.Errorf("sends = %+v", sends)
+	}
+	messages := c.pages("/v1/messages", url.Values{"phoneNumberId": {line.ID}, "participants": {"+15555550123"}, "maxResults": {"10"}})
+	if len(messages) != 2 {
+		t.Errorf("the thread of the sends has %d messages, want 2", len(messages))
+	}
+
+	for _, as := range []string{"read", "done", "open"} {
+		c.do(200, "POST", "/v1/conversations/"+cv.ID+"/mark-as-"+as, "", "")
+	}
+	c.do(404, "POST", "/v1/conversations/CNnone/mark-as-done", "", "")
+	c.do(400, "POST", "/v1/conversations/nope/mark-as-done", "", "")
+	if marks := c.srv.Marks(); len(marks) != 3 || marks[1] != (Mark{cv.ID, "done"}) {
+		t.Errorf("marks = %+v", marks)
+	}
+
+	tasks := c.pages("/v1/tasks", url.Values{"maxResults": {"2"}})
+	if len(tasks) != len(ws.Tasks) {
+		t.Fatalf("paged %d tasks, want %d", len(tasks), len(ws.Tasks))
+	}
+	c.do(400, "GET", "/v1/tasks", "", "")
+	created := c.do(201, "POST", "/v1/tasks", "", fmt.Sprintf(`{"title":"Call back","description":"","conversationId":%q,"dueDate":"2026-12-04T17:00:00Z","assignedTo":%q}`, cv.ID, user))
+	id := created["data"].(map[string]any)["taskId"].(string)
+	c.do(201, "POST", "/v1/tasks", "", fmt.Sprintf(`{"title":"On the line","description":"d","phoneNumberId":%q}`, line.ID))
+	c.do(201, "POST", "/v1/tasks", "", fmt.Sprintf(`{"title":"On a text","description":"d","activityId":%q}`, ws.Messages[0].ID))
+	c.do(400, "POST", "/v1/tasks", "", fmt.Sprintf(`{"title":"Two links","description":"d","phoneNumberId":%q,"conversationId":%q}`, line.ID, cv.ID))
+	c.do(400, "POST", "/v1/tasks", "", `{"title":"No link","description":"d"}`)
+	c.do(404, "POST", "/v1/tasks", "", `{"title":"t","description":"d","conversationId":"CNnone"}`)
+	c.do(200, "GET", "/v1/tasks/"+id, "", "")
+	c.do(404, "GET", "/v1/tasks/TKnone", "", "")
+	task := "/v1/tasks/" + id
+	c.do(200, "PUT", task, "", `{"title":"Call back Priya","description":"About the crown"}`)
+	c.do(400, "PUT", task, "", `{"title":"only a title"}`)
+	for _, change := range []struct{ path, body string }{
+		{"/complete", ""}, {"/reopen", ""},
+		{"/unassign", fmt.Sprintf(`{"userId":%q}`, user)}, {"/assign", fmt.Sprintf(`{"userId":%q}`, user)},
+		{"/change-due-date", `{"dueDate":"2026-12-05T09:00:00Z"}`}, {"/remove-due-date", ""},
+		{"/unlink-conversation", fmt.Sprintf(`{"conversationId":%q}`, cv.ID)}, {"/link-conversation", fmt.Sprintf(`{"conversationId":%q}`, cv.ID)},
+	} {
+		c.do(200, "POST", task+change.path, "", change.body)
+	}
+	c.do(400, "POST", task+"/change-due-date", "", `{"dueDate":"Friday"}`)
+	c.do(404, "POST", task+"/assign", "", `{"userId":"USnobody"}`)
+	got := c.get(200, task, "")["data"].(map[string]any)
+	if got["title"] != "Call back Priya" || got["completed"] != false || got["assignedTo"] != user || got["dueDate"] != nil || got["conversationId"] != cv.ID {
+		t.Errorf("the task after its changes: %v", got)
+	}
+	c.do(204, "DELETE", task, "", "")
+	c.do(404, "GET", task, "", "")
+	t.Logf("%d answers validated", c.count)
 }

@@ -57,7 +57,7 @@ func sameNumbers(a, b []string) bool {
 func (s *Server) listMessages(r *http.Request, c *checks) http.HandlerFunc {
 	t := readThread(r, c)
 	return func(w http.ResponseWriter, r *http.Request) {
-		serveThread(s, w, r, t, s.ws.Messages, func(m client.Message) threadItem {
+		serveThread(s, w, r, t, s.workspace().Messages, func(m client.Message) threadItem {
 			item := threadItem{userID: m.UserID, createdAt: m.CreatedAt}
 			if m.PhoneNumberID != nil {
 				item.lineID = *m.PhoneNumberID
@@ -123,11 +123,12 @@ func (s *Server) conversation(id *string) *client.Conversation {
 	if id == nil {
 		return nil
 	}
-	i := slices.IndexFunc(s.ws.Conversations, func(c client.Conversation) bool { return c.ID == *id })
+	convs := s.workspace().Conversations
+	i := slices.IndexFunc(convs, func(c client.Conversation) bool { return c.ID == *id })
 	if i < 0 {
 		return nil
 	}
-	return &s.ws.Conversations[i]
+	return &convs[i]
 }
 
 // byID serves GET {collection}/{id}: what find finds for the path's ID
@@ -159,7 +160,7 @@ func inSlice[T any](items []T, idOf func(T) string, body func([]T) []map[string]
 }
 
 func (s *Server) getMessage(r *http.Request, c *checks) http.HandlerFunc {
-	return byID("id", inSlice(s.ws.Messages, func(m client.Message) string { return m.ID }, messagesBody))(r, c)
+	return byID("id", inSlice(s.workspace().Messages, func(m client.Message) string { return m.ID }, messagesBody))(r, c)
 }
 
 func (s *Server) getCall(r *http.Request, c *checks) http.HandlerFunc {
