@@ -59,6 +59,14 @@ Environment:
                           age at which the contact index is read again, in the background (default 10m)
   OPENPHONE_STRUCTURED_OUTPUT
                           true or 1 adds structuredContent and outputSchemas (default false)
+  OPENPHONE_ALLOW_WRITES  true or 1 publishes the tools that text customers, mark conversations
+                          and change tasks, each confirmed by a person (default false; --demo: true)
+  OPENPHONE_WRITE_CONFIRMATION
+                          ask (default): a person confirms every write; off: writes are sent
+                          unasked, for unattended agents (see the README for what that risks)
+  OPENPHONE_CONFIRMATION_SECRET
+                          at least 32 characters that sign confirmation codes; replicas behind
+                          one address must share it (default: random, this process only)
   OPENPHONE_MCP_TRANSPORT stdio (default) or http
   OPENPHONE_MCP_ADDR      with http: host:port to listen on (default 127.0.0.1:8080)
   OPENPHONE_MCP_ALLOWED_ORIGINS
@@ -98,6 +106,9 @@ type config struct {
 	callTimeout     time.Duration
 	contactsRefresh time.Duration
 	structured      bool
+	allowWrites     bool
+	unattended      bool   // OPENPHONE_WRITE_CONFIRMATION=off
+	secret          []byte // OPENPHONE_CONFIRMATION_SECRET
 	transport       string
 	http            serve.HTTPConfig
 	placeholders    []string // variables set to a Claude Desktop placeholder
@@ -112,6 +123,7 @@ var envOf = map[string]string{
 	"log-level": "OPENPHONE_LOG_LEVEL", "base-url": "OPENPHONE_BASE_URL",
 	"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT", "contacts-refresh": "OPENPHONE_CONTACTS_REFRESH",
 	"structured-output": "OPENPHONE_STRUCTURED_OUTPUT", "transport": "OPENPHONE_MCP_TRANSPORT",
+	"allow-writes": "OPENPHONE_ALLOW_WRITES", "write-confirmation": "OPENPHONE_WRITE_CONFIRMATION",
 	"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
 	"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
 }
@@ -129,6 +141,8 @@ func parseConfig(args []string) (*config, int) {
 	callTimeout := flags.Duration("call-timeout", tools.DefaultCallTimeout, "time limit of one tool call, retries included")
 	contactsRefresh := flags.Duration("contacts-refresh", contacts.DefaultRefresh, "age at which an API key's contact index is read again, in the background")
 	structured := flags.Bool("structured-output", false, "publish outputSchemas and answer with structuredContent beside the text, for programmatic clients (several assistants then show the model the JSON instead of the summary)")
+	allowWrites := flags.Bool("allow-writes", false, "publish send_message, mark_conversation, create_task and update_task; a person confirms each write (default with --demo)")
+	confirmation := flags.String("write-confirmation", "ask", "ask: a person confirms every write; off: writes are sent without asking, for unattended agents")
 	transport := flags.String("transport", "stdio", "how clients reach the server: stdio, or http (Streamable HTTP, for a team)")
 	addr := flags.String("addr", "127.0.0.1:8080", "with --transport http: the host:port to listen on")
 	allowedOrigins := flags.String("allowed-origins", "", "with --transport http: browser origins allowed besides loopback ones, comma-separated")
@@ -167,10 +181,21 @@ func parseConfig(args []string) (*config, int) {
 		flags.Usage()
 		return nil, 2
 	}
+	if *confirmation != "ask" && *confirmation != "off" {
+		return fail("--write-confirmation %q: want ask or off", *confirmation)
+	}
+	if *confirmation == "off" && !*allowWrites && !*demo {
+		return fail("--write-confirmation off: writes are off; turn them on with --allow-writes (OPENPHONE_ALLOW_WRITES=true)")
+	}
+	secret := environ.get("OPENPHONE_CONFIRMATION_SECRET")
+	if secret != "" && len(secret) < 32 {
+		return fail("OPENPHONE_CONFIRMATION_SECRET: %d characters; want at least 32, such as the output of openssl rand -hex 32", len(secret))
+	}
 	if *contactsRefresh < time.Minute {
 		return fail("--contacts-refresh %v: want at least 1m, such as 10m", *contactsRefresh)
 	}
 	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
+		allowWrites: *allowWrites || *demo, unattended: *confirmation == "off", secret: []byte(secret),
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
 	switch *transport {
 	case "stdio":
@@ -251,7 +276,8 @@ func (cfg *config) run() int {
 		}
 	}
 	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
-		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx}
+		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx,
+		AllowWrites: cfg.allowWrites, Unattended: cfg.unattended, ConfirmationSecret: cfg.secret}
 	if cfg.demo {
 		toolsConfig.Now = func() time.Time { return openphonetest.DemoEpoch }
 	}

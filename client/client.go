@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -220,6 +221,11 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 	}
 	return c, nil
 }
+
+// KeyFingerprint names the client's API key without revealing it: the
+// first 12 hex digits of its SHA-256, for logs and for binding a
+// confirmation to the key that asked for it.
+func (c *Client) KeyFingerprint() string { return hex.EncodeToString(c.keyHash[:6]) }
 
 // sharedTransport sends the requests of every Client that is given no
 // *http.Client of its own, whatever its key: the connections to OpenPhone

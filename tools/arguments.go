@@ -152,6 +152,18 @@ func combine(decodeErrs, validateErrs client.ValidationError) client.ValidationE
 	return errs
 }
 
+// besides is first, and what err (a Validate's) says of the other
+// parameters: those first says nothing of.
+func besides(first client.ValidationError, err error) client.ValidationError {
+	errs := first
+	for _, e := range validationErrors(err) {
+		if !slices.ContainsFunc(first, func(f client.InvalidParam) bool { return f.Param == e.Param }) {
+			errs = append(errs, e)
+		}
+	}
+	return errs
+}
+
 // validationErrors lists the problems a Validate method reported.
 func validationErrors(err error) client.ValidationError {
 	var verr client.ValidationError

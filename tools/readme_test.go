@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func parameterTable(schema *jsonschema.Schema) string {
 // TestReadmeParameters keeps the README's parameter tables in step with
 // the published schemas, one table per tool.
 func TestReadmeParameters(t *testing.T) {
-	raw, err := ListTools(context.Background(), NewServer(Config{}))
+	raw, err := ListTools(context.Background(), NewServer(Config{AllowWrites: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,4 +154,22 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// TestReadmeSendPreview holds the README's example of what the person is
+// asked to what send_message asks (its golden file).
+func TestReadmeSendPreview(t *testing.T) {
+	preview, err := os.ReadFile(filepath.Join("testdata", "send_preview.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, asked, _ := strings.Cut(string(preview), "Show them exactly this:\n\n")
+	asked, _, _ = strings.Cut(asked, "\n\nIf they say yes")
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if asked == "" || !strings.Contains(string(readme), "```\n"+asked+"\n```") {
+		t.Errorf("the README does not show, in a code block, what send_message asks:\n%s", asked)
+	}
 }

@@ -216,10 +216,7 @@ func customText(cf client.ContactCustom, fields []client.CustomField) string {
 		}
 		return "[" + strings.Join(parts, ",") + "]"
 	case string:
-		if r := []rune(v); len(r) > maxFieldRunes {
-			v = string(r[:maxFieldRunes-1]) + "…"
-		}
-		return strconv.Quote(v)
+		return quoteCut(v, maxFieldRunes)
 	}
 	return boundedQuote(fmt.Sprint(v))
 }

@@ -181,9 +181,13 @@ const maxNameRunes = 80
 
 // boundedQuote writes untrusted text as writeQuoted does, cut to
 // maxNameRunes characters with an ellipsis.
-func boundedQuote(s string) string {
-	if r := []rune(s); len(r) > maxNameRunes {
-		s = string(r[:maxNameRunes-1]) + "…"
+func boundedQuote(s string) string { return quoteCut(s, maxNameRunes) }
+
+// quoteCut writes untrusted text as writeQuoted does, cut to n characters
+// with an ellipsis.
+func quoteCut(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		s = string(r[:n-1]) + "…"
 	}
 	return strconv.Quote(s)
 }

@@ -86,18 +86,34 @@ var text = ResultText
 // TestPublishedTools snapshots each tool's definition as published with
 // structured output on, one golden file per tool, and holds the default
 // definitions to the same minus their outputSchema.
+// writeAnnotations are the honest hints of the tools that write:
+// read-only, destructive, idempotent, open world. A sent text cannot be
+// undone, nor sent again without sending it twice; a mark or a task's
+// change can be undone, and making it again changes nothing; each
+// create_task makes one more task.
+var writeAnnotations = map[string][4]bool{
+	"send_message":      {false, true, false, true},
+	"mark_conversation": {false, false, true, true},
+	"create_task":       {false, false, false, true},
+	"update_task":       {false, false, true, true},
+}
+
 func TestPublishedTools(t *testing.T) {
 	definitions := func(structured bool) map[string]json.RawMessage {
-		s := NewServer(Config{Version: "test", StructuredOutput: structured})
+		s := NewServer(Config{Version: "test", StructuredOutput: structured, AllowWrites: true})
 		for name, tool := range s.ListTools() {
 			// Trap: a tool that does not marshal silently empties tools/list over stdio.
 			if _, err := json.Marshal(tool.Tool); err != nil {
 				t.Errorf("json.Marshal(%s): %v", name, err)
 			}
 			a := tool.Tool.Annotations
-			if a.ReadOnlyHint == nil || !*a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint ||
-				a.IdempotentHint == nil || !*a.IdempotentHint || a.OpenWorldHint == nil || !*a.OpenWorldHint {
-				t.Errorf("%s: annotations %+v, want read-only, not destructive, idempotent, open world", name, a)
+			want, ok := writeAnnotations[name]
+			if !ok {
+				want = [4]bool{true, false, true, true}
+			}
+			if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil ||
+				[4]bool{*a.ReadOnlyHint, *a.DestructiveHint, *a.IdempotentHint, *a.OpenWorldHint} != want {
+				t.Errorf("%s: annotations %+v, want read-only, destructive, idempotent, open world: %v", name, a, want)
 			}
 		}
 		list, err := ListTools(context.Background(), s)
@@ -128,8 +144,11 @@ func TestPublishedTools(t *testing.T) {
 		var withSchema, without map[string]json.RawMessage
 		json.Unmarshal(raw, &withSchema)
 		json.Unmarshal(plain[name], &without)
-		if _, ok := withSchema["outputSchema"]; !ok {
-			t.Errorf("%s: no outputSchema with structured output on", name)
+		// A write answers in words only, structured output or not: what
+		// it did is a sentence, and its confirmation a question.
+		_, isWrite := writeAnnotations[name]
+		if _, ok := withSchema["outputSchema"]; ok == isWrite {
+			t.Errorf("%s: outputSchema with structured output on: %v; want it on every tool that reads, on none that writes", name, ok)
 		}
 		if _, ok := without["outputSchema"]; ok {
 			t.Errorf("%s: an outputSchema by default", name)

@@ -1,0 +1,218 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+)
+
+const createTaskDescription = `Create a task linked to exactly one of a conversation (conversationId, CN…), a call or text (activityId, AC…) or a line (phoneNumberId: ID, number or name): POST /v1/tasks. The person confirms first (or the call answers a preview and a code: show the preview, and call again with confirm only if they agree). Each call creates one more task.`
+
+// createTaskInput is the arguments of create_task: the body of POST
+// /v1/tasks, with the line also by number or name.
+type createTaskInput struct {
+	Title          string `json:"title" jsonschema:"minLength=1,description=What to do."`
+	Description    string `json:"description,omitempty"`
+	DueDate        string `json:"dueDate,omitempty" jsonschema:"format=date-time,description=When it is due\\, e.g. 2026-12-04T17:00:00Z."`
+	AssignedTo     userID `json:"assignedTo,omitempty" jsonschema:"description=The user (US…) who should do it."`
+	ConversationID string `json:"conversationId,omitempty" jsonschema:"pattern=^CN(.*)$"`
+	ActivityID     string `json:"activityId,omitempty" jsonschema:"pattern=^AC(.*)$"`
+	PhoneNumberID  string `json:"phoneNumberId,omitempty" jsonschema:"description=A line: ID (PN…)\\, number or name."`
+	confirmInput
+}
+
+var createTask = write[createTaskInput, client.CreateTaskParams]{
+	name: "create_task", title: "Create a task", description: createTaskDescription,
+	annotations: mcp.ToolAnnotation{ReadOnlyHint: new(false), DestructiveHint: new(false), IdempotentHint: new(false), OpenWorldHint: new(true)},
+	advice:      map[string]string{"assignedTo": "list_users lists the users", "phoneNumberId": "list_phone_numbers lists the lines"},
+	prepare: func(ctx context.Context, a *Account, in createTaskInput) (plan[client.CreateTaskParams], error) {
+		p := client.CreateTaskParams{Title: in.Title, Description: in.Description, DueDate: in.DueDate, AssignedTo: string(in.AssignedTo),
+			ConversationID: in.ConversationID, ActivityID: in.ActivityID}
+		link := ""
+		switch {
+		case in.PhoneNumberID != "":
+			line, _, err := a.writeLine(ctx, "phoneNumberId", in.PhoneNumberID)
+			var verr client.ValidationError
+			if errors.As(err, &verr) {
+				return plan[client.CreateTaskParams]{}, besides(verr, p.Validate())
+			} else if err != nil {
+				return plan[client.CreateTaskParams]{}, err
+			}
+			p.PhoneNumberID, link = line.ID, "the line "+spokenLine(line)
+		case in.ConversationID != "":
+			link = "conversation " + in.ConversationID
+		default:
+			link = "the call or text " + in.ActivityID
+		}
+		n, err := a.dir.lookup(ctx, nil, nonEmpty(p.AssignedTo))
+		if err != nil {
+			n = nil // the preview names the user by ID
+		}
+		preview := "Create the task " + quoteCut(p.Title, maxTaskRunes)
+		if p.Description != "" {
+			preview += " (" + quoteCut(p.Description, maxTaskRunes) + ")"
+		}
+		preview += ", on " + link
+		if p.DueDate != "" {
+			preview += ", due " + spokenTime(p.DueDate)
+		}
+		if p.AssignedTo != "" {
+			preview += ", for " + spokenUser(n, p.AssignedTo)
+		}
+		return plan[client.CreateTaskParams]{
+			request: p, preview: preview + "?",
+			audit: []slog.Attr{slog.String("line", p.PhoneNumberID), slog.String("conversation", p.ConversationID), slog.String("activity", p.ActivityID), slog.String("assignee", p.AssignedTo)},
+			check: "list_tasks lists the tasks: look for this one before creating it again.",
+		}, nil
+	},
+	do: func(ctx context.Context, a *Account, p client.CreateTaskParams) (string, string, error) {
+		t, err := a.client.CreateTask(ctx, p)
+		if err != nil {
+			return "", "", err
+		}
+		return fmt.Sprintf("Created task %s (revision %s) on line %s. get_task reads it; update_task changes it.", fieldText(t.TaskID), fieldText(t.Revision), fieldText(t.PhoneNumberID)), t.TaskID, nil
+	},
+}
+
+const updateTaskDescription = `Change a task (TK…, from list_tasks): its title and description, complete or reopen it, assign or unassign a user, change or remove its due date, link or unlink a conversation; each change one request, in that order. The person confirms first (or the call answers a preview and a code: show the preview, and call again with confirm only if they agree).`
+
+// updateTaskInput is the arguments of update_task: the changes the task
+// endpoints make, any number at once.
+type updateTaskInput struct {
+	TaskID             string  `json:"taskId" jsonschema:"pattern=^TK(.*)$"`
+	Title              *string `json:"title,omitempty" jsonschema:"description=A new title."`
+	Description        *string `json:"description,omitempty" jsonschema:"description=A new description."`
+	Completed          *bool   `json:"completed,omitempty" jsonschema:"description=true completes it; false reopens it."`
+	Assign             userID  `json:"assign,omitempty" jsonschema:"description=Assign this user (US…)."`
+	Unassign           userID  `json:"unassign,omitempty" jsonschema:"description=Unassign this user (US…)."`
+	DueDate            string  `json:"dueDate,omitempty" jsonschema:"format=date-time,description=A new due date."`
+	RemoveDueDate      bool    `json:"removeDueDate,omitempty"`
+	LinkConversation   string  `json:"linkConversation,omitempty" jsonschema:"pattern=^CN(.*)$"`
+	UnlinkConversation string  `json:"unlinkConversation,omitempty" jsonschema:"pattern=^CN(.*)$"`
+	confirmInput
+}
+
+var updateTask = write[updateTaskInput, client.UpdateTaskParams]{
+	name: "update_task", title: "Change a task", description: updateTaskDescription,
+	annotations: mcp.ToolAnnotation{ReadOnlyHint: new(false), DestructiveHint: new(false), IdempotentHint: new(true), OpenWorldHint: new(true)},
+	advice:      map[string]string{"assign": "list_users lists the users", "taskId": "list_tasks lists the tasks"},
+	prepare: func(ctx context.Context, a *Account, in updateTaskInput) (plan[client.UpdateTaskParams], error) {
+		var problems client.ValidationError
+		if in.DueDate != "" && in.RemoveDueDate {
+			problems = append(problems, client.InvalidParam{Kind: client.KindConflict, Param: "removeDueDate", Value: true, Problem: "is given with dueDate", Want: "give one: dueDate changes the due date, removeDueDate removes it"})
+		}
+		if in.Assign != "" && in.Assign == in.Unassign {
+			problems = append(problems, client.InvalidParam{Kind: client.KindConflict, Param: "unassign", Value: string(in.Unassign), Problem: "is the user assign gives the task to", Want: "give one of the two"})
+		}
+		if in.LinkConversation != "" && in.LinkConversation == in.UnlinkConversation {
+			problems = append(problems, client.InvalidParam{Kind: client.KindConflict, Param: "unlinkConversation", Value: in.UnlinkConversation, Problem: "is the conversation linkConversation links", Want: "give one of the two"})
+		}
+		// Everything is checked before the task is read: the read is for
+		// the preview, and for the title or description not given, which
+		// PUT, taking both, keeps.
+		if p, _ := in.changes(client.Task{Title: new("the current title")}, nil); len(problems) > 0 || p.Validate() != nil {
+			return plan[client.UpdateTaskParams]{}, besides(problems, p.Validate())
+		}
+		t, err := a.client.GetTask(ctx, client.GetTaskParams{TaskID: in.TaskID})
+		if apiStatus(err) == http.StatusNotFound {
+			return plan[client.UpdateTaskParams]{}, explained("Nothing was changed: OpenPhone has no task " + fieldText(in.TaskID) + " in this workspace (404 Not Found); list_tasks lists the tasks with their IDs.")
+		} else if err != nil {
+			return plan[client.UpdateTaskParams]{}, err
+		}
+		n, err := a.dir.lookup(ctx, nil, nonEmpty(string(in.Assign), string(in.Unassign)))
+		if err != nil {
+			n = nil // the preview names users by ID
+		}
+		p, said := in.changes(*t, n)
+		return plan[client.UpdateTaskParams]{
+			request: p, preview: fmt.Sprintf("Change the task %s %s: %s?", in.TaskID, quoteCut(deref(t.Title), maxTitleRunes), strings.Join(said, "; ")),
+			audit: []slog.Attr{slog.String("task", p.TaskID), slog.Int("changes", len(p.Changes))},
+			check: "get_task shows the task as it is now.",
+		}, nil
+	},
+	do: func(ctx context.Context, a *Account, p client.UpdateTaskParams) (string, string, error) {
+		revision, done, err := a.client.UpdateTask(ctx, p)
+		if err != nil && done > 0 {
+			return "", "", explained(fmt.Sprintf("%d of the %d changes were made; the next failed: %s. get_task shows the task as it is now.", done, len(p.Changes), describeFailure(err)))
+		}
+		if err != nil {
+			return "", "", err
+		}
+		return fmt.Sprintf("Changed task %s (%d changes; revision %s). get_task shows it.", fieldText(p.TaskID), len(p.Changes), fieldText(revision)), p.TaskID, nil
+	},
+}
+
+// changes are the requests that make in's changes to current, in the
+// order of the API's endpoints, and what each does in words, n naming
+// the users.
+func (in updateTaskInput) changes(current client.Task, n *names) (client.UpdateTaskParams, []string) {
+	p := client.UpdateTaskParams{TaskID: in.TaskID}
+	var said []string
+	add := func(ch client.TaskChange, words string) {
+		p.Changes = append(p.Changes, ch)
+		said = append(said, words)
+	}
+	if in.Title != nil || in.Description != nil {
+		text := client.TaskText{Title: deref(current.Title), Description: deref(current.Description)}
+		var words []string
+		if in.Title != nil {
+			text.Title = *in.Title
+			words = append(words, "retitle it "+quoteCut(text.Title, maxTaskRunes))
+		}
+		if in.Description != nil {
+			text.Description = *in.Description
+			words = append(words, "set its description to "+quoteCut(text.Description, maxTaskRunes))
+		}
+		add(client.TaskChange{Text: &text}, strings.Join(words, "; "))
+	}
+	if in.Completed != nil {
+		add(client.TaskChange{Complete: in.Completed}, map[bool]string{true: "mark it done", false: "reopen it"}[*in.Completed])
+	}
+	if in.Assign != "" {
+		add(client.TaskChange{Assign: string(in.Assign)}, "assign it to "+spokenUser(n, string(in.Assign)))
+	}
+	if in.Unassign != "" {
+		add(client.TaskChange{Unassign: string(in.Unassign)}, "unassign "+spokenUser(n, string(in.Unassign)))
+	}
+	if in.DueDate != "" {
+		add(client.TaskChange{DueDate: in.DueDate}, "make it due "+spokenTime(in.DueDate))
+	}
+	if in.RemoveDueDate {
+		add(client.TaskChange{RemoveDueDate: true}, "remove its due date")
+	}
+	if in.LinkConversation != "" {
+		add(client.TaskChange{Link: in.LinkConversation}, "link it to conversation "+in.LinkConversation)
+	}
+	if in.UnlinkConversation != "" {
+		add(client.TaskChange{Unlink: in.UnlinkConversation}, "unlink conversation "+in.UnlinkConversation)
+	}
+	return p, said
+}
+
+// nonEmpty is the values that are not "".
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// spokenTime writes an RFC 3339 instant as a person reads it, in UTC.
+func spokenTime(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("Mon Jan 2 2006 15:04 UTC")
+}
