@@ -28,10 +28,10 @@ const tool = tools.find((t) => t.name === "list_conversations");
 const call = (args) => client.callTool({ name: "list_conversations", arguments: args });
 const text = (result) => result.content.map((c) => c.text).join("\n");
 
-test("tools/list publishes the ten tools, read-only, with schemas that compile", () => {
+test("tools/list publishes the twelve tools, read-only, with schemas that compile", () => {
   assert.deepEqual(tools.map((t) => t.name).sort(), [
-    "find_contacts", "get_call", "get_contact", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers", "list_users",
-    "recent_activity",
+    "find_contacts", "get_call", "get_contact", "get_task", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers",
+    "list_tasks", "list_users", "recent_activity",
   ]);
   for (const t of tools) {
     assert.deepEqual(
@@ -123,12 +123,13 @@ test("paging reaches the end with no duplicates", async () => {
   assert.equal(seen.size, fixture.total);
 });
 
-test("list_phone_numbers, list_users and the contact tools answer within their outputSchemas", async () => {
+test("list_phone_numbers, list_users, the contact and task tools answer within their outputSchemas", async () => {
   for (const [name, args, key] of [
     ["list_phone_numbers", {}, "phoneNumbers"],
     ["list_users", { maxResults: 2 }, "users"],
     ["list_contacts", { maxResults: 50 }, "contacts"],
     ["find_contacts", { query: "kim" }, "contacts"],
+    ["list_tasks", {}, "tasks"],
   ]) {
     const t = tools.find((t) => t.name === name);
     const result = await client.callTool({ name, arguments: args });

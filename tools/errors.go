@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -147,10 +148,19 @@ func (q *upstreamQuoter) quote(s string) string {
 	return quoted
 }
 
+// plainTitle is an error title that can be written bare: a few words.
+var plainTitle = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ]{0,59}$`)
+
 func describeAPIError(e *client.APIError, ids sentRequest) string {
 	var b strings.Builder
-	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
 	q := newUpstreamQuoter()
+	// A domain error's title names it ("Subscription Expired"), where a
+	// generic one repeats the status's text.
+	name := http.StatusText(e.Status)
+	if plainTitle.MatchString(e.Title) && e.Title != name && e.Title != "Unknown" {
+		name = e.Title
+	}
+	status := fmt.Sprintf("%d %s", e.Status, name)
 	detail := "it gave no reason"
 	if reason := cmp.Or(e.Message, e.Title); reason != "" {
 		detail = q.quote(reason)
@@ -161,9 +171,15 @@ func describeAPIError(e *client.APIError, ids sentRequest) string {
 	case e.Status == http.StatusUnauthorized:
 		fmt.Fprintf(&b, "OpenPhone rejected the API key (%s). The user must check OPENPHONE_API_KEY in this server's environment: it must be a current key from OpenPhone Settings → API, set as the bare key with no \"Bearer \" prefix. Retrying will not help.", status)
 	case e.Status == http.StatusForbidden && (e.Code == "1001403" || e.Title == "Not Phone Number User"):
-		fmt.Fprintf(&b, "OpenPhone refused (%s, Not Phone Number User): the API key's user (or the userId given) is not a member of a line in this request (%s). Use another line, or ask a workspace admin to add the user to it.", status, ids.describeLines())
+		fmt.Fprintf(&b, "OpenPhone refused (%s): the API key's user (or the userId given) is not a member of a line in this request (%s). Use another line, or ask a workspace admin to add the user to it.", status, ids.describeLines())
 	case e.Status == http.StatusForbidden:
 		fmt.Fprintf(&b, "OpenPhone refused the request (%s): %s. The API key's user lacks access; a workspace admin can grant it.", status, detail)
+	case e.Title == "Subscription Expired":
+		fmt.Fprintf(&b, "OpenPhone refused (%s): the workspace's subscription has expired, so nothing was done. A workspace owner must renew it in OpenPhone; retrying will not help.", status)
+	case e.Title == "Open Tasks Limit Reached":
+		fmt.Fprintf(&b, "OpenPhone refused (%s): the workspace has as many open tasks as its plan allows, so nothing was done. Complete some (update_task with completed true), then try again.", status)
+	case e.Title == "A2P Registration Not Approved":
+		fmt.Fprintf(&b, "OpenPhone refused to send (%s): the line's A2P 10DLC registration, which US carriers require for business texts, is not approved, so nothing was sent. A workspace admin can check it in OpenPhone's Trust Center; retrying will not help.", status)
 	case e.Status == http.StatusBadRequest:
 		fmt.Fprintf(&b, "OpenPhone rejected the request (%s): %s.", status, detail)
 		for i, fe := range e.Errors {

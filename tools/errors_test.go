@@ -24,7 +24,7 @@ func TestUpstreamErrors(t *testing.T) {
 	}{
 		{"401", openphonetest.Fault{Status: 401}, nil, []string{"401 Unauthorized", "OPENPHONE_API_KEY", `no "Bearer " prefix`}},
 		{"403 not a member", openphonetest.Fault{Status: 403, Body: `{"message":"Not a member","code":"1001403","status":403,"title":"Not Phone Number User"}`},
-			map[string]any{"phoneNumbers": []any{ws.Lines[0].ID}}, []string{"403 Forbidden", "not a member", ws.Lines[0].ID, "admin"}},
+			map[string]any{"phoneNumbers": []any{ws.Lines[0].ID}}, []string{"403 Not Phone Number User", "not a member", ws.Lines[0].ID, "admin"}},
 		{"403 other", openphonetest.Fault{Status: 403, Body: `{"message":"Plan lacks API access","code":"1000403","status":403,"title":"Forbidden"}`},
 			nil, []string{"403 Forbidden", "Plan lacks API access"}},
 		{"400 with fields", openphonetest.Fault{Status: 400, Body: `{"message":"Invalid query","code":"1000400","status":400,"title":"Bad Request","errors":[{"path":"/query/userId","message":"Expected string","schema":{"type":"string"}}]}`},

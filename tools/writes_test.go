@@ -372,3 +372,23 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestRefusedSendsAreExplained: OpenPhone's refusals of a send (an expired
+// subscription, a line without A2P registration) reach the model as
+// errors that name them, and nothing is retried.
+func TestRefusedSendsAreExplained(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		want   string
+	}{
+		{402, "(402 Subscription Expired): the workspace's subscription has expired"},
+		{400, "(400 A2P Registration Not Approved): the line's A2P 10DLC registration"},
+	} {
+		f := newWriteFixture(t, func(c *Config) { c.Unattended = true })
+		f.api.Inject(openphonetest.Fault{Path: "/v1/messages", Status: tc.status, Domain: true})
+		res := call(t, f.server, "send_message", f.textArgs())
+		if !res.IsError || !strings.Contains(text(res), tc.want) || len(f.api.RequestsTo("/v1/messages")) != 1 {
+			t.Errorf("%d: isError %v, %d requests:\n%s", tc.status, res.IsError, len(f.api.RequestsTo("/v1/messages")), text(res))
+		}
+	}
+}
