@@ -17,7 +17,10 @@ import (
 // OpenPhone may have acted on it, and a text must not go out twice.
 type MaybeSentError struct {
 	Method, Path string
-	Err          error
+	// Accepted is set when OpenPhone answered 2xx, with an answer that
+	// could not be read.
+	Accepted bool
+	Err      error
 }
 
 func (e *MaybeSentError) Error() string {
@@ -58,13 +61,13 @@ func (c *Client) write(ctx context.Context, method, path string, body, out any) 
 		var decodeErr *DecodeError
 		switch {
 		case errors.As(err, &decodeErr):
-			return &MaybeSentError{method, path, fmt.Errorf("OpenPhone accepted it, but its answer could not be read: %w", err)}
+			return &MaybeSentError{method, path, true, fmt.Errorf("OpenPhone accepted it, but its answer could not be read: %w", err)}
 		case apiErr != nil && apiErr.Status >= 500:
-			return &MaybeSentError{method, path, err}
+			return &MaybeSentError{method, path, false, err}
 		case apiErr != nil && !refused:
 			return err // OpenPhone refused it
 		case apiErr == nil && wrote:
-			return &MaybeSentError{method, path, err}
+			return &MaybeSentError{method, path, false, err}
 		}
 		// Nothing reached OpenPhone, or it refused the request for the
 		// rate: another attempt cannot send the write twice.
@@ -125,7 +128,7 @@ func (c *Client) SendMessage(ctx context.Context, p SendMessageParams) (*Message
 		return nil, err
 	}
 	if body.Data == nil {
-		return nil, &MaybeSentError{http.MethodPost, messagesWritePath, errors.New(`OpenPhone accepted it, but its answer has no "data" object`)}
+		return nil, &MaybeSentError{http.MethodPost, messagesWritePath, true, errors.New(`OpenPhone accepted it, but its answer has no "data" object`)}
 	}
 	return body.Data, nil
 }

@@ -41,7 +41,7 @@ func TestToolsMirrorTheAPI(t *testing.T) {
 	}{
 		{listConversations, "/v1/conversations"}, {listMessages, "/v1/messages"}, {listCalls, "/v1/calls"},
 		{getCall, "/v1/calls/{callId}"}, {listPhoneNumbers, "/v1/phone-numbers"}, {listUsers, "/v1/users"},
-		{listContacts, "/v1/contacts"}, {getContact, "/v1/contacts/{id}"},
+		{listContacts, "/v1/contacts"}, {getContact, "/v1/contacts/{id}"}, {listTasks, "/v1/tasks"}, {getTask, "/v1/tasks/{taskId}"},
 	} {
 		st, path := tt.tool.serverTool(serving{}), tt.path
 		var schema struct {

@@ -189,14 +189,22 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 			return mcp.NewToolResultError("Nothing was sent: an identical text from this line to these numbers is being sent right now. Check with list_messages in a few seconds.")
 		}
 		defer g.recent.end(caller, pl.repeatKey)
+		// An identical send may have ended between the look-up above and
+		// now: then this one is a repeat the person has not confirmed.
+		if now, ok := g.recent.lookup(caller, pl.repeatKey, g.now()); ok && now.marker() != repeat.marker() {
+			return w.ask(ctx, g, caller, binding+now.marker(), now.warning(g.now())+" "+pl.preview)
+		}
 	}
 	text, id, err := w.do(ctx, a, pl.request)
 	var maybe *client.MaybeSentError
 	switch {
+	case errors.As(err, &said):
+		audit("failed part way", confirmedBy)
+		return mcp.NewToolResultError(string(said))
 	case errors.As(err, &maybe):
 		g.recent.note(caller, pl.repeatKey, recentSend{at: g.now(), unclear: true})
-		audit("unclear", confirmedBy, slog.String("error", describeAttemptError(err)))
-		return mcp.NewToolResultError(fmt.Sprintf("Unclear whether it was done: OpenPhone's answer did not say (%s). It was not tried again, so that nothing happens twice. %s", describeAttemptError(err), pl.check))
+		audit("unclear", confirmedBy, slog.String("error", describeUnclear(maybe)))
+		return mcp.NewToolResultError(fmt.Sprintf("Unclear whether it was done: OpenPhone's answer did not say (%s). It was not tried again, so that nothing happens twice. %s", describeUnclear(maybe), pl.check))
 	case err != nil:
 		audit("failed", confirmedBy, slog.Int("status", apiStatus(err)))
 		return s.upstreamError(ctx, err, sentRequest{})
@@ -242,10 +250,12 @@ func canonical(p any) string {
 	return string(b)
 }
 
-// describeAttemptError says in a few words how an unclear write ended.
-func describeAttemptError(err error) string {
+// describeUnclear says in a few words how an unclear write ended.
+func describeUnclear(err *client.MaybeSentError) string {
 	var apiErr *client.APIError
 	switch {
+	case err.Accepted:
+		return "it accepted the request, with an answer that could not be read"
 	case errors.As(err, &apiErr):
 		return fmt.Sprintf("OpenPhone answered %d %s", apiErr.Status, apiErr.Title)
 	case errors.Is(err, context.DeadlineExceeded):

@@ -392,3 +392,21 @@ func TestRefusedSendsAreExplained(t *testing.T) {
 		}
 	}
 }
+
+// TestIdenticalSendsAtOnceSendOne: ten confirmations of one text, used at
+// once, send it once; the others are refused or asked again as repeats.
+func TestIdenticalSendsAtOnceSendOne(t *testing.T) {
+	f := newWriteFixture(t, nil)
+	codes := make([]string, 10)
+	for i := range codes {
+		_, codes[i] = f.preview(t, "send_message", f.textArgs())
+	}
+	var wg sync.WaitGroup
+	for _, code := range codes {
+		wg.Go(func() { f.confirmed(t, "send_message", f.textArgs(), code) })
+	}
+	wg.Wait()
+	if n := len(f.api.Sends()); n != 1 {
+		t.Errorf("%d sends, want 1", n)
+	}
+}
