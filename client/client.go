@@ -267,24 +267,35 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 		if ctx.Err() != nil { // the caller gave up, or its deadline passed
 			return fail(ctx.Err())
 		}
-		next, retry := c.retry.retryDelay(attempt, err)
-		if next.shared {
-			c.limiter.pause(c.keyHash, time.Now().Add(next.delay)) // for every call with this key
-		}
-		if !retry || attempt >= c.retry.MaxAttempts {
-			return fail(err)
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < next.delay {
-			return fail(err) // the wait would outlast the call
-		}
-		if next.shared {
-			continue // the limiter holds the next attempt back until the pause ends
-		}
-		traceWait(ctx, Wait{Kind: WaitBeforeRetry, Reason: next.reason, Duration: next.delay, Attempt: attempt + 1})
-		if err := c.sleep(ctx, next.delay); err != nil {
+		if again, err := c.waitToRetry(ctx, attempt, err); !again {
 			return fail(err)
 		}
 	}
+}
+
+// waitToRetry waits, as the retry policy says, before the attempt after
+// attempt of a request whose attempt failed with err. It reports whether
+// there is to be one, and if not the error to end with: err, or what
+// ended the wait.
+func (c *Client) waitToRetry(ctx context.Context, attempt int, err error) (bool, error) {
+	next, retry := c.retry.retryDelay(attempt, err)
+	if next.shared {
+		c.limiter.pause(c.keyHash, time.Now().Add(next.delay)) // for every call with this key
+	}
+	if !retry || attempt >= c.retry.MaxAttempts {
+		return false, err
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < next.delay {
+		return false, err // the wait would outlast the call
+	}
+	if next.shared {
+		return true, nil // the limiter holds the next attempt back until the pause ends
+	}
+	traceWait(ctx, Wait{Kind: WaitBeforeRetry, Reason: next.reason, Duration: next.delay, Attempt: attempt + 1})
+	if err := c.sleep(ctx, next.delay); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // A Page is one page of a listing. Data is never nil.

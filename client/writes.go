@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // A MaybeSentError reports a write whose request may have reached
@@ -74,21 +73,7 @@ func (c *Client) write(ctx context.Context, method, path string, body, out any) 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		next, retry := c.retry.retryDelay(attempt, err)
-		if next.shared {
-			c.limiter.pause(c.keyHash, time.Now().Add(next.delay))
-		}
-		if !retry || attempt >= c.retry.MaxAttempts {
-			return err
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < next.delay {
-			return err
-		}
-		if next.shared {
-			continue
-		}
-		traceWait(ctx, Wait{Kind: WaitBeforeRetry, Reason: next.reason, Duration: next.delay, Attempt: attempt + 1})
-		if err := c.sleep(ctx, next.delay); err != nil {
+		if again, err := c.waitToRetry(ctx, attempt, err); !again {
 			return err
 		}
 	}
