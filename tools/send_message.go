@@ -34,7 +34,7 @@ var sendMessage = write[sendInput, client.SendMessageParams]{
 	prepare: func(ctx context.Context, a *Account, in sendInput) (plan[client.SendMessageParams], error) {
 		p := client.SendMessageParams{Content: in.Content, UserID: string(in.UserID), SetInboxStatus: in.SetInboxStatus}
 		var resolveErrs client.ValidationError
-		line, n, err := a.writeLine(ctx, "from", in.From)
+		line, err := a.writeLine(ctx, "from", in.From)
 		if err != nil && !errors.As(err, &resolveErrs) {
 			return plan[client.SendMessageParams]{}, err // the lines could not be read
 		}
@@ -50,7 +50,7 @@ var sendMessage = write[sendInput, client.SendMessageParams]{
 		}
 		preview := "Send from " + spokenLine(line)
 		if p.UserID != "" {
-			preview += " as " + spokenUser(n, p.UserID)
+			preview += " as " + a.spokenUser(ctx, p.UserID)
 		}
 		preview += " to " + strings.Join(spoken, ", ")
 		if p.SetInboxStatus == "done" {

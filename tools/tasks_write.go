@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -39,7 +38,7 @@ var createTask = write[createTaskInput, client.CreateTaskParams]{
 		link := ""
 		switch {
 		case in.PhoneNumberID != "":
-			line, _, err := a.writeLine(ctx, "phoneNumberId", in.PhoneNumberID)
+			line, err := a.writeLine(ctx, "phoneNumberId", in.PhoneNumberID)
 			var verr client.ValidationError
 			if errors.As(err, &verr) {
 				return plan[client.CreateTaskParams]{}, besides(verr, p.Validate())
@@ -52,10 +51,6 @@ var createTask = write[createTaskInput, client.CreateTaskParams]{
 		default:
 			link = "the call or text " + in.ActivityID
 		}
-		n, err := a.dir.lookup(ctx, nil, nonEmpty(p.AssignedTo))
-		if err != nil {
-			n = nil // the preview names the user by ID
-		}
 		preview := "Create the task " + quoteCut(p.Title, maxTaskRunes)
 		if p.Description != "" {
 			preview += " (" + quoteCut(p.Description, maxTaskRunes) + ")"
@@ -65,7 +60,7 @@ var createTask = write[createTaskInput, client.CreateTaskParams]{
 			preview += ", due " + spokenTime(p.DueDate)
 		}
 		if p.AssignedTo != "" {
-			preview += ", for " + spokenUser(n, p.AssignedTo)
+			preview += ", for " + a.spokenUser(ctx, p.AssignedTo)
 		}
 		return plan[client.CreateTaskParams]{
 			request: p, preview: preview + "?",
@@ -118,7 +113,7 @@ var updateTask = write[updateTaskInput, client.UpdateTaskParams]{
 		// Everything is checked before the task is read: the read is for
 		// the preview, and for the title or description not given, which
 		// PUT, taking both, keeps.
-		if p, _ := in.changes(client.Task{Title: new("the current title")}, nil); len(problems) > 0 || p.Validate() != nil {
+		if p, _ := in.changes(client.Task{Title: new("the current title")}, func(id string) string { return id }); len(problems) > 0 || p.Validate() != nil {
 			return plan[client.UpdateTaskParams]{}, besides(problems, p.Validate())
 		}
 		t, err := a.client.GetTask(ctx, client.GetTaskParams{TaskID: in.TaskID})
@@ -127,11 +122,7 @@ var updateTask = write[updateTaskInput, client.UpdateTaskParams]{
 		} else if err != nil {
 			return plan[client.UpdateTaskParams]{}, err
 		}
-		n, err := a.dir.lookup(ctx, nil, nonEmpty(string(in.Assign), string(in.Unassign)))
-		if err != nil {
-			n = nil // the preview names users by ID
-		}
-		p, said := in.changes(*t, n)
+		p, said := in.changes(*t, func(id string) string { return a.spokenUser(ctx, id) })
 		return plan[client.UpdateTaskParams]{
 			request: p, preview: fmt.Sprintf("Change the task %s %s: %s?", in.TaskID, quoteCut(deref(t.Title), maxTitleRunes), strings.Join(said, "; ")),
 			audit: []slog.Attr{slog.String("task", p.TaskID), slog.Int("changes", len(p.Changes))},
@@ -151,9 +142,9 @@ var updateTask = write[updateTaskInput, client.UpdateTaskParams]{
 }
 
 // changes are the requests that make in's changes to current, in the
-// order of the API's endpoints, and what each does in words, n naming
+// order of the API's endpoints, and what each does in words, user naming
 // the users.
-func (in updateTaskInput) changes(current client.Task, n *names) (client.UpdateTaskParams, []string) {
+func (in updateTaskInput) changes(current client.Task, user func(id string) string) (client.UpdateTaskParams, []string) {
 	p := client.UpdateTaskParams{TaskID: in.TaskID}
 	var said []string
 	add := func(ch client.TaskChange, words string) {
@@ -177,10 +168,10 @@ func (in updateTaskInput) changes(current client.Task, n *names) (client.UpdateT
 		add(client.TaskChange{Complete: in.Completed}, map[bool]string{true: "mark it done", false: "reopen it"}[*in.Completed])
 	}
 	if in.Assign != "" {
-		add(client.TaskChange{Assign: string(in.Assign)}, "assign it to "+spokenUser(n, string(in.Assign)))
+		add(client.TaskChange{Assign: string(in.Assign)}, "assign it to "+user(string(in.Assign)))
 	}
 	if in.Unassign != "" {
-		add(client.TaskChange{Unassign: string(in.Unassign)}, "unassign "+spokenUser(n, string(in.Unassign)))
+		add(client.TaskChange{Unassign: string(in.Unassign)}, "unassign "+user(string(in.Unassign)))
 	}
 	if in.DueDate != "" {
 		add(client.TaskChange{DueDate: in.DueDate}, "make it due "+spokenTime(in.DueDate))
@@ -195,24 +186,4 @@ func (in updateTaskInput) changes(current client.Task, n *names) (client.UpdateT
 		add(client.TaskChange{Unlink: in.UnlinkConversation}, "unlink conversation "+in.UnlinkConversation)
 	}
 	return p, said
-}
-
-// nonEmpty is the values that are not "".
-func nonEmpty(values ...string) []string {
-	var out []string
-	for _, v := range values {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-// spokenTime writes an RFC 3339 instant as a person reads it, in UTC.
-func spokenTime(s string) string {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return s
-	}
-	return t.UTC().Format("Mon Jan 2 2006 15:04 UTC")
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
@@ -19,16 +20,16 @@ import (
 // writeLine finds the line of this workspace that value names, by ID,
 // number or name, for the parameter param; or says, with the workspace's
 // lines, why there is none.
-func (a *Account) writeLine(ctx context.Context, param, value string) (client.PhoneNumber, *names, error) {
+func (a *Account) writeLine(ctx context.Context, param, value string) (client.PhoneNumber, error) {
 	n, err := a.dir.lookup(ctx, nil, nil)
 	if err != nil {
-		return client.PhoneNumber{}, nil, err
+		return client.PhoneNumber{}, err
 	}
 	if line, ok := n.line(value); ok {
-		return line, n, nil
+		return line, nil
 	}
 	if lines := n.linesNamed(value); len(lines) == 1 {
-		return lines[0], n, nil
+		return lines[0], nil
 	}
 	kind := client.KindNotALine
 	if client.IsPhoneNumberID(value) {
@@ -38,7 +39,7 @@ func (a *Account) writeLine(ctx context.Context, param, value string) (client.Ph
 	if strings.TrimSpace(value) == "" {
 		problem = client.InvalidParam{Kind: client.KindMissing, Param: param, Problem: "is required", Want: "give the line: its ID (PN…), number or name"}
 	}
-	return client.PhoneNumber{}, n, withLineChoices(client.ValidationError{problem}, n, nil)
+	return client.PhoneNumber{}, withLineChoices(client.ValidationError{problem}, n, nil)
 }
 
 // recipients turns each value of to, a number in any format or a
@@ -144,12 +145,23 @@ func spokenRecipient(view contacts.View, number string) string {
 	return strings.Join(names, " or ") + " (" + spokenNumber(number) + ")"
 }
 
-// spokenUser names a user for a person: "Avery Chen (US…)".
-func spokenUser(n *names, id string) string {
-	if name, ok := n.userName(id); ok {
+// spokenUser names a user for a person: "Avery Chen" (US…); by ID alone
+// when the names cannot be read.
+func (a *Account) spokenUser(ctx context.Context, id string) string {
+	n, err := a.dir.lookup(ctx, nil, []string{id})
+	if name, ok := n.userName(id); ok && err == nil {
 		return strconv.Quote(name) + " (" + id + ")"
 	}
 	return id
+}
+
+// spokenTime writes an RFC 3339 instant as a person reads it, in UTC.
+func spokenTime(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("Mon Jan 2 2006 15:04 UTC")
 }
 
 // spokenText writes a text as the person confirms it: every character
