@@ -31,6 +31,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 	"github.com/openphone-mcp/openphone-mcp/contacts"
 	"github.com/openphone-mcp/openphone-mcp/serve"
+	"github.com/openphone-mcp/openphone-mcp/serve/oauth"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
@@ -76,7 +77,16 @@ Environment:
                           such as a reverse proxy's public name, comma-separated
   OPENPHONE_MCP_AUTH_TOKEN
                           with http: bearer token every request must carry; required to
-                          listen beyond loopback
+                          listen beyond loopback, unless callers sign in with OAuth
+  OPENPHONE_MCP_OAUTH_ISSUER, OPENPHONE_MCP_OAUTH_AUDIENCE, OPENPHONE_MCP_OAUTH_SCOPES
+                          with http: callers sign in with this authorization server; the
+                          audience is this server's URL (https://mcp.example.com/mcp)
+  OPENPHONE_MCP_OAUTH_KEYS
+                          with OAuth: a JSON file mapping a subject or email to an OpenPhone
+                          key, {"ana@example.com": {"env": "VAR"}} or {"file": "/path"}
+  OPENPHONE_MCP_CALLER_KEYS
+                          with http: true takes a caller's own key in X-OpenPhone-Api-Key
+                          (default true, false with OAuth)
 
 Flags:
 `
@@ -115,7 +125,7 @@ type config struct {
 }
 
 // flagOf names the flags that set serve.HTTPConfig's fields, for its errors.
-var flagOf = map[string]string{"Addr": "addr", "AuthToken": "auth-token", "AllowedOrigins": "allowed-origins", "AllowedHosts": "allowed-hosts"}
+var flagOf = map[string]string{"Addr": "addr", "AuthToken": "auth-token", "AllowedOrigins": "allowed-origins", "AllowedHosts": "allowed-hosts", "OAuth": "oauth-issuer"}
 
 // envOf names the environment variable that sets each flag; the command
 // line overrides it.
@@ -126,6 +136,8 @@ var envOf = map[string]string{
 	"allow-writes": "OPENPHONE_ALLOW_WRITES", "write-confirmation": "OPENPHONE_WRITE_CONFIRMATION",
 	"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
 	"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
+	"oauth-issuer":  "OPENPHONE_MCP_OAUTH_ISSUER", "oauth-audience": "OPENPHONE_MCP_OAUTH_AUDIENCE", "oauth-scopes": "OPENPHONE_MCP_OAUTH_SCOPES",
+	"oauth-keys": "OPENPHONE_MCP_OAUTH_KEYS", "caller-keys": "OPENPHONE_MCP_CALLER_KEYS",
 }
 
 // parseConfig reads the configuration from args and the environment. On
@@ -148,6 +160,11 @@ func parseConfig(args []string) (*config, int) {
 	allowedOrigins := flags.String("allowed-origins", "", "with --transport http: browser origins allowed besides loopback ones, comma-separated")
 	allowedHosts := flags.String("allowed-hosts", "", "with --transport http and no auth token: Host names served besides loopback ones (a reverse proxy's public name), comma-separated")
 	authToken := flags.String("auth-token", "", "with --transport http: the bearer token every request must carry (prefer OPENPHONE_MCP_AUTH_TOKEN: flags show in ps)")
+	oauthIssuer := flags.String("oauth-issuer", "", "with --transport http: callers sign in with OAuth at this authorization server (its issuer URL)")
+	oauthAudience := flags.String("oauth-audience", "", "with --oauth-issuer: this server's resource URL, which tokens must be issued for, such as https://mcp.example.com/mcp")
+	oauthScopes := flags.String("oauth-scopes", "", "with --oauth-issuer: scopes every token must grant, comma- or space-separated")
+	oauthKeys := flags.String("oauth-keys", "", `with --oauth-issuer: a JSON file mapping a subject or email to an OpenPhone key: {"ana@example.com": {"env": "VAR"}} or {"file": "/path"}`)
+	callerKeys := flags.Bool("caller-keys", true, "with --transport http: take a caller's own OpenPhone key in "+serve.APIKeyHeader+" (default true; false with --oauth-issuer unless set)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	fail := func(format string, a ...any) (*config, int) {
 		fmt.Fprintf(os.Stderr, "openphone-mcp: "+format+"\n", a...)
@@ -197,6 +214,29 @@ func parseConfig(args []string) (*config, int) {
 	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
 		allowWrites: *allowWrites || *demo, unattended: *confirmation == "off", secret: []byte(secret),
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
+	explicit := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	cfg.http.CallerKeys = *callerKeys
+	if *oauthIssuer != "" || *oauthAudience != "" {
+		if *oauthIssuer == "" || *oauthAudience == "" {
+			return fail("--oauth-issuer and --oauth-audience go together: the authorization server, and this server's URL that its tokens are issued for")
+		}
+		v, err := oauth.New(oauth.Config{Issuer: *oauthIssuer, Audience: *oauthAudience, Scopes: strings.Fields(strings.ReplaceAll(*oauthScopes, ",", " "))})
+		if err != nil {
+			return fail("--oauth: %v", err)
+		}
+		cfg.http.OAuth = v
+		cfg.http.CallerKeys = *callerKeys && explicit["caller-keys"]
+		if *oauthKeys != "" {
+			keys, err := readKeyMap(*oauthKeys, environ)
+			if err != nil {
+				return fail("--oauth-keys %s: %v", *oauthKeys, err)
+			}
+			cfg.http.IdentityKeys = func(who string) (string, bool) { k, ok := keys[who]; return k, ok }
+		}
+	} else if *oauthKeys != "" || *oauthScopes != "" {
+		return fail("--oauth-keys and --oauth-scopes need --oauth-issuer and --oauth-audience")
+	}
 	switch *transport {
 	case "stdio":
 	case "http":
@@ -220,6 +260,44 @@ func parseConfig(args []string) (*config, int) {
 	cfg.apiKey = strings.TrimSpace(cmp.Or(environ.get("OPENPHONE_API_KEY"), environ.get("QUO_API_KEY")))
 	cfg.placeholders = environ.placeholders
 	return cfg, 0
+}
+
+// readKeyMap reads the file that maps a signed-in person (subject or
+// email) to an OpenPhone key, kept in an environment variable or a file,
+// and returns the keys. Every entry must give a key.
+func readKeyMap(path string, environ *environment) (map[string]string, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var entries map[string]struct {
+		Env  string `json:"env"`
+		File string `json:"file"`
+	}
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, fmt.Errorf(`want a JSON object such as {"ana@example.com": {"env": "OPENPHONE_KEY_ANA"}}: %v`, err)
+	}
+	keys := map[string]string{}
+	for who, e := range entries {
+		var key string
+		switch {
+		case e.Env != "" && e.File == "":
+			key = environ.get(e.Env)
+		case e.File != "" && e.Env == "":
+			b, err := os.ReadFile(e.File)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", who, err)
+			}
+			key = string(b)
+		default:
+			return nil, fmt.Errorf(`%s: give one of "env" and "file"`, who)
+		}
+		if key = strings.TrimSpace(key); key == "" {
+			return nil, fmt.Errorf("%s: the key is empty (check %s%s)", who, e.Env, e.File)
+		}
+		keys[who] = key
+	}
+	return keys, nil
 }
 
 // describeConfigError names the flags, and their variables, of what
@@ -275,6 +353,7 @@ func (cfg *config) run() int {
 			return 2
 		}
 	}
+	cfg.http.ServerKey = api != nil
 	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
 		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx,
 		AllowWrites: cfg.allowWrites, Unattended: cfg.unattended, ConfirmationSecret: cfg.secret}

@@ -414,6 +414,13 @@ func TestE2ECommandLine(t *testing.T) {
 		{"a bad structured-output setting", []string{"tools"}, 2, nil, []string{"OPENPHONE_STRUCTURED_OUTPUT=yes"}},
 		{"an argument to tools", []string{"tools", "list_users"}, 2, nil, nil},
 		{"an unknown command", []string{"serve"}, 2, nil, nil},
+		{"write confirmation off with writes off", []string{"tools"}, 2, nil, []string{"OPENPHONE_WRITE_CONFIRMATION=off"}},
+		{"a short confirmation secret", []string{"tools"}, 2, nil, []string{"OPENPHONE_CONFIRMATION_SECRET=short"}},
+		{"writes on publish the tools that write", []string{"--allow-writes", "tools"}, 0, []string{`"name": "send_message"`, `"destructiveHint": true`}, nil},
+		{"an OAuth issuer without an audience", []string{"--transport", "http", "--oauth-issuer", "https://login.example.com"}, 2, nil, nil},
+		{"OAuth with a static token", []string{"--transport", "http", "--oauth-issuer", "https://login.example.com", "--oauth-audience", "https://mcp.example.com/mcp"}, 2, nil, []string{"OPENPHONE_MCP_AUTH_TOKEN=t0ken"}},
+		{"a plain-http OAuth issuer off loopback", []string{"--transport", "http", "--oauth-issuer", "http://login.example.com", "--oauth-audience", "https://mcp.example.com/mcp"}, 2, nil, nil},
+		{"an OAuth key map without OAuth", []string{"--transport", "http", "--oauth-keys", "keys.json"}, 2, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/openphone-mcp/openphone-mcp/serve/oauth"
 	"golang.org/x/net/netutil"
 )
 
@@ -64,9 +66,24 @@ type HTTPConfig struct {
 	// carry. It is never sent on to OpenPhone. Whitespace around it is
 	// trimmed.
 	AuthToken string
-	// NewAccount makes the account of a caller's own OpenPhone key, sent
-	// in APIKeyHeader; it is made once per key and kept while the key is
-	// in use. Nil refuses such keys.
+	// OAuth, when set, makes the server an OAuth resource server: every
+	// MCP request must carry an access token it accepts, and the
+	// protected-resource metadata is served. It excludes AuthToken.
+	OAuth *oauth.Verifier
+	// IdentityKeys maps a signed-in caller, by subject or else by email,
+	// to an OpenPhone key of their own; nil maps none. Callers it does not
+	// map use the server's key.
+	IdentityKeys func(subjectOrEmail string) (apiKey string, ok bool)
+	// ServerKey says whether the server has an OpenPhone key of its own,
+	// for callers that bring none.
+	ServerKey bool
+	// CallerKeys lets a caller send an OpenPhone key of its own in
+	// APIKeyHeader.
+	CallerKeys bool
+	// NewAccount makes the account of an OpenPhone key that is not the
+	// server's: a caller's (APIKeyHeader) or a signed-in person's
+	// (IdentityKeys). It is made once per key and kept while the key is in
+	// use.
 	NewAccount func(apiKey string) (Account, error)
 	// Grace bounds how long calls in flight may run on at shutdown.
 	Grace time.Duration
@@ -114,9 +131,12 @@ func (cfg HTTPConfig) Validate() error {
 	if strings.ContainsFunc(cfg.token(), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return &ConfigError{Field: "AuthToken", Problem: "the token contains whitespace or control characters; no client can send it in an Authorization header"}
 	}
-	if cfg.token() == "" && !isLoopback(host) {
+	if cfg.OAuth != nil && cfg.token() != "" {
+		return &ConfigError{Field: "OAuth", Problem: "is set with an auth token too: callers sign in with OAuth, or send the static token, not both; choose one"}
+	}
+	if cfg.token() == "" && cfg.OAuth == nil && !isLoopback(host) {
 		return &ConfigError{Field: "Addr", Value: cfg.Addr, Needs: "AuthToken",
-			Problem: "listens beyond this machine with no auth token: anyone who reaches the port could read the workspace; listen on 127.0.0.1, or set the auth token"}
+			Problem: "listens beyond this machine with no auth token: anyone who reaches the port could read the workspace; listen on 127.0.0.1, or set the auth token, or sign callers in with OAuth"}
 	}
 	for _, o := range cfg.AllowedOrigins {
 		if _, ok := normalizeOrigin(o); !ok {
@@ -175,12 +195,19 @@ func NewHTTPHandler(s *server.MCPServer, cfg HTTPConfig) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle(MCPPath, checkHost(cfg.AllowedHosts, cfg.token() != "",
+	authenticate := checkToken(cfg.token())
+	if cfg.OAuth != nil {
+		authenticate = checkAccessToken(cfg.OAuth, logger)
+		for _, path := range []string{oauth.MetadataPath, oauth.MetadataPath + MCPPath} {
+			mux.HandleFunc(path, serveMetadata(cfg.OAuth))
+		}
+	}
+	mux.Handle(MCPPath, checkHost(cfg.AllowedHosts, cfg.token() != "" || cfg.OAuth != nil,
 		checkOrigin(origins,
-			checkToken(cfg.token(),
+			authenticate(
 				readMessage(
 					limitInFlight(inFlight,
-						withCallerKey(accounts, logger, mcpHandler)))))))
+						withAccount(cfg, accounts, logger, mcpHandler)))))))
 	return mux
 }
 
@@ -203,7 +230,14 @@ func HTTP(ctx context.Context, s *server.MCPServer, cfg HTTPConfig) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	if cfg.Logger != nil {
-		cfg.Logger.Info("serving MCP over HTTP", "url", "http://"+ln.Addr().String()+MCPPath, "auth", cfg.token() != "")
+		auth := "none"
+		switch {
+		case cfg.OAuth != nil:
+			auth = "oauth"
+		case cfg.token() != "":
+			auth = "token"
+		}
+		cfg.Logger.Info("serving MCP over HTTP", "url", "http://"+ln.Addr().String()+MCPPath, "auth", auth, "caller_keys", cfg.CallerKeys)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(netutil.LimitListener(ln, maxConnections)) }()
@@ -333,21 +367,30 @@ func originAllowed(origin string, allowed []string) bool {
 // checkToken answers 401 to a request without the bearer token, when one
 // is set, before its body is read. The scheme is matched in any case (RFC
 // 7235); the comparison takes the same time whatever the guess.
-func checkToken(token string, next http.Handler) http.Handler {
-	if token == "" {
-		return next
-	}
-	want := sha256.Sum256([]byte(token))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, got, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="openphone-mcp"`)
-			refuse(w, http.StatusUnauthorized, "missing or wrong bearer token")
-			return
+func checkToken(token string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if token == "" {
+			return next
 		}
-		next.ServeHTTP(w, r)
-	})
+		want := sha256.Sum256([]byte(token))
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			got, ok := bearer(r)
+			sum := sha256.Sum256([]byte(got))
+			if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="openphone-mcp"`)
+				refuse(w, http.StatusUnauthorized, "missing or wrong bearer token")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// bearer is the request's bearer credential, the scheme in any case.
+func bearer(r *http.Request) (string, bool) {
+	scheme, got, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	got = strings.TrimSpace(got)
+	return got, strings.EqualFold(scheme, "Bearer") && got != ""
 }
 
 // A message is what the transport reads of a request's JSON-RPC message.
@@ -418,22 +461,53 @@ func limitInFlight(slots chan struct{}, next http.Handler) http.Handler {
 	})
 }
 
-// withCallerKey puts in the request's context the account of the
-// OpenPhone key the request carries in APIKeyHeader, if any. The header
-// is removed, so that nothing downstream can see or log it.
-func withCallerKey(accounts *accountCache, logger *slog.Logger, next http.Handler) http.Handler {
+// withAccount puts in the request's context the account of the OpenPhone
+// key it is served with: the caller's own (APIKeyHeader, where allowed),
+// else the signed-in person's (IdentityKeys), else none, for the server's.
+// The header is removed, so that nothing downstream can see or log it. A
+// signed-in person with no key, on a server with none, gets a tool call's
+// isError that says so.
+func withAccount(cfg HTTPConfig, accounts *accountCache, logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := strings.TrimSpace(r.Header.Get(APIKeyHeader))
 		r.Header.Del(APIKeyHeader)
+		if key != "" && !cfg.CallerKeys {
+			http.Error(w, APIKeyHeader+": this server does not take callers' OpenPhone keys", http.StatusBadRequest)
+			return
+		}
+		id, signedIn := r.Context().Value(identityKey{}).(oauth.Identity)
+		if key == "" && signedIn && cfg.IdentityKeys != nil {
+			if k, ok := cfg.IdentityKeys(id.Subject); ok {
+				key = k
+			} else if k, ok := cfg.IdentityKeys(id.Email); ok && id.Email != "" {
+				key = k
+			}
+		}
+		if key == "" && signedIn && !cfg.ServerKey {
+			answerToolCall(w, r, fmt.Sprintf("You are signed in (subject %q), but this server has no OpenPhone key for you: none is mapped to your subject or email, and the server has none of its own. Ask the server's operator to map you to a key (--oauth-keys); nothing was sent to OpenPhone.", id.Subject), next)
+			return
+		}
 		if key != "" {
 			a, err := accounts.get(key)
 			if err != nil {
-				logger.Warn("refused a caller's OpenPhone key", "err", err)
-				http.Error(w, APIKeyHeader+": "+err.Error(), http.StatusBadRequest)
+				logger.Warn("refused an OpenPhone key", "err", err)
+				http.Error(w, "OpenPhone key: "+err.Error(), http.StatusBadRequest)
 				return
 			}
 			r = r.WithContext(a.Context(r.Context()))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// answerToolCall answers a tool call with an isError result of text, and
+// serves any other request with next: listing tools needs no key.
+func answerToolCall(w http.ResponseWriter, r *http.Request, text string, next http.Handler) {
+	m, _ := r.Context().Value(messageKey{}).(message)
+	if m.Method != string(mcp.MethodToolsCall) {
+		next.ServeHTTP(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": m.ID, "result": mcp.NewToolResultError(text)})
 }

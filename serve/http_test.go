@@ -35,7 +35,7 @@ func newHTTPFixture(t *testing.T, ownKey bool, token string, opts ...func(*HTTPC
 	api := openphonetest.NewServer(openphonetest.DemoWorkspace())
 	t.Cleanup(api.Close)
 	limiter, _ := client.NewLimiter(1000)
-	cfg := HTTPConfig{Addr: "127.0.0.1:0", AuthToken: token, AllowedOrigins: []string{"https://assistant.example.com"}}
+	cfg := HTTPConfig{Addr: "127.0.0.1:0", AuthToken: token, AllowedOrigins: []string{"https://assistant.example.com"}, CallerKeys: true, ServerKey: ownKey}
 	clientOpts := []client.Option{client.WithBaseURL(api.URL), client.WithLimiter(limiter)}
 	for _, opt := range opts {
 		opt(&cfg, &clientOpts)

@@ -1,0 +1,131 @@
+package serve
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
+	"github.com/openphone-mcp/openphone-mcp/serve/oauth"
+)
+
+const testResource = "https://mcp.example.com/mcp"
+
+// oauthFixture serves the demo over HTTP as an OAuth resource server of a
+// real (in-test) issuer, with an RS256 key "k1".
+func oauthFixture(t *testing.T, ownKey bool, edit func(*HTTPConfig)) (httpFixture, *testkit.Issuer) {
+	t.Helper()
+	is := testkit.NewIssuer(t)
+	is.AddKey(t, "k1", "rsa")
+	v, err := oauth.New(oauth.Config{Issuer: is.URL, Audience: testResource, Scopes: []string{"openphone:read"}, HTTPClient: is.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newHTTPFixture(t, ownKey, "", func(c *HTTPConfig, _ *[]client.Option) {
+		c.OAuth, c.CallerKeys = v, false
+		if edit != nil {
+			edit(c)
+		}
+	})
+	return f, is
+}
+
+func bearerHeader(token string) http.Header { return http.Header{"Authorization": {"Bearer " + token}} }
+
+// TestOAuthChallenges: without a token, with a bad one, or without the
+// scope, a request is refused as the MCP authorization spec says, and the
+// challenge points to the metadata.
+func TestOAuthChallenges(t *testing.T) {
+	f, is := oauthFixture(t, true, nil)
+	metadata := `resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp"`
+	for _, tc := range []struct {
+		name      string
+		h         http.Header
+		status    int
+		challenge string
+	}{
+		{"no token", nil, 401, "Bearer " + metadata},
+		{"a token for another resource", bearerHeader(is.Sign(t, "k1", is.Claims("https://other.example.com/mcp", nil))), 401, `error="invalid_token"`},
+		{"a token of another issuer", bearerHeader(is.Sign(t, "k1", is.Claims(testResource, map[string]any{"iss": "https://evil.example.com"}))), 401, `error="invalid_token"`},
+		{"the static-token kind", bearerHeader("s3cret-token"), 401, `error="invalid_token"`},
+		{"no scope", bearerHeader(is.Sign(t, "k1", is.Claims(testResource, map[string]any{"scope": "openid"}))), 403, `error="insufficient_scope", scope="openphone:read"`},
+	} {
+		status, h, body := post(t, f.url, listUsersCall, tc.h)
+		if status != tc.status || !strings.Contains(h.Get("WWW-Authenticate"), tc.challenge) || !strings.Contains(h.Get("WWW-Authenticate"), metadata) {
+			t.Errorf("%s: %d, WWW-Authenticate %q, want %d and %s: %s", tc.name, status, h.Get("WWW-Authenticate"), tc.status, tc.challenge, body)
+		}
+	}
+	if n := len(f.api.Requests()); n != 0 {
+		t.Errorf("%d requests reached OpenPhone", n)
+	}
+}
+
+// TestOAuthMetadata: RFC 9728 metadata, at the well-known path and at its
+// form suffixed with the resource's path.
+func TestOAuthMetadata(t *testing.T) {
+	f, is := oauthFixture(t, true, nil)
+	base := strings.TrimSuffix(f.url, MCPPath)
+	for _, path := range []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		var m struct {
+			Resource             string   `json:"resource"`
+			AuthorizationServers []string `json:"authorization_servers"`
+			ScopesSupported      []string `json:"scopes_supported"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil || m.Resource != testResource || len(m.AuthorizationServers) != 1 || m.AuthorizationServers[0] != is.URL ||
+			len(m.ScopesSupported) != 1 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, raw)
+		}
+	}
+}
+
+// TestOAuthSignedIn: a valid token serves with the server's key; a person
+// mapped to a key of their own is served with it; on a server without a
+// key of its own, an unmapped person's tool call says so; a caller's key
+// header is refused unless allowed.
+func TestOAuthSignedIn(t *testing.T) {
+	f, is := oauthFixture(t, true, nil)
+	token := is.Sign(t, "k1", is.Claims(testResource, nil))
+	s := f.connect(t, bearerHeader(token))
+	if out, isErr := callText(t, s, "list_users", nil); isErr || !strings.Contains(out, "users") {
+		t.Errorf("signed in with the server's key: %s", out)
+	}
+	if status, _, _ := post(t, f.url, listUsersCall, http.Header{"Authorization": {"Bearer " + token}, APIKeyHeader: {f.api.APIKey}}); status != http.StatusBadRequest {
+		t.Errorf("a caller's key with caller keys off: %d, want 400", status)
+	}
+
+	var mappedKey string
+	g, is2 := oauthFixture(t, false, func(c *HTTPConfig) {
+		c.IdentityKeys = func(who string) (string, bool) { return mappedKey, who == "ana@example.com" }
+	})
+	mappedKey = g.api.APIKey
+	s = g.connect(t, bearerHeader(is2.Sign(t, "k1", is2.Claims(testResource, nil))))
+	if out, isErr := callText(t, s, "list_users", nil); isErr || !strings.Contains(out, "users") {
+		t.Errorf("mapped by email: %s", out)
+	}
+	s = g.connect(t, bearerHeader(is2.Sign(t, "k1", is2.Claims(testResource, map[string]any{"sub": "bob", "email": "bob@example.com"}))))
+	if out, isErr := callText(t, s, "list_users", nil); !isErr || !strings.Contains(out, `subject "bob"`) || !strings.Contains(out, "--oauth-keys") {
+		t.Errorf("an unmapped person: isError %v: %s", isErr, out)
+	}
+}
+
+func TestOAuthExcludesTheStaticToken(t *testing.T) {
+	v, err := oauth.New(oauth.Config{Issuer: "https://login.example.com", Audience: testResource})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (HTTPConfig{Addr: "0.0.0.0:8080", OAuth: v, AuthToken: "t"}).Validate(); err == nil {
+		t.Error("OAuth with a static token was accepted")
+	}
+	if err := (HTTPConfig{Addr: "0.0.0.0:8080", OAuth: v}).Validate(); err != nil {
+		t.Errorf("OAuth beyond loopback: %v", err)
+	}
+}
