@@ -18,6 +18,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -30,6 +32,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 	"github.com/openphone-mcp/openphone-mcp/contacts"
+	"github.com/openphone-mcp/openphone-mcp/metrics"
 	"github.com/openphone-mcp/openphone-mcp/serve"
 	"github.com/openphone-mcp/openphone-mcp/serve/oauth"
 	"github.com/openphone-mcp/openphone-mcp/tools"
@@ -84,6 +87,9 @@ Environment:
   OPENPHONE_MCP_OAUTH_KEYS
                           with OAuth: a JSON file mapping a subject or email to an OpenPhone
                           key, {"ana@example.com": {"env": "VAR"}} or {"file": "/path"}
+  OPENPHONE_MCP_METRICS_ADDR
+                          with http: serve /metrics on this host:port, without auth, instead
+                          of beside /mcp behind its auth
   OPENPHONE_MCP_CALLER_KEYS
                           with http: true takes a caller's own key in X-OpenPhone-Api-Key
                           (default true, false with OAuth)
@@ -121,6 +127,7 @@ type config struct {
 	secret          []byte // OPENPHONE_CONFIRMATION_SECRET
 	transport       string
 	http            serve.HTTPConfig
+	metricsAddr     string
 	placeholders    []string // variables set to a Claude Desktop placeholder
 }
 
@@ -137,7 +144,7 @@ var envOf = map[string]string{
 	"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
 	"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
 	"oauth-issuer":  "OPENPHONE_MCP_OAUTH_ISSUER", "oauth-audience": "OPENPHONE_MCP_OAUTH_AUDIENCE", "oauth-scopes": "OPENPHONE_MCP_OAUTH_SCOPES",
-	"oauth-keys": "OPENPHONE_MCP_OAUTH_KEYS", "caller-keys": "OPENPHONE_MCP_CALLER_KEYS",
+	"oauth-keys": "OPENPHONE_MCP_OAUTH_KEYS", "caller-keys": "OPENPHONE_MCP_CALLER_KEYS", "metrics-addr": "OPENPHONE_MCP_METRICS_ADDR",
 }
 
 // parseConfig reads the configuration from args and the environment. On
@@ -165,6 +172,7 @@ func parseConfig(args []string) (*config, int) {
 	oauthScopes := flags.String("oauth-scopes", "", "with --oauth-issuer: scopes every token must grant, comma- or space-separated")
 	oauthKeys := flags.String("oauth-keys", "", `with --oauth-issuer: a JSON file mapping a subject or email to an OpenPhone key: {"ana@example.com": {"env": "VAR"}} or {"file": "/path"}`)
 	callerKeys := flags.Bool("caller-keys", true, "with --transport http: take a caller's own OpenPhone key in "+serve.APIKeyHeader+" (default true; false with --oauth-issuer unless set)")
+	metricsAddr := flags.String("metrics-addr", "", "with --transport http: serve /metrics on this host:port, without auth (default: beside /mcp, behind its auth)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	fail := func(format string, a ...any) (*config, int) {
 		fmt.Fprintf(os.Stderr, "openphone-mcp: "+format+"\n", a...)
@@ -212,7 +220,7 @@ func parseConfig(args []string) (*config, int) {
 		return fail("--contacts-refresh %v: want at least 1m, such as 10m", *contactsRefresh)
 	}
 	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
-		allowWrites: *allowWrites || *demo, unattended: *confirmation == "off", secret: []byte(secret),
+		allowWrites: *allowWrites || *demo, unattended: *confirmation == "off", secret: []byte(secret), metricsAddr: *metricsAddr,
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
 	explicit := map[string]bool{}
 	flags.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
@@ -336,9 +344,10 @@ func (cfg *config) run() int {
 		defer fake.Close()
 		cfg.apiKey, cfg.baseURL = fake.APIKey, fake.URL
 	}
+	reg := metrics.New()
 	newClient := func(key string) (*client.Client, error) {
 		return client.New(key, client.WithBaseURL(cfg.baseURL), client.WithUserAgent(tools.Name+"/"+buildVersion()),
-			client.WithLimiter(cfg.limiter), client.WithLogger(logger))
+			client.WithLimiter(cfg.limiter), client.WithLogger(logger), client.WithMetrics(reg))
 	}
 	var api *client.Client
 	switch {
@@ -356,7 +365,7 @@ func (cfg *config) run() int {
 	cfg.http.ServerKey = api != nil
 	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
 		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx,
-		AllowWrites: cfg.allowWrites, Unattended: cfg.unattended, ConfirmationSecret: cfg.secret}
+		AllowWrites: cfg.allowWrites, Unattended: cfg.unattended, ConfirmationSecret: cfg.secret, Metrics: reg}
 	if cfg.demo {
 		toolsConfig.Now = func() time.Time { return openphonetest.DemoEpoch }
 	}
@@ -371,6 +380,13 @@ func (cfg *config) run() int {
 			logger.Info("serving the demo workspace", "api", cfg.baseURL)
 		}
 		if cfg.transport == "http" {
+			cfg.http.OnAccounts = reg.Accounts
+			if cfg.metricsAddr == "" {
+				cfg.http.Metrics = reg.Handler()
+			} else if err := serveMetrics(ctx, cfg.metricsAddr, reg.Handler(), logger); err != nil {
+				logger.Error("cannot serve metrics", "addr", cfg.metricsAddr, "err", err)
+				return 1
+			}
 			return serveHTTP(ctx, mcpServer, cfg.http, func(key string) (serve.Account, error) {
 				c, err := newClient(key)
 				if err != nil {
@@ -438,6 +454,22 @@ func serveHTTP(ctx context.Context, s *server.MCPServer, cfg serve.HTTPConfig, n
 	}
 	logger.Info("HTTP server shut down, exiting")
 	return 0
+}
+
+// serveMetrics serves h at /metrics on addr, without auth, until ctx is
+// done: for a scraper on a private network.
+func serveMetrics(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(serve.MetricsPath, h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	context.AfterFunc(ctx, func() { srv.Close() })
+	logger.Info("serving metrics", "url", "http://"+ln.Addr().String()+serve.MetricsPath)
+	return nil
 }
 
 func printTools(ctx context.Context, s *server.MCPServer, logger *slog.Logger) int {

@@ -53,6 +53,7 @@ type Client struct {
 	maxBodyBytes int64
 	limiter      *Limiter
 	keyHash      [32]byte // the limiter's name for the key
+	metrics      Metrics
 	retry        RetryPolicy
 	logger       *slog.Logger
 	sleep        func(context.Context, time.Duration) error
@@ -212,6 +213,7 @@ func New(apiKey string, opts ...Option) (*Client, error) {
 		logger:       slog.New(slog.DiscardHandler),
 		sleep:        sleep,
 		keyHash:      sha256.Sum256([]byte(apiKey)),
+		metrics:      noMetrics{},
 	}
 	opts = append([]Option{WithRateLimit(DefaultRateLimit)}, opts...)
 	for _, opt := range opts {
@@ -254,7 +256,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 	for attempt := 1; ; attempt++ {
 		s, err := c.limiter.acquire(ctx, c.keyHash, laneOf(ctx), func(w Wait) {
 			w.Attempt = attempt
-			traceWait(ctx, w)
+			c.wait(ctx, w)
 		})
 		if err != nil {
 			return fail(err)
@@ -281,6 +283,7 @@ func (c *Client) waitToRetry(ctx context.Context, attempt int, err error) (bool,
 	next, retry := c.retry.retryDelay(attempt, err)
 	if next.shared {
 		c.limiter.pause(c.keyHash, time.Now().Add(next.delay)) // for every call with this key
+		c.metrics.Paused(next.delay)
 	}
 	if !retry || attempt >= c.retry.MaxAttempts {
 		return false, err
@@ -291,7 +294,7 @@ func (c *Client) waitToRetry(ctx context.Context, attempt int, err error) (bool,
 	if next.shared {
 		return true, nil // the limiter holds the next attempt back until the pause ends
 	}
-	traceWait(ctx, Wait{Kind: WaitBeforeRetry, Reason: next.reason, Duration: next.delay, Attempt: attempt + 1})
+	c.wait(ctx, Wait{Kind: WaitBeforeRetry, Reason: next.reason, Duration: next.delay, Attempt: attempt + 1})
 	if err := c.sleep(ctx, next.delay); err != nil {
 		return false, err
 	}
@@ -425,6 +428,7 @@ func (c *Client) exchange(ctx context.Context, method, path string, query url.Va
 	start := time.Now()
 	status := 0
 	defer func() {
+		c.metrics.Request(route(method, path), status, time.Since(start))
 		c.logger.LogAttrs(ctx, slog.LevelDebug, "openphone request", slog.String("method", method), slog.String("path", path),
 			slog.String("query", query.Encode()), slog.Int("attempt", attempt), slog.Int("status", status),
 			slog.Duration("took", time.Since(start)), slog.Any("err", err))

@@ -46,7 +46,7 @@ func (c *Client) write(ctx context.Context, method, path string, body, out any) 
 	for attempt := 1; ; attempt++ {
 		s, err := c.limiter.acquire(ctx, c.keyHash, laneOf(ctx), func(w Wait) {
 			w.Attempt = attempt
-			traceWait(ctx, w)
+			c.wait(ctx, w)
 		})
 		if err != nil {
 			return err

@@ -39,6 +39,7 @@ type Index struct {
 	refresh time.Duration
 	wait    time.Duration
 	now     func() time.Time
+	onBuilt func(took time.Duration, contacts int, err error)
 
 	mu       sync.Mutex
 	ready    *snapshot     // the last complete build; nil before the first
@@ -57,6 +58,12 @@ func WithRefresh(d time.Duration) Option { return func(x *Index) { x.refresh = d
 
 // WithWait sets how long a look-up waits for a build under way.
 func WithWait(d time.Duration) Option { return func(x *Index) { x.wait = d } }
+
+// WithBuildHook has f told of each build as it ends: how long it took,
+// how many contacts it read, and why it failed (nil when it did not).
+func WithBuildHook(f func(took time.Duration, contacts int, err error)) Option {
+	return func(x *Index) { x.onBuilt = f }
+}
 
 // New returns the index of c's contacts, built on first use. Its builds
 // stop when ctx is done.
@@ -200,7 +207,14 @@ func (x *Index) build(s *snapshot, done chan struct{}) {
 	defer close(done)
 	ctx, cancel := context.WithTimeout(client.WithLane(x.ctx, client.LaneBackground), buildTimeout)
 	defer cancel()
+	start := x.now()
 	err := x.pageAll(ctx, s)
+	if x.onBuilt != nil {
+		x.mu.Lock()
+		n := len(s.contacts)
+		x.mu.Unlock()
+		x.onBuilt(x.now().Sub(start), n, err)
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.done, x.partial = nil, nil

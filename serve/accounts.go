@@ -13,6 +13,7 @@ import (
 type accountCache struct {
 	newAccount func(string) (Account, error)
 	max        int
+	onSize     func(int) // told the size as it changes; may be nil
 
 	mu    sync.Mutex
 	byKey map[[32]byte]*list.Element // sha256 of the key -> element of order
@@ -24,8 +25,11 @@ type cachedAccount struct {
 	account Account
 }
 
-func newAccountCache(max int, newAccount func(string) (Account, error)) *accountCache {
-	return &accountCache{newAccount: newAccount, max: max, byKey: map[[32]byte]*list.Element{}, order: list.New()}
+func newAccountCache(max int, newAccount func(string) (Account, error), onSize func(int)) *accountCache {
+	if onSize == nil {
+		onSize = func(int) {}
+	}
+	return &accountCache{newAccount: newAccount, max: max, onSize: onSize, byKey: map[[32]byte]*list.Element{}, order: list.New()}
 }
 
 // get returns the account of key, making it on first use. Errors never
@@ -51,5 +55,6 @@ func (c *accountCache) get(key string) (Account, error) {
 		c.order.Remove(oldest)
 		delete(c.byKey, oldest.Value.(*cachedAccount).key)
 	}
+	c.onSize(c.order.Len())
 	return c.byKey[sum].Value.(*cachedAccount).account, nil
 }

@@ -30,6 +30,8 @@ const (
 	// MCPPath is the MCP endpoint; HealthPath answers 200 to anyone.
 	MCPPath    = "/mcp"
 	HealthPath = "/healthz"
+	// MetricsPath serves the metrics, when the server has them.
+	MetricsPath = "/metrics"
 	// MaxRequestBytes bounds a request body; a larger one gets 413. The
 	// largest real request (a tool call with ten participants, say) is a
 	// few KiB; the cap keeps what one request can cost to decode small.
@@ -85,6 +87,12 @@ type HTTPConfig struct {
 	// (IdentityKeys). It is made once per key and kept while the key is in
 	// use.
 	NewAccount func(apiKey string) (Account, error)
+	// Metrics, when set, is served at MetricsPath behind the same checks
+	// as MCPPath (a separate listener is the caller's to make).
+	Metrics http.Handler
+	// OnAccounts is told how many callers' accounts are kept, as it
+	// changes; nil is told nothing.
+	OnAccounts func(n int)
 	// Grace bounds how long calls in flight may run on at shutdown.
 	Grace time.Duration
 	// Logger receives the transport's log lines; nil discards them.
@@ -182,7 +190,7 @@ func NewHTTPHandler(s *server.MCPServer, cfg HTTPConfig) http.Handler {
 	// on this machine forwards with the public Host; checkHost does it.
 	mcpHandler := server.NewStreamableHTTPServer(s, server.WithStateLess(true), server.WithDisableStreaming(true),
 		server.WithDisableLocalhostProtection(true))
-	accounts := newAccountCache(maxAccounts, cfg.NewAccount)
+	accounts := newAccountCache(maxAccounts, cfg.NewAccount, cfg.OnAccounts)
 	origins := make([]string, 0, len(cfg.AllowedOrigins))
 	for _, o := range cfg.AllowedOrigins {
 		if n, ok := normalizeOrigin(o); ok {
@@ -202,12 +210,13 @@ func NewHTTPHandler(s *server.MCPServer, cfg HTTPConfig) http.Handler {
 			mux.HandleFunc(path, serveMetadata(cfg.OAuth))
 		}
 	}
-	mux.Handle(MCPPath, checkHost(cfg.AllowedHosts, cfg.token() != "" || cfg.OAuth != nil,
-		checkOrigin(origins,
-			authenticate(
-				readMessage(
-					limitInFlight(inFlight,
-						withAccount(cfg, accounts, logger, mcpHandler)))))))
+	guard := func(h http.Handler) http.Handler {
+		return checkHost(cfg.AllowedHosts, cfg.token() != "" || cfg.OAuth != nil, checkOrigin(origins, authenticate(h)))
+	}
+	mux.Handle(MCPPath, guard(readMessage(limitInFlight(inFlight, withAccount(cfg, accounts, logger, mcpHandler)))))
+	if cfg.Metrics != nil {
+		mux.Handle(MetricsPath, guard(cfg.Metrics))
+	}
 	return mux
 }
 

@@ -217,7 +217,7 @@ func TestHTTPCallersOwnKey(t *testing.T) {
 }
 
 func TestAccountCache(t *testing.T) {
-	made := 0
+	made, size := 0, 0
 	c := newAccountCache(2, func(key string) (Account, error) {
 		made++
 		cl, err := client.New(key)
@@ -225,7 +225,7 @@ func TestAccountCache(t *testing.T) {
 			return nil, err
 		}
 		return tools.NewAccount(t.Context(), cl), nil
-	})
+	}, func(n int) { size = n })
 	a1, _ := c.get("key-one")
 	if again, _ := c.get("key-one"); again != a1 || made != 1 {
 		t.Errorf("a key's second request made a new account (%d made)", made)
@@ -242,6 +242,9 @@ func TestAccountCache(t *testing.T) {
 	c.get("key-two")
 	if made != 4 {
 		t.Errorf("the evicted key was not made anew (%d made)", made)
+	}
+	if size != 2 {
+		t.Errorf("the cache reported %d accounts, want 2", size)
 	}
 	if _, err := c.get("a b"); err == nil || strings.Contains(err.Error(), "a b") {
 		t.Errorf("a malformed key: %v", err)

@@ -99,9 +99,22 @@ type Config struct {
 	// Replicas behind one address must share it; nil makes a random one,
 	// valid in this process only.
 	ConfirmationSecret []byte
+	// Metrics receives what the tools do; nil reports nothing.
+	Metrics Metrics
 	// writeClock is the clock of confirmations and repeats; nil is
 	// time.Now. Tests move it.
 	writeClock func() time.Time
+}
+
+// Metrics receives what the tools do, for an operator's dashboard. Its
+// methods must be safe for concurrent use, and quick.
+type Metrics interface {
+	// ToolCall reports a call of tool: its outcome (ok, error for an
+	// isError result, confirm for a question to the person, failed for
+	// a protocol error) and how long it took.
+	ToolCall(tool, outcome string, took time.Duration)
+	// IndexBuilt reports a contact index's build.
+	IndexBuilt(took time.Duration, contacts int, err error)
 }
 
 // ContactOptions are the options of the contact index of an account made
@@ -113,6 +126,9 @@ func (cfg Config) ContactOptions() []contacts.Option {
 	}
 	if cfg.ContactsWait > 0 {
 		opts = append(opts, contacts.WithWait(cfg.ContactsWait))
+	}
+	if cfg.Metrics != nil {
+		opts = append(opts, contacts.WithBuildHook(cfg.Metrics.IndexBuilt))
 	}
 	return opts
 }
@@ -197,10 +213,28 @@ func callMiddleware(cfg Config) server.ToolHandlerMiddleware {
 			ctx = context.WithValue(client.WithTrace(ctx, &client.Trace{Wait: p.waiting}), progressKey{}, p)
 			ctx = context.WithValue(ctx, clockKey{}, cfg.Now)
 			res, err := next(ctx, req)
+			took := time.Since(start)
 			cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "tool call", slog.String("tool", req.Params.Name),
-				slog.Duration("took", time.Since(start)), slog.Bool("isError", res != nil && res.IsError))
+				slog.Duration("took", took), slog.Bool("isError", res != nil && res.IsError))
+			if cfg.Metrics != nil {
+				cfg.Metrics.ToolCall(req.Params.Name, outcome(res, err), took)
+			}
 			return res, err
 		}
+	}
+}
+
+// outcome names how a call ended, for metrics.
+func outcome(res *mcp.CallToolResult, err error) string {
+	switch {
+	case err != nil || res == nil:
+		return "failed"
+	case res.NeedsInput():
+		return "confirm"
+	case res.IsError:
+		return "error"
+	default:
+		return "ok"
 	}
 }
 
