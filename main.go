@@ -35,6 +35,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/metrics"
 	"github.com/openphone-mcp/openphone-mcp/serve"
 	"github.com/openphone-mcp/openphone-mcp/serve/oauth"
+	"github.com/openphone-mcp/openphone-mcp/sharedlimit"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
@@ -87,6 +88,9 @@ Environment:
   OPENPHONE_MCP_OAUTH_KEYS
                           with OAuth: a JSON file mapping a subject or email to an OpenPhone
                           key, {"ana@example.com": {"env": "VAR"}} or {"file": "/path"}
+  OPENPHONE_REDIS_URL     redis://host:port/db: replicas on one key share its rate limit there
+  OPENPHONE_REDIS_FALLBACK_RPS
+                          each replica's own rate while the Redis fails (default max-rps ÷ 3)
   OPENPHONE_MCP_METRICS_ADDR
                           with http: serve /metrics on this host:port, without auth, instead
                           of beside /mcp behind its auth
@@ -119,6 +123,8 @@ type config struct {
 	baseURL         string
 	apiKey          string
 	limiter         *client.Limiter // one for every key the server sees
+	redis           *sharedlimit.Redis
+	fallbackRPS     float64
 	callTimeout     time.Duration
 	contactsRefresh time.Duration
 	structured      bool
@@ -145,6 +151,7 @@ var envOf = map[string]string{
 	"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
 	"oauth-issuer":  "OPENPHONE_MCP_OAUTH_ISSUER", "oauth-audience": "OPENPHONE_MCP_OAUTH_AUDIENCE", "oauth-scopes": "OPENPHONE_MCP_OAUTH_SCOPES",
 	"oauth-keys": "OPENPHONE_MCP_OAUTH_KEYS", "caller-keys": "OPENPHONE_MCP_CALLER_KEYS", "metrics-addr": "OPENPHONE_MCP_METRICS_ADDR",
+	"redis-url": "OPENPHONE_REDIS_URL", "redis-fallback-rps": "OPENPHONE_REDIS_FALLBACK_RPS",
 }
 
 // parseConfig reads the configuration from args and the environment. On
@@ -172,6 +179,8 @@ func parseConfig(args []string) (*config, int) {
 	oauthScopes := flags.String("oauth-scopes", "", "with --oauth-issuer: scopes every token must grant, comma- or space-separated")
 	oauthKeys := flags.String("oauth-keys", "", `with --oauth-issuer: a JSON file mapping a subject or email to an OpenPhone key: {"ana@example.com": {"env": "VAR"}} or {"file": "/path"}`)
 	callerKeys := flags.Bool("caller-keys", true, "with --transport http: take a caller's own OpenPhone key in "+serve.APIKeyHeader+" (default true; false with --oauth-issuer unless set)")
+	redisURL := flags.String("redis-url", "", "share each key's rate limit, pause and lanes with the other replicas through this Redis or Valkey (redis://host:port/db)")
+	fallbackRPS := flags.Float64("redis-fallback-rps", 0, "each replica's own rate per key while the Redis fails (default max-rps ÷ 3: set it to max-rps ÷ your replicas)")
 	metricsAddr := flags.String("metrics-addr", "", "with --transport http: serve /metrics on this host:port, without auth (default: beside /mcp, behind its auth)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	fail := func(format string, a ...any) (*config, int) {
@@ -265,6 +274,18 @@ func parseConfig(args []string) (*config, int) {
 	if cfg.limiter, err = client.NewLimiter(*maxRPS); err != nil {
 		return fail("--max-rps: %v", err)
 	}
+	if *redisURL != "" {
+		if cfg.redis, err = sharedlimit.New(*redisURL); err != nil {
+			return fail("--redis-url: %v", err)
+		}
+		cfg.fallbackRPS = *fallbackRPS
+		if cfg.fallbackRPS == 0 {
+			cfg.fallbackRPS = *maxRPS / 3
+		}
+		if cfg.fallbackRPS <= 0 || cfg.fallbackRPS > *maxRPS {
+			return fail("--redis-fallback-rps %v: want more than 0 and at most --max-rps (%v)", cfg.fallbackRPS, *maxRPS)
+		}
+	}
 	cfg.apiKey = strings.TrimSpace(cmp.Or(environ.get("OPENPHONE_API_KEY"), environ.get("QUO_API_KEY")))
 	cfg.placeholders = environ.placeholders
 	return cfg, 0
@@ -343,6 +364,19 @@ func (cfg *config) run() int {
 		fake := openphonetest.NewServer(openphonetest.DemoWorkspace())
 		defer fake.Close()
 		cfg.apiKey, cfg.baseURL = fake.APIKey, fake.URL
+	}
+	if cfg.redis != nil {
+		defer cfg.redis.Close()
+		ping, cancel := context.WithTimeout(ctx, time.Second)
+		if err := cfg.redis.Ping(ping); err != nil {
+			logger.Warn("the Redis of the shared rate limit does not answer; until it does, each replica keeps its own, lower limit", "rps", cfg.fallbackRPS, "err", err)
+		}
+		cancel()
+		if err := cfg.limiter.Share(cfg.redis, cfg.fallbackRPS, logger); err != nil {
+			logger.Error("bad configuration", "err", err)
+			return 2
+		}
+		logger.Info("sharing the rate limit through Redis", "fallback_rps", cfg.fallbackRPS)
 	}
 	reg := metrics.New()
 	newClient := func(key string) (*client.Client, error) {

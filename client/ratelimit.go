@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -83,6 +84,8 @@ type Limiter struct {
 	mu    sync.Mutex
 	keys  map[[32]byte]*keyLimit
 	sweep int // idle keys are dropped when len(keys) reaches it
+
+	shared *sharing // nil: this process's windows only (Share)
 }
 
 // NewLimiter returns a Limiter of rps requests per second and key. A rate
@@ -114,7 +117,7 @@ func (l *Limiter) use(key [32]byte) *keyLimit {
 			}
 			l.sweep = max(256, 2*len(l.keys))
 		}
-		k = &keyLimit{n: l.n, window: l.window}
+		k = &keyLimit{n: l.n, window: l.window, shared: l.shared}
 		l.keys[key] = k
 	}
 	k.users++
@@ -141,6 +144,10 @@ func (l *Limiter) pause(key [32]byte, until time.Time) {
 		k.pausedUntil = until
 		k.signalHead()
 	}
+	if sh := l.shared; sh != nil && sh.healthy() {
+		name, d := hex.EncodeToString(key[:]), time.Until(until)
+		sh.background(func(ctx context.Context) error { return sh.w.Pause(ctx, name, d) })
+	}
 }
 
 // acquire waits until a request of key may be written, in lane, and
@@ -149,21 +156,34 @@ func (l *Limiter) pause(key [32]byte, until time.Time) {
 // deadline: with a *PauseError during a pause OpenPhone asked for, else a
 // *RateLimitError.
 func (l *Limiter) acquire(ctx context.Context, key [32]byte, lane Lane, trace func(Wait)) (*slot, error) {
-	k := l.use(key)
-	s, err := k.acquire(ctx, lane, l.rps, trace)
-	if err != nil {
-		l.done(k)
-		return nil, err
+	for {
+		k := l.use(key)
+		s, err := k.acquire(ctx, lane, l.rps, trace)
+		if err != nil {
+			l.done(k)
+			return nil, err
+		}
+		s.limiter = l
+		switch err := l.admitShared(ctx, key, lane, s, trace); {
+		case errors.Is(err, errStoreFailed):
+			// Admitted under the shared limit's local bound: admit it
+			// again under the fallback's.
+			s.unsent()
+		case err != nil:
+			s.unsent()
+			return nil, err
+		default:
+			return s, nil
+		}
 	}
-	s.limiter = l
-	return s, nil
 }
 
 // keyLimit is the state of one key.
 type keyLimit struct {
 	n      int
 	window time.Duration
-	users  int // guarded by Limiter.mu
+	shared *sharing // the Limiter's, or nil
+	users  int      // guarded by Limiter.mu
 
 	mu          sync.Mutex
 	slots       []*slot // admitted: not yet written, or written within window; oldest first
@@ -186,6 +206,9 @@ type slot struct {
 	once    sync.Once
 	written bool
 	at      time.Time // when it was written
+	// sharedKey and sharedID name the request in the shared window, when
+	// the store admitted it.
+	sharedKey, sharedID string
 }
 
 type waiter struct{ wake chan struct{} }
@@ -214,6 +237,13 @@ func (s *slot) finish(written bool, t time.Time) {
 		k.signalHead()
 		k.mu.Unlock()
 		s.limiter.done(k)
+		if sh := k.shared; sh != nil && s.sharedID != "" {
+			if written {
+				sh.background(func(ctx context.Context) error { return sh.w.Written(ctx, s.sharedKey, s.sharedID) })
+			} else {
+				sh.background(func(ctx context.Context) error { return sh.w.Unsent(ctx, s.sharedKey, s.sharedID) })
+			}
+		}
 	})
 }
 
@@ -281,7 +311,7 @@ func (k *keyLimit) wait(now time.Time, lane Lane) (d time.Duration, paused, know
 	if k.pausedUntil.After(now) {
 		return k.pausedUntil.Sub(now), true, true
 	}
-	limit := k.n
+	limit := k.shared.limit(k.n)
 	if lane == LaneBackground {
 		if next := k.lastBackground.Add(k.window / time.Duration(k.n)); next.After(now) {
 			return next.Sub(now), false, true

@@ -145,8 +145,11 @@ func (w *WriteLog) Times() []time.Time {
 
 // MostIn counts the most writes that fall within any interval of length
 // window.
-func (w *WriteLog) MostIn(window time.Duration) int {
-	times := w.Times()
+func (w *WriteLog) MostIn(window time.Duration) int { return MostWithin(w.Times(), window) }
+
+// MostWithin counts the most of times, sorted, that fall within any
+// interval of length window.
+func MostWithin(times []time.Time, window time.Duration) int {
 	most := 0
 	for i := range times {
 		j := i

@@ -1,0 +1,154 @@
+package client
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A SharedWindow keeps keys' rate-limit windows, pauses and lanes in a
+// store that several processes share (package sharedlimit's Redis), so
+// that replicas of a server on one key keep one limit between them. Keys
+// are the hex SHA-256 of the API key. Each method must answer within its
+// context's deadline.
+type SharedWindow interface {
+	// Admit admits a request of key in lane, under a limit of n requests
+	// per window, and returns its ID; or how long to wait first, and
+	// whether that is a pause OpenPhone asked for.
+	Admit(ctx context.Context, key string, lane Lane, n int, window time.Duration) (id string, wait time.Duration, paused bool, err error)
+	// Written records that request id was written now.
+	Written(ctx context.Context, key, id string) error
+	// Unsent gives back the place of request id, never written.
+	Unsent(ctx context.Context, key, id string) error
+	// Pause holds back every request of key for d.
+	Pause(ctx context.Context, key string, d time.Duration) error
+}
+
+// sharedTimeout bounds each exchange with a SharedWindow: a slow store
+// must not slow a call down.
+const sharedTimeout = 250 * time.Millisecond
+
+// sharedRetry is how long a Limiter keeps to its own windows after its
+// SharedWindow failed, before it tries the store again.
+const sharedRetry = 5 * time.Second
+
+// sharedPoll bounds the wait between two admissions asked of the store:
+// other processes' writes may free a place sooner than the store can say.
+const sharedPoll = 50 * time.Millisecond
+
+// sharing is a Limiter's use of a SharedWindow.
+type sharing struct {
+	w         SharedWindow
+	fallbackN int // requests per window while the store fails
+	logger    *slog.Logger
+	failing   atomic.Int64 // Unix nanoseconds until which the store is not asked; 0 when healthy
+	warnOnce  sync.Once
+}
+
+// Share makes l keep every key's window, pause and lanes in w as well as
+// its own, so that processes sharing w share the limit. While w fails (or
+// is slow), l keeps to its own windows at fallbackRPS (the rate divided
+// among the replicas), warns once, and tries w again every few seconds:
+// no call fails or hangs because of the store.
+func (l *Limiter) Share(w SharedWindow, fallbackRPS float64, logger *slog.Logger) error {
+	if fallbackRPS <= 0 || fallbackRPS > l.rps {
+		return fmt.Errorf("fallback rate %v: want more than 0 and at most the rate, %v", fallbackRPS, l.rps)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	// The fallback keeps the window's length: n scales with the rate.
+	n := max(int(float64(l.n)*fallbackRPS/l.rps), 1)
+	l.shared = &sharing{w: w, fallbackN: n, logger: logger}
+	return nil
+}
+
+// healthy reports whether the store is to be asked now.
+func (s *sharing) healthy() bool {
+	until := s.failing.Load()
+	return until == 0 || time.Now().UnixNano() >= until
+}
+
+// failed notes that the store failed: l keeps to its own windows for a
+// while.
+func (s *sharing) failed(err error) {
+	s.failing.Store(time.Now().Add(sharedRetry).UnixNano())
+	s.warnOnce.Do(func() {
+		s.logger.Warn("the shared rate limit's store failed: each replica keeps its own, lower limit until it answers", "err", err)
+	})
+}
+
+// limit is the requests a window of this process may hold: all of them
+// while the store keeps the shared limit, else the fallback's.
+func (s *sharing) limit(n int) int {
+	if s == nil || s.healthy() {
+		return n
+	}
+	return min(n, s.fallbackN)
+}
+
+// errStoreFailed reports that the store failed while it was admitting a
+// request: the request is to be admitted again, locally, under the
+// fallback's limit.
+var errStoreFailed = errors.New("the shared rate limit's store failed")
+
+// admitShared has the store admit s's request, waiting as it says; the
+// local slot s is held meanwhile. When the store fails it returns
+// errStoreFailed.
+func (l *Limiter) admitShared(ctx context.Context, key [32]byte, lane Lane, s *slot, trace func(Wait)) error {
+	sh := l.shared
+	if sh == nil || !sh.healthy() {
+		return nil
+	}
+	name := hex.EncodeToString(key[:])
+	traced := false
+	for {
+		c, cancel := context.WithTimeout(ctx, sharedTimeout)
+		id, wait, paused, err := sh.w.Admit(c, name, lane, l.n, l.window)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err != nil:
+			sh.failed(err)
+			return errStoreFailed
+		case wait <= 0:
+			s.sharedKey, s.sharedID = name, id
+			return nil
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+			if paused {
+				return &PauseError{Wait: wait}
+			}
+			return &RateLimitError{RPS: l.rps, Wait: wait}
+		}
+		if !traced && trace != nil {
+			traced = true
+			reason := fmt.Sprintf("rate limit shared by the replicas (%g requests/s)", l.rps)
+			if paused {
+				reason = "OpenPhone asked this API key to pause (Retry-After)"
+			}
+			trace(Wait{Kind: WaitForRateLimit, Reason: reason, Duration: wait})
+		}
+		if err := sleep(ctx, min(wait, sharedPoll)); err != nil {
+			return err
+		}
+	}
+}
+
+// background runs f against the store, bounded in time, away from the
+// call: what it records can only hold requests back, never let more go.
+func (sh *sharing) background(f func(ctx context.Context) error) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+		defer cancel()
+		if err := f(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			sh.failed(err)
+		}
+	}()
+}
