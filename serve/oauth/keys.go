@@ -46,7 +46,7 @@ type keySet struct {
 // whose algorithm must be the one the token's header claims, and returns
 // the payload.
 func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, joseAlgs)
+	jws, err := jose.ParseSignedCompact(raw, joseAlgs)
 	if err != nil {
 		return nil, err
 	}
