@@ -32,7 +32,13 @@ type httpServer struct {
 // port, and waits for the log line that names its address.
 func startHTTP(t *testing.T, env []string, args ...string) *httpServer {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"--transport", "http", "--addr", "127.0.0.1:0"}, args...)...)
+	return startHTTPArgs(t, env, append([]string{"--transport", "http", "--addr", "127.0.0.1:0"}, args...)...)
+}
+
+// startHTTPArgs is startHTTP with the whole command line.
+func startHTTPArgs(t *testing.T, env []string, args ...string) *httpServer {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), env...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
