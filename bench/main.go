@@ -75,7 +75,7 @@ func run() error {
 	b.api = openphonetest.NewServer(openphonetest.GenerateWorkspace(1, 200))
 	defer b.api.Close()
 	b.env = []string{"OPENPHONE_API_KEY=" + b.api.APIKey, "OPENPHONE_BASE_URL=" + b.api.URL, "OPENPHONE_LOG_LEVEL=error"}
-	for _, measure := range []func() error{b.startup, b.overhead, b.httpAgainstStdio, b.roundTrip,
+	for _, measure := range []func() error{b.startup, b.overhead, b.httpAgainstStdio, b.httpWithRedis, b.roundTrip,
 		b.definitionTokens, b.pageTokens, b.messageTokens, b.contactTokens, b.concurrentCalls, b.recentActivity, b.contactIndex, b.indexingLatency} {
 		if err := measure(); err != nil {
 			return err
@@ -199,6 +199,43 @@ func (b *bench) httpAgainstStdio() error {
 	overStdio, overHTTP := runs[0], runs[1]
 	b.add("tools/call over HTTP vs stdio, page of 10, median", fmt.Sprintf("%s vs %s (%.2f×)", us(median(overHTTP)), us(median(overStdio)), float64(median(overHTTP))/float64(median(overStdio))),
 		"whole call, 500 each, interleaved; HTTP keeps its connection alive, stateless (no session)")
+	return nil
+}
+
+// httpWithRedis: the cost of the shared rate limit, a Redis round trip
+// per request to OpenPhone, against the same server without it.
+func (b *bench) httpWithRedis() error {
+	dir, err := os.MkdirTemp("", "bench-redis")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	redis, err := testkit.LaunchRedis(dir)
+	if err != nil {
+		b.add("tools/call over HTTP with Redis vs without, page of 10, median", "not measured", "no redis-server here: "+err.Error())
+		return nil
+	}
+	defer redis.Kill()
+	alone, err := spawnHTTP(b.binary, append(b.env, "OPENPHONE_MAX_RPS=1000"))
+	if err != nil {
+		return err
+	}
+	defer alone.close()
+	shared, err := spawnHTTP(b.binary, append(b.env, "OPENPHONE_MAX_RPS=1000", "OPENPHONE_REDIS_URL="+redis.URL))
+	if err != nil {
+		return err
+	}
+	defer shared.close()
+	runs, err := interleaved(
+		func() error { return alone.call(`{"maxResults":10}`) },
+		func() error { return shared.call(`{"maxResults":10}`) })
+	if err != nil {
+		return err
+	}
+	without, with := runs[0], runs[1]
+	b.add("tools/call over HTTP with Redis vs without, page of 10, median", fmt.Sprintf("%s vs %s (%.2f×)", us(median(with)), us(median(without)), float64(median(with))/float64(median(without))),
+		"whole call, 500 each, interleaved; the shared rate limit's script on a loopback redis-server, per request to OpenPhone")
+	b.add("tools/call over HTTP with Redis vs without, page of 10, p90", fmt.Sprintf("%s vs %s (%.2f×)", us(percentile(with, 0.9)), us(percentile(without, 0.9)), float64(percentile(with, 0.9))/float64(percentile(without, 0.9))), "")
 	return nil
 }
 

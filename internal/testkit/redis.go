@@ -15,40 +15,54 @@ type RedisServer struct {
 	cmd *exec.Cmd
 }
 
-// StartRedis starts redis-server on a free loopback port, with nothing
-// saved to disk, stopped when the test ends. Without a redis-server on
-// the PATH the test is skipped, except under CI, whose .ci/run installs
-// one: there it fails.
+// StartRedis starts redis-server on a free loopback port (LaunchRedis),
+// stopped when the test ends. Without a redis-server on the PATH the test
+// is skipped, except under CI, whose .ci/run installs one: there it fails.
 func StartRedis(t testing.TB) *RedisServer {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
+	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("no redis-server on the PATH: .ci/run installs Debian's redis-server")
 		}
 		t.Skip("no redis-server on the PATH (apt-get install redis-server)")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	r, err := LaunchRedis(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", fmt.Sprint(port), "--save", "", "--appendonly", "no", "--dir", t.TempDir())
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	r := &RedisServer{URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port), cmd: cmd}
 	t.Cleanup(r.Kill)
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+	return r
+}
+
+// LaunchRedis starts redis-server on a free loopback port, with nothing
+// saved (dir is its working directory), and waits until it listens. The
+// caller must Kill it.
+func LaunchRedis(dir string) (*RedisServer, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", dir)
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	r := &RedisServer{URL: "redis://" + addr + "/0", cmd: cmd}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return r
+			return r, nil
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("redis-server did not start listening")
+			r.Kill()
+			return nil, fmt.Errorf("redis-server did not listen on %s", addr)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
