@@ -254,10 +254,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 		return err
 	}
 	for attempt := 1; ; attempt++ {
-		s, err := c.limiter.acquire(ctx, c.keyHash, laneOf(ctx), func(w Wait) {
-			w.Attempt = attempt
-			c.wait(ctx, w)
-		})
+		s, err := c.admit(ctx, attempt)
 		if err != nil {
 			return fail(err)
 		}

@@ -33,6 +33,15 @@ func (noMetrics) Request(string, int, time.Duration) {}
 func (noMetrics) Waited(WaitKind, time.Duration)     {}
 func (noMetrics) Paused(time.Duration)               {}
 
+// admit waits for attempt's place in the key's rate limit, reporting the
+// wait.
+func (c *Client) admit(ctx context.Context, attempt int) (*slot, error) {
+	return c.limiter.acquire(ctx, c.keyHash, laneOf(ctx), func(w Wait) {
+		w.Attempt = attempt
+		c.wait(ctx, w)
+	})
+}
+
 // wait reports w to ctx's trace and to the client's metrics.
 func (c *Client) wait(ctx context.Context, w Wait) {
 	traceWait(ctx, w)

@@ -44,10 +44,7 @@ func (c *Client) write(ctx context.Context, method, path string, body, out any) 
 		}
 	}
 	for attempt := 1; ; attempt++ {
-		s, err := c.limiter.acquire(ctx, c.keyHash, laneOf(ctx), func(w Wait) {
-			w.Attempt = attempt
-			c.wait(ctx, w)
-		})
+		s, err := c.admit(ctx, attempt)
 		if err != nil {
 			return err
 		}

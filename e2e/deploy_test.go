@@ -72,7 +72,7 @@ func TestE2EDeployCompose(t *testing.T) {
 			t.Fatalf("call %d: %s", i, body)
 		}
 	}
-	if most := testkit.MostWithin(arrivalTimes(api), time.Second); most > 10 {
+	if most := testkit.MostWithin(testkit.Arrivals(api), time.Second); most > 10 {
 		t.Errorf("%d requests within a second", most)
 	}
 	for _, r := range replicas {

@@ -60,14 +60,6 @@ func callMany(t *testing.T, url string, n int) int {
 	return int(answered.Load())
 }
 
-func arrivalTimes(api *openphonetest.Server) []time.Time {
-	var at []time.Time
-	for _, r := range api.Requests() {
-		at = append(at, r.At)
-	}
-	return at
-}
-
 // TestE2EReplicasShareTheRateLimit: three server processes on one key,
 // sharing one Redis behind a round-robin balancer: 60 calls at once never
 // put more than 10 requests at OpenPhone in a second.
@@ -77,7 +69,7 @@ func TestE2EReplicasShareTheRateLimit(t *testing.T) {
 	if n := callMany(t, lb, 60); n != 60 {
 		t.Fatalf("%d of 60 calls answered", n)
 	}
-	if most := testkit.MostWithin(arrivalTimes(api), time.Second); most > 10 {
+	if most := testkit.MostWithin(testkit.Arrivals(api), time.Second); most > 10 {
 		t.Errorf("%d requests reached OpenPhone within a second, over 10", most)
 	}
 }
@@ -98,7 +90,7 @@ func TestE2EReplicasOutliveTheRedis(t *testing.T) {
 	if n := <-done; n != 40 {
 		t.Errorf("%d of 40 calls answered", n)
 	}
-	if most := testkit.MostWithin(arrivalTimes(api), time.Second); most > 13 {
+	if most := testkit.MostWithin(testkit.Arrivals(api), time.Second); most > 13 {
 		t.Errorf("%d requests reached OpenPhone within a second", most)
 	}
 }

@@ -60,14 +60,6 @@ func callAll(t *testing.T, clients []*client.Client, calls int) {
 	wg.Wait()
 }
 
-func arrivals(api *openphonetest.Server) []time.Time {
-	var at []time.Time
-	for _, r := range api.Requests() {
-		at = append(at, r.At)
-	}
-	return at
-}
-
 // TestReplicasShareOneWindow: three replicas on one key, sharing a Redis,
 // never put more than 10 requests at OpenPhone in any second; without the
 // Redis, the same calls do.
@@ -81,7 +73,7 @@ func TestReplicasShareOneWindow(t *testing.T) {
 		}
 		clients, _ := replicas(t, api, u, 3, &bytes.Buffer{})
 		callAll(t, clients, 60)
-		most := testkit.MostWithin(arrivals(api), time.Second)
+		most := testkit.MostWithin(testkit.Arrivals(api), time.Second)
 		switch {
 		case shared && most > client.DefaultRateLimit:
 			t.Errorf("sharing a Redis, %d requests reached OpenPhone within a second, over %d", most, client.DefaultRateLimit)
@@ -110,7 +102,7 @@ func TestRedisDownFallsBack(t *testing.T) {
 	for i, w := range logs {
 		var after []time.Time
 		for _, at := range w.Times() {
-			if !at.Before(arrivals(api)[start]) {
+			if !at.Before(testkit.Arrivals(api)[start]) {
 				after = append(after, at)
 			}
 		}

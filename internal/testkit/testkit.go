@@ -160,3 +160,12 @@ func MostWithin(times []time.Time, window time.Duration) int {
 	}
 	return most
 }
+
+// Arrivals are when the requests api received arrived, oldest first.
+func Arrivals(api *openphonetest.Server) []time.Time {
+	var at []time.Time
+	for _, r := range api.Requests() {
+		at = append(at, r.At)
+	}
+	return at
+}
