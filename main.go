@@ -92,8 +92,8 @@ Environment:
   OPENPHONE_REDIS_FALLBACK_RPS
                           each replica's own rate while the Redis fails (default max-rps ÷ 3)
   OPENPHONE_MCP_METRICS_ADDR
-                          with http: serve /metrics on this host:port, without auth, instead
-                          of beside /mcp behind its auth
+                          serve /metrics on this host:port, without auth (with http, instead
+                          of beside /mcp behind its auth)
   OPENPHONE_MCP_CALLER_KEYS
                           with http: true takes a caller's own key in X-OpenPhone-Api-Key
                           (default true, false with OAuth)
@@ -181,7 +181,7 @@ func parseConfig(args []string) (*config, int) {
 	callerKeys := flags.Bool("caller-keys", true, "with --transport http: take a caller's own OpenPhone key in "+serve.APIKeyHeader+" (default true; false with --oauth-issuer unless set)")
 	redisURL := flags.String("redis-url", "", "share each key's rate limit, pause and lanes with the other replicas through this Redis or Valkey (redis://host:port/db)")
 	fallbackRPS := flags.Float64("redis-fallback-rps", 0, "each replica's own rate per key while the Redis fails (default max-rps ÷ 3: set it to max-rps ÷ your replicas)")
-	metricsAddr := flags.String("metrics-addr", "", "with --transport http: serve /metrics on this host:port, without auth (default: beside /mcp, behind its auth)")
+	metricsAddr := flags.String("metrics-addr", "", "serve /metrics on this host:port, without auth (with --transport http the default is beside /mcp, behind its auth)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	fail := func(format string, a ...any) (*config, int) {
 		fmt.Fprintf(os.Stderr, "openphone-mcp: "+format+"\n", a...)
@@ -253,6 +253,9 @@ func parseConfig(args []string) (*config, int) {
 		}
 	} else if *oauthKeys != "" || *oauthScopes != "" {
 		return fail("--oauth-keys and --oauth-scopes need --oauth-issuer and --oauth-audience")
+	}
+	if cfg.http.OAuth != nil && *transport != "http" {
+		return fail("--oauth-issuer: callers sign in over HTTP only; add --transport http")
 	}
 	switch *transport {
 	case "stdio":
@@ -413,13 +416,16 @@ func (cfg *config) run() int {
 		if cfg.demo {
 			logger.Info("serving the demo workspace", "api", cfg.baseURL)
 		}
+		if cfg.metricsAddr != "" {
+			if err := serveMetrics(ctx, cfg.metricsAddr, reg.Handler(), logger); err != nil {
+				logger.Error("cannot serve metrics", "addr", cfg.metricsAddr, "err", err)
+				return 1
+			}
+		}
 		if cfg.transport == "http" {
 			cfg.http.OnAccounts = reg.Accounts
 			if cfg.metricsAddr == "" {
 				cfg.http.Metrics = reg.Handler()
-			} else if err := serveMetrics(ctx, cfg.metricsAddr, reg.Handler(), logger); err != nil {
-				logger.Error("cannot serve metrics", "addr", cfg.metricsAddr, "err", err)
-				return 1
 			}
 			return serveHTTP(ctx, mcpServer, cfg.http, func(key string) (serve.Account, error) {
 				c, err := newClient(key)

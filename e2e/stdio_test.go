@@ -420,6 +420,7 @@ func TestE2ECommandLine(t *testing.T) {
 		{"an OAuth issuer without an audience", []string{"--transport", "http", "--oauth-issuer", "https://login.example.com"}, 2, nil, nil},
 		{"OAuth with a static token", []string{"--transport", "http", "--oauth-issuer", "https://login.example.com", "--oauth-audience", "https://mcp.example.com/mcp"}, 2, nil, []string{"OPENPHONE_MCP_AUTH_TOKEN=t0ken"}},
 		{"a plain-http OAuth issuer off loopback", []string{"--transport", "http", "--oauth-issuer", "http://login.example.com", "--oauth-audience", "https://mcp.example.com/mcp"}, 2, nil, nil},
+		{"OAuth over stdio", []string{"--oauth-issuer", "https://login.example.com", "--oauth-audience", "https://mcp.example.com/mcp"}, 2, nil, nil},
 		{"an OAuth key map without OAuth", []string{"--transport", "http", "--oauth-keys", "keys.json"}, 2, nil, nil},
 	}
 	for _, tt := range tests {
