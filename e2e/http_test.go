@@ -25,7 +25,7 @@ import (
 type httpServer struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *lockedBuffer
+	stderr *testkit.LockedBuffer
 }
 
 // startHTTP starts the binary with --transport http on a free loopback
@@ -45,7 +45,7 @@ func startHTTPArgs(t *testing.T, env []string, args ...string) *httpServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	s := &httpServer{cmd: cmd, stderr: &lockedBuffer{}}
+	s := &httpServer{cmd: cmd, stderr: &testkit.LockedBuffer{}}
 	lines := bufio.NewScanner(stderr)
 	serving := regexp.MustCompile(`serving MCP over HTTP" url=(http://\S+)`)
 	for lines.Scan() {

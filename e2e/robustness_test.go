@@ -30,30 +30,13 @@ type rawSession struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
 	lines  chan string // stdout, line by line
-	stderr *lockedBuffer
+	stderr *testkit.LockedBuffer
 	seen   map[string]map[string]json.RawMessage // replies read while awaiting others
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func startRaw(t *testing.T, env []string, args ...string) *rawSession {
 	t.Helper()
-	s := &rawSession{t: t, cmd: exec.Command(binary, args...), lines: make(chan string, 1024), stderr: &lockedBuffer{}, seen: map[string]map[string]json.RawMessage{}}
+	s := &rawSession{t: t, cmd: exec.Command(binary, args...), lines: make(chan string, 1024), stderr: &testkit.LockedBuffer{}, seen: map[string]map[string]json.RawMessage{}}
 	s.cmd.Env = append(os.Environ(), env...)
 	s.cmd.Stderr = s.stderr
 	s.stdin, _ = s.cmd.StdinPipe()

@@ -1,7 +1,6 @@
 package sharedlimit_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
@@ -17,7 +16,7 @@ import (
 
 // replicas makes n clients of one key, each with a Limiter of its own as
 // a replica has, sharing the Redis at url when it is not "".
-func replicas(t *testing.T, api *openphonetest.Server, url string, n int, log *bytes.Buffer) ([]*client.Client, []*testkit.WriteLog) {
+func replicas(t *testing.T, api *openphonetest.Server, url string, n int, log *testkit.LockedBuffer) ([]*client.Client, []*testkit.WriteLog) {
 	t.Helper()
 	var clients []*client.Client
 	var logs []*testkit.WriteLog
@@ -71,7 +70,7 @@ func TestReplicasShareOneWindow(t *testing.T) {
 		if shared {
 			u = url
 		}
-		clients, _ := replicas(t, api, u, 3, &bytes.Buffer{})
+		clients, _ := replicas(t, api, u, 3, &testkit.LockedBuffer{})
 		callAll(t, clients, 60)
 		most := testkit.MostWithin(testkit.Arrivals(api), time.Second)
 		switch {
@@ -90,7 +89,7 @@ func TestReplicasShareOneWindow(t *testing.T) {
 func TestRedisDownFallsBack(t *testing.T) {
 	redis := testkit.StartRedis(t)
 	api := testkit.Demo(t)
-	var log bytes.Buffer
+	var log testkit.LockedBuffer
 	clients, logs := replicas(t, api, redis.URL, 3, &log)
 	callAll(t, clients, 12)
 	redis.Kill()

@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -28,7 +27,7 @@ type writeFixture struct {
 	client *client.Client
 	server *server.MCPServer
 	clock  *testClock
-	log    *syncBuffer
+	log    *testkit.LockedBuffer
 }
 
 type testClock struct {
@@ -43,24 +42,11 @@ func (c *testClock) Add(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// syncBuffer is a buffer that the handlers of concurrent calls may log to.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 func newWriteFixture(t *testing.T, edit func(*Config), opts ...client.Option) writeFixture {
 	t.Helper()
 	ws := openphonetest.DemoWorkspace()
 	api, c := testkit.NewAPI(t, ws, append([]client.Option{client.WithRateLimit(1000)}, opts...)...)
-	f := writeFixture{ws: ws, api: api, client: c, clock: &testClock{now: time.Now()}, log: &syncBuffer{}}
+	f := writeFixture{ws: ws, api: api, client: c, clock: &testClock{now: time.Now()}, log: &testkit.LockedBuffer{}}
 	cfg := Config{Client: c, Version: "test", Context: t.Context(), ContactsWait: time.Minute, AllowWrites: true,
 		Logger: slog.New(slog.NewTextHandler(f.log, nil)), writeClock: f.clock.Now}
 	if edit != nil {

@@ -169,3 +169,23 @@ func Arrivals(api *openphonetest.Server) []time.Time {
 	}
 	return at
 }
+
+// A LockedBuffer is a buffer that concurrent writers (the loggers of
+// several goroutines) may share.
+type LockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *LockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String is what was written so far.
+func (l *LockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
