@@ -311,6 +311,9 @@ func (k *keyLimit) wait(now time.Time, lane Lane) (d time.Duration, paused, know
 	if k.pausedUntil.After(now) {
 		return k.pausedUntil.Sub(now), true, true
 	}
+	if g := k.shared.grace(now); g > 0 {
+		return g, false, true
+	}
 	limit := k.shared.limit(k.n)
 	if lane == LaneBackground {
 		if next := k.lastBackground.Add(k.window / time.Duration(k.n)); next.After(now) {

@@ -44,10 +44,17 @@ const sharedPoll = 50 * time.Millisecond
 // sharing is a Limiter's use of a SharedWindow.
 type sharing struct {
 	w         SharedWindow
-	fallbackN int // requests per window while the store fails
+	fallbackN int           // requests per window while the store fails
+	window    time.Duration // the Limiter's
 	logger    *slog.Logger
 	failing   atomic.Int64 // Unix nanoseconds until which the store is not asked; 0 when healthy
-	warnOnce  sync.Once
+	// graceUntil (Unix nanoseconds) ends the window after the store
+	// failed when it had been answering: until then no request is
+	// admitted, so that what the store admitted across the replicas in
+	// that window has left it before each replica admits on its own.
+	graceUntil atomic.Int64
+	answered   atomic.Bool // the store answered since it last failed
+	warnOnce   sync.Once
 }
 
 // Share makes l keep every key's window, pause and lanes in w as well as
@@ -64,7 +71,8 @@ func (l *Limiter) Share(w SharedWindow, fallbackRPS float64, logger *slog.Logger
 	}
 	// The fallback keeps the window's length: n scales with the rate.
 	n := max(int(float64(l.n)*fallbackRPS/l.rps), 1)
-	l.shared = &sharing{w: w, fallbackN: n, logger: logger}
+	l.shared = &sharing{w: w, fallbackN: n, window: l.window, logger: logger}
+	l.shared.answered.Store(true) // as if it had: the first failure waits out a window
 	return nil
 }
 
@@ -77,10 +85,23 @@ func (s *sharing) healthy() bool {
 // failed notes that the store failed: l keeps to its own windows for a
 // while.
 func (s *sharing) failed(err error) {
-	s.failing.Store(time.Now().Add(sharedRetry).UnixNano())
+	now := time.Now()
+	if s.answered.Swap(false) {
+		s.graceUntil.Store(now.Add(s.window).UnixNano())
+	}
+	s.failing.Store(now.Add(sharedRetry).UnixNano())
 	s.warnOnce.Do(func() {
 		s.logger.Warn("the shared rate limit's store failed: each replica keeps its own, lower limit until it answers", "err", err)
 	})
+}
+
+// grace is how long, from now, no request may be admitted after the
+// store failed; 0 for none.
+func (s *sharing) grace(now time.Time) time.Duration {
+	if s == nil {
+		return 0
+	}
+	return max(time.Duration(s.graceUntil.Load()-now.UnixNano()), 0)
 }
 
 // limit is the requests a window of this process may hold: all of them
@@ -118,9 +139,11 @@ func (l *Limiter) admitShared(ctx context.Context, key [32]byte, lane Lane, s *s
 			sh.failed(err)
 			return errStoreFailed
 		case wait <= 0:
+			sh.answered.Store(true)
 			s.sharedKey, s.sharedID = name, id
 			return nil
 		}
+		sh.answered.Store(true)
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			if paused {
 				return &PauseError{Wait: wait}
