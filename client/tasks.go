@@ -101,13 +101,7 @@ func (c *Client) CreateTask(ctx context.Context, p CreateTaskParams) (*CreatedTa
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	var body struct {
-		Data CreatedTask `json:"data"`
-	}
-	if err := c.write(ctx, http.MethodPost, tasksPath, p, &body); err != nil {
-		return nil, err
-	}
-	return &body.Data, nil
+	return writeOne[CreatedTask](c, ctx, http.MethodPost, tasksPath, p)
 }
 
 // A TaskChange is one change to a task, an endpoint of its own. Exactly
@@ -150,15 +144,13 @@ func (c *Client) UpdateTask(ctx context.Context, p UpdateTaskParams) (revision s
 	}
 	for _, ch := range p.Changes {
 		method, path, body := ch.request(taskPath(p.TaskID))
-		var answer struct {
-			Data struct {
-				Revision string `json:"revision"`
-			} `json:"data"`
-		}
-		if err := c.write(ctx, method, path, body, &answer); err != nil {
+		changed, err := writeOne[struct {
+			Revision string `json:"revision"`
+		}](c, ctx, method, path, body)
+		if err != nil {
 			return revision, done, err
 		}
-		revision = answer.Data.Revision
+		revision = changed.Revision
 		done++
 	}
 	return revision, done, nil

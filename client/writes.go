@@ -103,16 +103,23 @@ func (c *Client) SendMessage(ctx context.Context, p SendMessageParams) (*Message
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	var body struct {
-		Data *Message `json:"data"`
+	return writeOne[Message](c, ctx, http.MethodPost, messagesWritePath, p)
+}
+
+// writeOne sends a write whose answer holds what it made or changed under
+// "data". An answer without it is a MaybeSentError: OpenPhone accepted the
+// write, and what came of it is unknown.
+func writeOne[T any](c *Client, ctx context.Context, method, path string, body any) (*T, error) {
+	var answer struct {
+		Data *T `json:"data"`
 	}
-	if err := c.write(ctx, http.MethodPost, messagesWritePath, p, &body); err != nil {
+	if err := c.write(ctx, method, path, body, &answer); err != nil {
 		return nil, err
 	}
-	if body.Data == nil {
-		return nil, &MaybeSentError{http.MethodPost, messagesWritePath, true, errors.New(`OpenPhone accepted it, but its answer has no "data" object`)}
+	if answer.Data == nil {
+		return nil, &MaybeSentError{method, path, true, errors.New(`OpenPhone accepted it, but its answer has no "data" object`)}
 	}
-	return body.Data, nil
+	return answer.Data, nil
 }
 
 // The inbox states a conversation can be marked with.

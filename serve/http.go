@@ -457,17 +457,24 @@ func limitInFlight(slots chan struct{}, next http.Handler) http.Handler {
 		}
 		m, _ := r.Context().Value(messageKey{}).(message)
 		text := fmt.Sprintf("The server is busy: %d requests are already in flight, and this one was not started. Wait a few seconds, then call again.", MaxRequestsInFlight)
-		answer := map[string]any{"jsonrpc": "2.0", "id": m.ID, "error": map[string]any{"code": -32000, "message": text}}
+		w.Header().Set("Retry-After", "1")
 		if m.Method == string(mcp.MethodToolsCall) {
-			answer = map[string]any{"jsonrpc": "2.0", "id": m.ID, "result": mcp.NewToolResultError(text)}
+			answerToolCall(w, m, text)
+			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Retry-After", "1")
 		if len(m.ID) == 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}
-		json.NewEncoder(w).Encode(answer)
+		json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": m.ID, "error": map[string]any{"code": -32000, "message": text}})
 	})
+}
+
+// answerToolCall answers m, a tool call, with an isError result of text:
+// what the model reads.
+func answerToolCall(w http.ResponseWriter, m message, text string) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": m.ID, "result": mcp.NewToolResultError(text)})
 }
 
 // withAccount puts in the request's context the account of the OpenPhone
@@ -492,8 +499,9 @@ func withAccount(cfg HTTPConfig, accounts *accountCache, logger *slog.Logger, ne
 				key = k
 			}
 		}
-		if key == "" && signedIn && !cfg.ServerKey {
-			answerToolCall(w, r, fmt.Sprintf("You are signed in (subject %q), but this server has no OpenPhone key for you: none is mapped to your subject or email, and the server has none of its own. Ask the server's operator to map you to a key (--oauth-keys); nothing was sent to OpenPhone.", id.Subject), next)
+		if m, _ := r.Context().Value(messageKey{}).(message); key == "" && signedIn && !cfg.ServerKey && m.Method == string(mcp.MethodToolsCall) {
+			// Listing tools needs no key; calling one does.
+			answerToolCall(w, m, fmt.Sprintf("You are signed in (subject %q), but this server has no OpenPhone key for you: none is mapped to your subject or email, and the server has none of its own. Ask the server's operator to map you to a key (--oauth-keys); nothing was sent to OpenPhone.", id.Subject))
 			return
 		}
 		if key != "" {
@@ -507,16 +515,4 @@ func withAccount(cfg HTTPConfig, accounts *accountCache, logger *slog.Logger, ne
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// answerToolCall answers a tool call with an isError result of text, and
-// serves any other request with next: listing tools needs no key.
-func answerToolCall(w http.ResponseWriter, r *http.Request, text string, next http.Handler) {
-	m, _ := r.Context().Value(messageKey{}).(message)
-	if m.Method != string(mcp.MethodToolsCall) {
-		next.ServeHTTP(w, r)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": m.ID, "result": mcp.NewToolResultError(text)})
 }

@@ -134,32 +134,21 @@ func compactJSON(v any) json.RawMessage {
 	return bytes.TrimSpace(b.Bytes())
 }
 
-// combine lists the arguments that could not be decoded, then what Validate
-// found wrong with the others: an argument of the wrong type was left at
-// its default, and Validate's view of that default would be an invented
+// combine lists the arguments rejected before Validate ran (not decoded,
+// or naming nothing, such as a line or contact that matches none), then
+// what Validate found wrong with the others: such an argument was left at
+// its default or as given, and Validate's view of it would be an invented
 // second error. It returns nil when there is nothing to report.
-func combine(decodeErrs, validateErrs client.ValidationError) client.ValidationError {
-	errs := decodeErrs
+func combine(first, validateErrs client.ValidationError) client.ValidationError {
+	errs := first
 	for _, e := range validateErrs {
 		param, _, _ := strings.Cut(e.Param, "[")
-		if !slices.ContainsFunc(decodeErrs, func(d client.InvalidParam) bool { return d.Param == param }) {
+		if !slices.ContainsFunc(first, func(f client.InvalidParam) bool { return f.Param == param || f.Param == e.Param }) {
 			errs = append(errs, e)
 		}
 	}
 	if len(errs) == 0 {
 		return nil
-	}
-	return errs
-}
-
-// besides is first, and what err (a Validate's) says of the other
-// parameters: those first says nothing of.
-func besides(first client.ValidationError, err error) client.ValidationError {
-	errs := first
-	for _, e := range validationErrors(err) {
-		if !slices.ContainsFunc(first, func(f client.InvalidParam) bool { return f.Param == e.Param }) {
-			errs = append(errs, e)
-		}
 	}
 	return errs
 }

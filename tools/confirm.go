@@ -94,10 +94,10 @@ const (
 )
 
 // check reports whether token, of kind, confirms one of bindings (the
-// tool and its request) for caller, and which; if it does and spend is
-// set, the token is spent. expiry is when it expires (or expired), once
-// its caller is known to be right.
-func (s *seal) check(kind byte, token, caller string, spend bool, bindings ...string) (problem tokenProblem, expiry time.Time, matched int) {
+// tool and its request) for caller, and which; if it does, the token is
+// spent. expiry is when it expires (or expired), once its caller is known
+// to be right.
+func (s *seal) check(kind byte, token, caller string, bindings ...string) (problem tokenProblem, expiry time.Time, matched int) {
 	t, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(t) != tokenLen || t[0] != kind {
 		return tokenNotOurs, time.Time{}, -1
@@ -115,9 +115,6 @@ func (s *seal) check(kind byte, token, caller string, spend bool, bindings ...st
 	})
 	if matched < 0 {
 		return tokenOtherArguments, expiry, -1
-	}
-	if !spend {
-		return tokenOK, expiry, matched
 	}
 	var nonce [nonceLen]byte
 	copy(nonce[:], t[5:13])

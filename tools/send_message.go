@@ -38,12 +38,12 @@ var sendMessage = write[sendInput, client.SendMessageParams]{
 		if err != nil && !errors.As(err, &resolveErrs) {
 			return plan[client.SendMessageParams]{}, err // the lines could not be read
 		}
-		to, toErrs := a.recipients(ctx, in.To)
+		view := a.contacts.View(ctx)
+		to, toErrs := recipients(view, in.To)
 		p.From, p.To = line.ID, to
 		if resolveErrs = append(resolveErrs, toErrs...); len(resolveErrs) > 0 {
-			return plan[client.SendMessageParams]{}, besides(resolveErrs, p.Validate())
+			return plan[client.SendMessageParams]{}, combine(resolveErrs, validationErrors(p.Validate()))
 		}
-		view := a.contacts.View(ctx)
 		spoken := make([]string, len(p.To))
 		for i, number := range p.To {
 			spoken[i] = spokenRecipient(view, number)

@@ -41,7 +41,7 @@ var createTask = write[createTaskInput, client.CreateTaskParams]{
 			line, err := a.writeLine(ctx, "phoneNumberId", in.PhoneNumberID)
 			var verr client.ValidationError
 			if errors.As(err, &verr) {
-				return plan[client.CreateTaskParams]{}, besides(verr, p.Validate())
+				return plan[client.CreateTaskParams]{}, combine(verr, validationErrors(p.Validate()))
 			} else if err != nil {
 				return plan[client.CreateTaskParams]{}, err
 			}
@@ -114,7 +114,7 @@ var updateTask = write[updateTaskInput, client.UpdateTaskParams]{
 		// the preview, and for the title or description not given, which
 		// PUT, taking both, keeps.
 		if p, _ := in.changes(client.Task{Title: new("the current title")}, func(id string) string { return id }); len(problems) > 0 || p.Validate() != nil {
-			return plan[client.UpdateTaskParams]{}, besides(problems, p.Validate())
+			return plan[client.UpdateTaskParams]{}, combine(problems, validationErrors(p.Validate()))
 		}
 		t, err := a.client.GetTask(ctx, client.GetTaskParams{TaskID: in.TaskID})
 		if apiStatus(err) == http.StatusNotFound {

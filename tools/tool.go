@@ -113,21 +113,32 @@ func (t tool[In, P, Out]) handle(ctx context.Context, s serving, args any) *mcp.
 		return mcp.NewToolResultError(s.missingKeyMessage())
 	}
 	out, err := t.call(ctx, a, p)
-	var verr client.ValidationError
-	var said explained
-	switch {
-	case errors.As(err, &verr):
-		return invalid(err)
-	case errors.As(err, &said):
-		return mcp.NewToolResultError(string(said))
-	case err != nil:
-		return s.upstreamError(ctx, err, t.sent(p))
+	if res := s.failure(ctx, err, invalid, t.sent(p)); res != nil {
+		return res
 	}
 	var l legend
 	if t.mentions != nil {
 		l = a.legend(ctx, t.mentions(p, out))
 	}
 	return s.result(out, t.render(p, out, l))
+}
+
+// failure is the result of a call that failed with err, nil when it did
+// not: invalid answers a client.ValidationError, an explained failure is
+// said as it is, and any other is OpenPhone's, for what sent asked.
+func (s serving) failure(ctx context.Context, err error, invalid func(error) *mcp.CallToolResult, sent sentRequest) *mcp.CallToolResult {
+	var verr client.ValidationError
+	var said explained
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &verr):
+		return invalid(err)
+	case errors.As(err, &said):
+		return mcp.NewToolResultError(string(said))
+	default:
+		return s.upstreamError(ctx, err, sent)
+	}
 }
 
 // legend looks up the names of what an answer mentions: its lines and

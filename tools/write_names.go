@@ -43,25 +43,22 @@ func (a *Account) writeLine(ctx context.Context, param, value string) (client.Ph
 }
 
 // recipients turns each value of to, a number in any format or a
-// contact's name, into an E.164 number; a name must name one contact with
-// one number. It returns every value it could not turn, with the choices.
-func (a *Account) recipients(ctx context.Context, to []string) ([]string, client.ValidationError) {
+// contact's name (looked up in view), into an E.164 number; a name must
+// name one contact with one number. It returns every value it could not
+// turn, with the choices.
+func recipients(view contacts.View, to []string) ([]string, client.ValidationError) {
 	if to == nil {
 		return nil, nil // Validate says it is required
 	}
 	out := make([]string, len(to))
 	var errs client.ValidationError
-	var view *contacts.View
 	for i, v := range to {
 		if e164, ok := contacts.Normalize(v); ok {
 			out[i] = e164
 			continue
 		}
 		out[i] = v
-		if view == nil {
-			view = new(a.contacts.View(ctx))
-		}
-		if number, problem, ok := contactNumber(*view, v); ok {
+		if number, problem, ok := contactNumber(view, v); ok {
 			out[i] = number
 		} else {
 			errs = append(errs, client.InvalidParam{Kind: client.KindMalformed, Param: fmt.Sprintf("to[%d]", i), Value: v, Problem: problem.Problem, Want: problem.Want})

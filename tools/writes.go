@@ -113,15 +113,9 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 	if err == nil {
 		err = pl.request.Validate()
 	}
-	var verr client.ValidationError
-	var said explained
-	switch {
-	case errors.As(err, &verr):
-		return argumentError(withAdvice(verr, w.advice))
-	case errors.As(err, &said):
-		return mcp.NewToolResultError(string(said))
-	case err != nil:
-		return s.upstreamError(ctx, err, sentRequest{})
+	invalid := func(err error) *mcp.CallToolResult { return argumentError(withAdvice(validationErrors(err), w.advice)) }
+	if res := s.failure(ctx, err, invalid, sentRequest{}); res != nil {
+		return res
 	}
 
 	g := s.writes
@@ -151,7 +145,7 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 		}
 		confirmedBy = "unattended"
 	case answer != nil:
-		problem, expiry, matched := g.seal.check(kindState, req.Params.RequestState, caller, true, bound, unaware)
+		problem, expiry, matched := g.seal.check(kindState, req.Params.RequestState, caller, bound, unaware)
 		if problem == tokenOK && matched == 1 {
 			return w.ask(ctx, g, caller, bound, preview) // a repeat since it was asked: ask again, saying so
 		}
@@ -170,7 +164,7 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 			return mcp.NewToolResultText("The person dismissed the confirmation without answering: nothing was done. Ask them in the chat before trying again.")
 		}
 	case in.confirmCode() != "":
-		problem, expiry, matched := g.seal.check(kindCode, in.confirmCode(), caller, true, bound, unaware)
+		problem, expiry, matched := g.seal.check(kindCode, in.confirmCode(), caller, bound, unaware)
 		if problem == tokenOK && matched == 1 {
 			return w.ask(ctx, g, caller, bound, preview) // a repeat since the code was issued: ask again, saying so
 		}
@@ -198,16 +192,17 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 	text, id, err := w.do(ctx, a, pl.request)
 	var maybe *client.MaybeSentError
 	switch {
-	case errors.As(err, &said):
-		audit("failed part way", confirmedBy)
-		return mcp.NewToolResultError(string(said))
 	case errors.As(err, &maybe):
 		g.recent.note(caller, pl.repeatKey, recentSend{at: g.now(), unclear: true})
 		audit("unclear", confirmedBy, slog.String("error", describeUnclear(maybe)))
 		return mcp.NewToolResultError(fmt.Sprintf("Unclear whether it was done: OpenPhone's answer did not say (%s). It was not tried again, so that nothing happens twice. %s", describeUnclear(maybe), pl.check))
 	case err != nil:
-		audit("failed", confirmedBy, slog.Int("status", apiStatus(err)))
-		return s.upstreamError(ctx, err, sentRequest{})
+		outcome := "failed"
+		if errors.As(err, new(explained)) {
+			outcome = "failed part way" // some of its requests were made
+		}
+		audit(outcome, confirmedBy, slog.Int("status", apiStatus(err)))
+		return s.failure(ctx, err, invalid, sentRequest{})
 	}
 	g.recent.note(caller, pl.repeatKey, recentSend{at: g.now(), id: id})
 	audit("done", confirmedBy, slog.String("id", id))

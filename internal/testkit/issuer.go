@@ -104,7 +104,13 @@ func (is *Issuer) Sign(t testing.TB, kid string, claims map[string]any) string {
 	if _, ok := k.(*ecdsa.PrivateKey); ok {
 		alg = jose.ES256
 	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: k, KeyID: kid}}, (&jose.SignerOptions{}).WithType("at+jwt"))
+	return SignJWT(t, jose.SigningKey{Algorithm: alg, Key: jose.JSONWebKey{Key: k, KeyID: kid}}, kid, claims)
+}
+
+// SignJWT signs claims as a JWT of type at+jwt with key, naming kid.
+func SignJWT(t testing.TB, key jose.SigningKey, kid string, claims map[string]any) string {
+	t.Helper()
+	signer, err := jose.NewSigner(key, (&jose.SignerOptions{}).WithType("at+jwt").WithHeader("kid", kid))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
@@ -138,15 +137,7 @@ func unsigned(claims map[string]any) string {
 // hs256 is claims signed HS256 with key: the attack on a verifier that
 // takes an RSA public key as an HMAC secret.
 func hs256(t *testing.T, key []byte, claims map[string]any) string {
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: key}, (&jose.SignerOptions{}).WithHeader("kid", "rsa-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return testkit.SignJWT(t, jose.SigningKey{Algorithm: jose.HS256, Key: key}, "rsa-1", claims)
 }
 
 func b64(s string) string {
