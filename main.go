@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -32,6 +33,8 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 	"github.com/openphone-mcp/openphone-mcp/contacts"
+	"github.com/openphone-mcp/openphone-mcp/internal/statedir"
+	"github.com/openphone-mcp/openphone-mcp/ledger"
 	"github.com/openphone-mcp/openphone-mcp/metrics"
 	"github.com/openphone-mcp/openphone-mcp/serve"
 	"github.com/openphone-mcp/openphone-mcp/serve/oauth"
@@ -65,10 +68,15 @@ Environment:
   OPENPHONE_STRUCTURED_OUTPUT
                           true or 1 adds structuredContent and outputSchemas (default false)
   OPENPHONE_ALLOW_WRITES  true or 1 publishes the tools that text customers, mark conversations
-                          and change tasks, each confirmed by a person (default false; --demo: true)
+                          and change tasks, each confirmed by a person (default false; --demo:
+                          true unless set to false)
   OPENPHONE_WRITE_CONFIRMATION
-                          ask (default): a person confirms every write; off: writes are sent
-                          unasked, for unattended agents (see the README for what that risks)
+                          ask (default): a person confirms every write, in the client's form or
+                          on the server's confirmation page; code: the model relays a code
+                          (trusts the model to ask); off: writes are sent unasked, for
+                          unattended agents (see the README for what each risks)
+  OPENPHONE_STATE_DIR     where the write ledger is kept without Redis (default: the per-user
+                          state directory, ~/.local/state/openphone-mcp on Linux)
   OPENPHONE_CONFIRMATION_SECRET
                           at least 32 characters that sign confirmation codes; replicas behind
                           one address must share it (default: random, this process only)
@@ -129,8 +137,10 @@ type config struct {
 	contactsRefresh time.Duration
 	structured      bool
 	allowWrites     bool
-	unattended      bool   // OPENPHONE_WRITE_CONFIRMATION=off
+	confirmation    tools.ConfirmationMode
 	secret          []byte // OPENPHONE_CONFIRMATION_SECRET
+	stateDir        string
+	redisURL        string
 	transport       string
 	http            serve.HTTPConfig
 	metricsAddr     string
@@ -152,6 +162,7 @@ var envOf = map[string]string{
 	"oauth-issuer":  "OPENPHONE_MCP_OAUTH_ISSUER", "oauth-audience": "OPENPHONE_MCP_OAUTH_AUDIENCE", "oauth-scopes": "OPENPHONE_MCP_OAUTH_SCOPES",
 	"oauth-keys": "OPENPHONE_MCP_OAUTH_KEYS", "caller-keys": "OPENPHONE_MCP_CALLER_KEYS", "metrics-addr": "OPENPHONE_MCP_METRICS_ADDR",
 	"redis-url": "OPENPHONE_REDIS_URL", "redis-fallback-rps": "OPENPHONE_REDIS_FALLBACK_RPS",
+	"state-dir": "OPENPHONE_STATE_DIR",
 }
 
 // parseConfig reads the configuration from args and the environment. On
@@ -167,8 +178,9 @@ func parseConfig(args []string) (*config, int) {
 	callTimeout := flags.Duration("call-timeout", tools.DefaultCallTimeout, "time limit of one tool call, retries included")
 	contactsRefresh := flags.Duration("contacts-refresh", contacts.DefaultRefresh, "age at which an API key's contact index is read again, in the background")
 	structured := flags.Bool("structured-output", false, "publish outputSchemas and answer with structuredContent beside the text, for programmatic clients (several assistants then show the model the JSON instead of the summary)")
-	allowWrites := flags.Bool("allow-writes", false, "publish send_message, mark_conversation, create_task and update_task; a person confirms each write (default with --demo)")
-	confirmation := flags.String("write-confirmation", "ask", "ask: a person confirms every write; off: writes are sent without asking, for unattended agents")
+	allowWrites := flags.Bool("allow-writes", false, "publish send_message, mark_conversation, create_task and update_task; a person confirms each write (default with --demo, unless set to false)")
+	confirmation := flags.String("write-confirmation", "ask", "ask: a person confirms every write, in the client's form or on the server's page; code: the model relays a one-time code (trusts the model to ask); off: writes are sent without asking, for unattended agents")
+	stateDir := flags.String("state-dir", "", "where the write ledger is kept when there is no --redis-url (default: the per-user state directory)")
 	transport := flags.String("transport", "stdio", "how clients reach the server: stdio, or http (Streamable HTTP, for a team)")
 	addr := flags.String("addr", "127.0.0.1:8080", "with --transport http: the host:port to listen on")
 	allowedOrigins := flags.String("allowed-origins", "", "with --transport http: browser origins allowed besides loopback ones, comma-separated")
@@ -215,11 +227,16 @@ func parseConfig(args []string) (*config, int) {
 		flags.Usage()
 		return nil, 2
 	}
-	if *confirmation != "ask" && *confirmation != "off" {
-		return fail("--write-confirmation %q: want ask or off", *confirmation)
+	explicit := map[string]bool{}
+	flags.Visit(func(f *flag.Flag) { explicit[f.Name] = true }) // the environment's too
+	mode, err := tools.ParseConfirmationMode(*confirmation)
+	if err != nil {
+		return fail("--write-confirmation %v", err)
 	}
-	if *confirmation == "off" && !*allowWrites && !*demo {
-		return fail("--write-confirmation off: writes are off; turn them on with --allow-writes (OPENPHONE_ALLOW_WRITES=true)")
+	// The operator's word on writes holds, --demo's default gives way.
+	writes := *allowWrites || *demo && !explicit["allow-writes"]
+	if mode != tools.ConfirmAsk && !writes {
+		return fail("--write-confirmation %s: writes are off; turn them on with --allow-writes (OPENPHONE_ALLOW_WRITES=true)", *confirmation)
 	}
 	secret := environ.get("OPENPHONE_CONFIRMATION_SECRET")
 	if secret != "" && len(secret) < 32 {
@@ -229,10 +246,13 @@ func parseConfig(args []string) (*config, int) {
 		return fail("--contacts-refresh %v: want at least 1m, such as 10m", *contactsRefresh)
 	}
 	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
-		allowWrites: *allowWrites || *demo, unattended: *confirmation == "off", secret: []byte(secret), metricsAddr: *metricsAddr,
+		allowWrites: writes, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
-	explicit := map[string]bool{}
-	flags.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	if cfg.stateDir == "" && writes && *redisURL == "" {
+		if cfg.stateDir, err = statedir.Default(); err != nil {
+			return fail("--state-dir: no per-user state directory here (%v): name one with --state-dir or OPENPHONE_STATE_DIR", err)
+		}
+	}
 	cfg.http.CallerKeys = *callerKeys
 	if *oauthIssuer != "" || *oauthAudience != "" {
 		if *oauthIssuer == "" || *oauthAudience == "" {
@@ -273,7 +293,6 @@ func parseConfig(args []string) (*config, int) {
 	if err := client.CheckBaseURL(*baseURL); err != nil {
 		return fail("--base-url: %v", err)
 	}
-	var err error
 	if cfg.limiter, err = client.NewLimiter(*maxRPS); err != nil {
 		return fail("--max-rps: %v", err)
 	}
@@ -364,9 +383,12 @@ func (cfg *config) run() int {
 		logger.Warn("ignoring a placeholder for a setting left empty (Claude Desktop passes an unset optional setting as ${user_config.…}): it counts as unset", "variable", name)
 	}
 	if cfg.demo {
-		fake := openphonetest.NewServer(openphonetest.DemoWorkspace())
+		fake := openphonetest.NewDemoServer()
 		defer fake.Close()
 		cfg.apiKey, cfg.baseURL = fake.APIKey, fake.URL
+		if len(cfg.secret) == 0 {
+			cfg.secret = []byte(demoSecret)
+		}
 	}
 	if cfg.redis != nil {
 		defer cfg.redis.Close()
@@ -402,12 +424,31 @@ func (cfg *config) run() int {
 	cfg.http.ServerKey = api != nil
 	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
 		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx,
-		AllowWrites: cfg.allowWrites, Unattended: cfg.unattended, ConfirmationSecret: cfg.secret, Metrics: reg}
+		AllowWrites: cfg.allowWrites, Confirmation: cfg.confirmation, ConfirmationSecret: cfg.secret, Metrics: reg}
 	if cfg.demo {
 		toolsConfig.Now = func() time.Time { return openphonetest.DemoEpoch }
 	}
-	if len(cfg.command) > 0 && cfg.command[0] == "call" {
+	oneCall := len(cfg.command) > 0 && cfg.command[0] == "call"
+	if oneCall {
 		toolsConfig.ContactsWait = cfg.callTimeout // the one call there is may wait for every name
+		toolsConfig.OneShot = true
+	}
+	if cfg.allowWrites {
+		l, err := cfg.openLedger()
+		if err != nil {
+			logger.Error("the write ledger cannot be opened: writes are refused until it can", "err", err)
+		} else {
+			toolsConfig.Ledger = l
+			logger.Info("write ledger", "where", l.String())
+		}
+		toolsConfig.Pages = tools.NewPages()
+		cfg.http.Pages, cfg.http.PagesPath = toolsConfig.Pages, tools.PagesPath
+	}
+	cfg.http.RequestContext = func(ctx context.Context, base, subject string) context.Context {
+		if subject != "" {
+			ctx = tools.WithPerson(ctx, subject)
+		}
+		return tools.WithPageBase(ctx, base)
 	}
 	mcpServer := tools.NewServer(toolsConfig)
 
@@ -437,7 +478,7 @@ func (cfg *config) run() int {
 		}
 		return serveStdio(ctx, mcpServer, logger)
 	case "call":
-		return call(ctx, mcpServer, cmd[1], cmd[2])
+		return call(ctx, mcpServer, cmd[1], cmd[2], terminalPerson())
 	default: // tools
 		return printTools(ctx, mcpServer, logger)
 	}
@@ -535,7 +576,36 @@ func serveStdio(ctx context.Context, s *server.MCPServer, logger *slog.Logger) i
 	return 0
 }
 
-func call(ctx context.Context, s *server.MCPServer, name, rawArgs string) int {
+// demoSecret signs the demo's confirmations: the same in every process, so
+// that a code from one `--demo call` confirms in the next.
+const demoSecret = "openphone-mcp demo: not a secret, for the sandbox only"
+
+// openLedger opens the write ledger: in Redis with --redis-url, so that
+// replicas share it, else in a file of the state directory.
+func (cfg *config) openLedger() (ledger.Ledger, error) {
+	if cfg.redisURL != "" {
+		return ledger.OpenRedis(cfg.redisURL)
+	}
+	return ledger.OpenFile(cfg.stateDir)
+}
+
+// terminalPerson asks the person at the terminal to confirm a write, when
+// standard input is a terminal; else nil.
+func terminalPerson() func(message string) bool {
+	info, err := os.Stdin.Stat()
+	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	in := bufio.NewReader(os.Stdin)
+	return func(message string) bool {
+		fmt.Fprintf(os.Stderr, "%s\n\nDo it? [y/N] ", message)
+		answer, _ := in.ReadString('\n')
+		answer = strings.ToLower(strings.TrimSpace(answer))
+		return answer == "y" || answer == "yes"
+	}
+}
+
+func call(ctx context.Context, s *server.MCPServer, name, rawArgs string, person func(string) bool) int {
 	if name == "" {
 		fmt.Fprintln(os.Stderr, "openphone-mcp: call needs a tool name, e.g. call list_conversations '{\"maxResults\":3}'")
 		return 2
@@ -547,7 +617,7 @@ func call(ctx context.Context, s *server.MCPServer, name, rawArgs string) int {
 			return 2
 		}
 	}
-	res, err := tools.CallTool(ctx, s, name, args)
+	res, err := tools.CallToolAsking(ctx, s, name, args, person)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
 		return 1

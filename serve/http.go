@@ -90,6 +90,17 @@ type HTTPConfig struct {
 	// Metrics, when set, is served at MetricsPath behind the same checks
 	// as MCPPath (a separate listener is the caller's to make).
 	Metrics http.Handler
+	// Pages, when set, is served at PagesPath to whoever reaches the
+	// server, with no token: a person's browser opens them, and a page's
+	// own unguessable address is what lets them in. Host is checked as for
+	// MCPPath; the pages check Origin themselves.
+	Pages     http.Handler
+	PagesPath string
+	// RequestContext, when set, gives each MCP request's context what the
+	// tools need to know of it: the server's own address as its caller
+	// reached it (base, https://mcp.example.com), and the signed-in
+	// person's OAuth subject ("" when none).
+	RequestContext func(ctx context.Context, base, subject string) context.Context
 	// OnAccounts is told how many callers' accounts are kept, as it
 	// changes; nil is told nothing.
 	OnAccounts func(n int)
@@ -216,6 +227,12 @@ func NewHTTPHandler(s *server.MCPServer, cfg HTTPConfig) http.Handler {
 	mux.Handle(MCPPath, guard(readMessage(limitInFlight(inFlight, withAccount(cfg, accounts, logger, mcpHandler)))))
 	if cfg.Metrics != nil {
 		mux.Handle(MetricsPath, guard(cfg.Metrics))
+	}
+	if cfg.Pages != nil && cfg.PagesPath != "" {
+		// The pages check that a POST comes from themselves: its Origin is
+		// this server's own, which checkOrigin (for other sites' scripts)
+		// would refuse.
+		mux.Handle(cfg.PagesPath, checkHost(cfg.AllowedHosts, cfg.token() != "" || cfg.OAuth != nil, cfg.Pages))
 	}
 	return mux
 }
@@ -470,6 +487,15 @@ func limitInFlight(slots chan struct{}, next http.Handler) http.Handler {
 	})
 }
 
+// baseURL is the server's address as the caller of r reached it: its Host,
+// over https when r came over TLS or through a proxy that says it did.
+func baseURL(r *http.Request) string {
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
+
 // answerToolCall answers m, a tool call, with an isError result of text:
 // what the model reads.
 func answerToolCall(w http.ResponseWriter, m message, text string) {
@@ -503,6 +529,9 @@ func withAccount(cfg HTTPConfig, accounts *accountCache, logger *slog.Logger, ne
 			// Listing tools needs no key; calling one does.
 			answerToolCall(w, m, fmt.Sprintf("You are signed in (subject %q), but this server has no OpenPhone key for you: none is mapped to your subject or email, and the server has none of its own. Ask the server's operator to map you to a key (--oauth-keys); nothing was sent to OpenPhone.", id.Subject))
 			return
+		}
+		if cfg.RequestContext != nil {
+			r = r.WithContext(cfg.RequestContext(r.Context(), baseURL(r), id.Subject))
 		}
 		if key != "" {
 			a, err := accounts.get(key)

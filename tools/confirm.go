@@ -6,9 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -16,20 +16,18 @@ import (
 // elicitation, stays valid.
 const ConfirmationTTL = 5 * time.Minute
 
-// A seal issues and checks the tokens that stand for a person's
-// confirmation: the one-time codes a model passes back as confirm, and the
-// requestState an elicitation travels with. A token is bound to the tool
-// and its exact request, to the caller, and to an expiry, with an HMAC
-// under the server's secret, so it cannot be forged, moved to other
+// A seal issues and checks the tokens that stand for a confirmation: the
+// one-time codes a model passes back as confirm (in the code mode), and
+// the requestState an elicitation travels with. A token is bound to the
+// tool and its exact request, to the caller, and to an expiry, with an
+// HMAC under the server's secret, so it cannot be forged, moved to other
 // arguments or another caller, or used after it expires; replicas that
-// share the secret accept each other's tokens. A token is spent on use,
-// in this process: a code cannot confirm two writes.
+// share the secret accept each other's tokens. A token is spent in the
+// write ledger (writeGuard.spend), which every replica shares: the seal
+// itself remembers nothing.
 type seal struct {
 	secret []byte
 	now    func() time.Time
-
-	mu    sync.Mutex
-	spent map[[nonceLen]byte]time.Time // a used token's nonce, until it expires
 }
 
 const (
@@ -55,7 +53,7 @@ func newSeal(secret []byte, now func() time.Time) *seal {
 		secret = make([]byte, 32)
 		rand.Read(secret)
 	}
-	return &seal{secret: secret, now: now, spent: map[[nonceLen]byte]time.Time{}}
+	return &seal{secret: secret, now: now}
 }
 
 // issue returns a token of kind for binding (the tool and its request) and
@@ -94,43 +92,29 @@ const (
 )
 
 // check reports whether token, of kind, confirms one of bindings (the
-// tool and its request) for caller, and which; if it does, the token is
-// spent. expiry is when it expires (or expired), once its caller is known
-// to be right.
-func (s *seal) check(kind byte, token, caller string, bindings ...string) (problem tokenProblem, expiry time.Time, matched int) {
+// tool and its request) for caller, and which. expiry is when it expires
+// (or expired), once its caller is known to be right; nonce names the
+// token, for spending it once.
+func (s *seal) check(kind byte, token, caller string, bindings ...string) (problem tokenProblem, expiry time.Time, matched int, nonce string) {
 	t, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil || len(t) != tokenLen || t[0] != kind {
-		return tokenNotOurs, time.Time{}, -1
+		return tokenNotOurs, time.Time{}, -1, ""
 	}
 	head := t[:13]
 	if !hmac.Equal(t[13:13+callerMACLen], s.mac("caller", head, caller, "")[:callerMACLen]) {
-		return tokenOtherCaller, time.Time{}, -1
+		return tokenOtherCaller, time.Time{}, -1, ""
 	}
 	expiry = time.Unix(int64(binary.BigEndian.Uint32(t[1:5])), 0)
 	if !s.now().Before(expiry) {
-		return tokenExpired, expiry, -1
+		return tokenExpired, expiry, -1, ""
 	}
 	matched = slices.IndexFunc(bindings, func(b string) bool {
 		return hmac.Equal(t[13+callerMACLen:], s.mac("args", head, caller, b)[:argsMACLen])
 	})
 	if matched < 0 {
-		return tokenOtherArguments, expiry, -1
+		return tokenOtherArguments, expiry, -1, ""
 	}
-	var nonce [nonceLen]byte
-	copy(nonce[:], t[5:13])
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	for n, until := range s.spent {
-		if !now.Before(until) {
-			delete(s.spent, n)
-		}
-	}
-	if _, used := s.spent[nonce]; used {
-		return tokenSpent, expiry, matched
-	}
-	s.spent[nonce] = expiry
-	return tokenOK, expiry, matched
+	return tokenOK, expiry, matched, string(kind) + hex.EncodeToString(t[5:13])
 }
 
 // String names p for the audit line.
@@ -148,7 +132,7 @@ func confirmationProblem(p tokenProblem, expiry time.Time, tool string, elicited
 	}
 	switch p {
 	case tokenOtherCaller:
-		return "Nothing was done: this " + it + " was issued to another caller (another API key), or by a server with another secret. " + again
+		return "Nothing was done: this " + it + " was issued to another caller (another API key or signed-in person), or by a server with another secret. " + again
 	case tokenExpired:
 		return fmt.Sprintf("Nothing was done: this %s expired at %s UTC (it lasts %d minutes). %s", it, expiry.UTC().Format("15:04:05"), int(ConfirmationTTL.Minutes()), again)
 	case tokenOtherArguments:

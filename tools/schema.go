@@ -3,6 +3,7 @@ package tools
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -33,10 +34,14 @@ func (s serving) readOnlyTool(name, title, description string, input, result any
 // reflectSchema returns the flat JSON schema of v's type, as published in a
 // tool's inputSchema or outputSchema: no $ref or $defs, no $schema, and
 // additionalProperties false. Only fields tagged omitempty are optional.
-func reflectSchema(v any) json.RawMessage {
+func reflectSchema(v any, without ...string) json.RawMessage {
 	r := jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true}
 	s := r.Reflect(v)
 	s.Version = ""
+	for _, name := range without {
+		s.Properties.Delete(name)
+		s.Required = slices.DeleteFunc(s.Required, func(r string) bool { return r == name })
+	}
 	raw, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("tools: schema of %T: %v", v, err)) // a programming error, caught by every test

@@ -13,7 +13,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-const sendMessageDescription = `Text 1 to 10 numbers from one of the team's lines: POST /v1/messages. The person confirms first: the call shows them the exact text, line and recipients and sends only on their yes (or answers a preview and a code: show the preview, and call again with confirm only if they agree). A text cannot be unsent and is never sent twice: an identical one within 10 minutes needs a fresh yes that says it repeats. The answer gives the message ID and how to check delivery.`
+const sendMessageDescription = `Text 1 to 10 numbers from one of the team's lines: POST /v1/messages. The person sees the exact text, line and recipients. A text cannot be unsent and is never sent twice: an identical one within 10 minutes needs a fresh yes that says it repeats. The answer gives the message ID and how to check delivery.`
 
 // sendInput is the arguments of send_message: the body of POST
 // /v1/messages, with the line also by name and recipients also by

@@ -23,6 +23,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/contacts"
+	"github.com/openphone-mcp/openphone-mcp/ledger"
 )
 
 // Name is the server's name in the MCP handshake.
@@ -42,14 +43,22 @@ Find the line, user or contact first, then the conversation, then what was said 
 
 // writeToolsText is what the instructions say of the tools that write.
 const writeToolsText = `
-- send_message (texts a customer; a text cannot be unsent), mark_conversation (read, done or open), create_task, update_task: each first shows the person exactly what it will do and acts only on their yes. When one answers a preview and a code instead, show the person the preview word for word and call again with confirm only if they say yes.`
+- send_message (texts a customer; a text cannot be unsent), mark_conversation (read, done or open), create_task, update_task: `
+
+// confirmationText says, in the instructions and in each write's
+// description, who confirms a write and how.
+var confirmationText = map[ConfirmationMode]string{
+	ConfirmAsk:  "A person confirms first, in their client's form or on a page whose link the call answers: give them the link, then call again with the same arguments for the outcome. Nothing you send confirms it.",
+	ConfirmCode: "The person confirms first: when the call answers a preview and a code, show them the preview word for word, and call again with confirm only if they say yes.",
+	ConfirmOff:  "Done at once, unconfirmed: ask the person yourself before each.",
+}
 
 // instructions are what the server tells the client about its tools.
-func instructions(writes bool) string {
+func instructions(writes bool, mode ConfirmationMode) string {
 	if !writes {
 		return "Reads the team's OpenPhone (Quo) workspace; nothing here changes it." + readTools
 	}
-	return "Reads the team's OpenPhone (Quo) workspace and, with a person's yes to each change, acts on it." + readTools + writeToolsText
+	return "Reads the team's OpenPhone (Quo) workspace and, with a person's yes to each change, acts on it." + readTools + writeToolsText + confirmationText[mode]
 }
 
 // DefaultCallTimeout bounds a tool call, retries and waits included.
@@ -92,9 +101,22 @@ type Config struct {
 	// (send_message, mark_conversation, create_task, update_task). Off by
 	// default: then no tool can change anything.
 	AllowWrites bool
-	// Unattended sends writes without asking a person: for agents that run
-	// with no one to ask. Never the default.
-	Unattended bool
+	// Confirmation says who confirms a write: ConfirmAsk (the default), a
+	// person, in the client's form or on a confirmation page; ConfirmCode,
+	// a code the model relays; ConfirmOff, nobody, for unattended agents.
+	Confirmation ConfirmationMode
+	// Ledger records the confirmations spent and the writes made, shared
+	// by every process that serves the key. Writes need one: with none,
+	// each is refused.
+	Ledger ledger.Ledger
+	// Pages serves the confirmation pages; nil makes pages of the
+	// server's own, on a loopback port opened while one is open. Over
+	// HTTP, the transport serves them on its own address.
+	Pages *Pages
+	// OneShot says the server answers one call and exits (the call
+	// command): no page could outlive it, so a write that needs a person
+	// is refused unless the client can ask them.
+	OneShot bool
 	// ConfirmationSecret signs confirmation codes and elicitation state.
 	// Replicas behind one address must share it; nil makes a random one,
 	// valid in this process only.
@@ -156,7 +178,7 @@ func NewServer(cfg Config) *server.MCPServer {
 	}
 	s := server.NewMCPServer(Name, cfg.Version,
 		server.WithToolCapabilities(false),
-		server.WithInstructions(instructions(cfg.AllowWrites)),
+		server.WithInstructions(instructions(cfg.AllowWrites, cfg.Confirmation)),
 		server.WithToolHandlerMiddleware(callMiddleware(cfg)),
 		server.WithRecovery(),
 	)
@@ -168,8 +190,14 @@ func NewServer(cfg Config) *server.MCPServer {
 	if cfg.AllowWrites {
 		sv.writes = newWriteGuard(cfg)
 		tools = append(slices.Clone(allTools), writeTools...)
-		if cfg.Unattended {
+		if cfg.Context != nil {
+			context.AfterFunc(cfg.Context, sv.writes.pages.Close)
+		}
+		switch cfg.Confirmation {
+		case ConfirmOff:
 			cfg.Logger.Warn("write confirmation is off: every write is sent without asking a person (OPENPHONE_WRITE_CONFIRMATION=off)")
+		case ConfirmCode:
+			cfg.Logger.Warn("write confirmation by code: the model relays the person's yes, so a model that does not ask can confirm a write itself (OPENPHONE_WRITE_CONFIRMATION=code)")
 		}
 	}
 	for _, t := range tools {
@@ -212,29 +240,45 @@ func callMiddleware(cfg Config) server.ToolHandlerMiddleware {
 			p := newProgress(ctx, req)
 			ctx = context.WithValue(client.WithTrace(ctx, &client.Trace{Wait: p.waiting}), progressKey{}, p)
 			ctx = context.WithValue(ctx, clockKey{}, cfg.Now)
+			said := new(string)
+			ctx = context.WithValue(ctx, outcomeKey{}, said)
 			res, err := next(ctx, req)
 			took := time.Since(start)
 			cfg.Logger.LogAttrs(ctx, slog.LevelDebug, "tool call", slog.String("tool", req.Params.Name),
 				slog.Duration("took", took), slog.Bool("isError", res != nil && res.IsError))
 			if cfg.Metrics != nil {
-				cfg.Metrics.ToolCall(req.Params.Name, outcome(res, err), took)
+				cfg.Metrics.ToolCall(req.Params.Name, outcome(res, err, *said), took)
 			}
 			return res, err
 		}
 	}
 }
 
-// outcome names how a call ended, for metrics.
-func outcome(res *mcp.CallToolResult, err error) string {
+// outcome names how a call ended, for metrics: what the call said of
+// itself (setOutcome), else what its result shows.
+func outcome(res *mcp.CallToolResult, err error, said string) string {
 	switch {
 	case err != nil || res == nil:
 		return "failed"
+	case said != "":
+		return said
 	case res.NeedsInput():
 		return "confirm"
 	case res.IsError:
 		return "error"
 	default:
 		return "ok"
+	}
+}
+
+type outcomeKey struct{}
+
+// setOutcome says how the call of ctx ended, where its result does not
+// show it: "confirm" for a question to the person that reads as text,
+// "declined" for a write the person refused.
+func setOutcome(ctx context.Context, outcome string) {
+	if said, ok := ctx.Value(outcomeKey{}).(*string); ok {
+		*said = outcome
 	}
 }
 
@@ -286,7 +330,18 @@ func progressOf(ctx context.Context) *progress {
 
 // CallTool calls a tool through s in-process, as an MCP client would.
 func CallTool(ctx context.Context, s *server.MCPServer, name string, args any) (*mcp.CallToolResult, error) {
-	c, err := connect(ctx, s)
+	return CallToolAsking(ctx, s, name, args, nil)
+}
+
+// CallToolAsking is CallTool from a client that asks person, when not
+// nil, to confirm what a write will do (the elicitation's message), and
+// answers yes only when person does.
+func CallToolAsking(ctx context.Context, s *server.MCPServer, name string, args any, person func(message string) bool) (*mcp.CallToolResult, error) {
+	var opts []mcpclient.ClientOption
+	if person != nil {
+		opts = append(opts, mcpclient.WithElicitationHandler(askPerson(person)))
+	}
+	c, err := connect(ctx, s, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -332,8 +387,8 @@ func ListTools(ctx context.Context, s *server.MCPServer) (json.RawMessage, error
 	return reply.Result.Tools, nil
 }
 
-func connect(ctx context.Context, s *server.MCPServer) (*mcpclient.Client, error) {
-	c, err := mcpclient.NewInProcessClient(s)
+func connect(ctx context.Context, s *server.MCPServer, opts ...mcpclient.ClientOption) (*mcpclient.Client, error) {
+	c, err := mcpclient.NewInProcessClientWithOptions(s, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -343,8 +398,24 @@ func connect(ctx context.Context, s *server.MCPServer) (*mcpclient.Client, error
 	init := mcp.InitializeRequest{}
 	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
 	init.Params.ClientInfo = mcp.Implementation{Name: Name + "-cli"}
+	if len(opts) > 0 {
+		init.Params.Capabilities.Elicitation = &mcp.ElicitationCapability{Form: &struct{}{}}
+	}
 	if _, err := c.Initialize(ctx, init); err != nil {
 		return nil, errors.Join(fmt.Errorf("initialize: %w", err), c.Close())
 	}
 	return c, nil
+}
+
+// askPerson answers a form elicitation with person's yes or no: the box
+// of confirmSchema ticked, or declined.
+type askPerson func(message string) bool
+
+func (ask askPerson) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+	if !ask(req.Params.Message) {
+		return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{Action: mcp.ElicitationResponseActionDecline}}, nil
+	}
+	return &mcp.ElicitationResult{ElicitationResponse: mcp.ElicitationResponse{
+		Action: mcp.ElicitationResponseActionAccept, Content: map[string]any{confirmField: true},
+	}}, nil
 }

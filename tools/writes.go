@@ -2,25 +2,28 @@ package tools
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/ledger"
 )
 
 // A write declares a tool that changes the workspace. It is published only
 // when writes are on, and what it would do is sent only once a person has
-// confirmed the exact effect: through elicitation where the client can
-// ask, else with a one-time code the model passes back after showing the
-// person the preview (or, for unattended agents, never asked, when the
-// operator turned confirmation off).
+// confirmed the exact effect (ConfirmationMode): in the client's form, or
+// on the server's confirmation page, or, where the operator chose so, by a
+// code the model relays, or never asked, for unattended agents.
 type write[In confirmable, P request] struct {
 	name, title, description string
 	annotations              mcp.ToolAnnotation
@@ -64,15 +67,47 @@ type confirmInput struct {
 
 func (c confirmInput) confirmCode() string { return c.Confirm }
 
+// A ConfirmationMode says who confirms a write.
+type ConfirmationMode int
+
+const (
+	// ConfirmAsk, the default: a person confirms each write, through the
+	// client's form (elicitation) where it has one, else on a page the
+	// server serves. Nothing the model is given confirms anything.
+	ConfirmAsk ConfirmationMode = iota
+	// ConfirmCode: the model shows the person a preview and passes back
+	// the one-time code that came with it. It trusts the model to ask.
+	ConfirmCode
+	// ConfirmOff: writes are carried out unasked, for unattended agents.
+	ConfirmOff
+)
+
+// ParseConfirmationMode reads a mode's name: ask, code or off.
+func ParseConfirmationMode(s string) (ConfirmationMode, error) {
+	switch s {
+	case "ask":
+		return ConfirmAsk, nil
+	case "code":
+		return ConfirmCode, nil
+	case "off":
+		return ConfirmOff, nil
+	}
+	return 0, fmt.Errorf("%q: want ask, code or off", s)
+}
+
 // A writeGuard is what every write is served with: the seal of its
-// confirmations, the texts recently sent, and where audit lines go.
+// confirmations, the ledger of what was spent and sent, the confirmation
+// pages, and where audit lines go.
 type writeGuard struct {
-	seal *seal
-	// unattended skips confirmation (OPENPHONE_WRITE_CONFIRMATION=off).
-	unattended bool
-	recent     recentSends
-	audit      *slog.Logger
-	now        func() time.Time
+	seal    *seal
+	mode    ConfirmationMode
+	ledger  ledger.Ledger // nil refuses every write
+	pages   *Pages
+	oneShot bool // Config.OneShot
+	audit   *slog.Logger
+	metrics Metrics
+	now     func() time.Time
+	timeout time.Duration // of a write carried out from a page
 }
 
 func newWriteGuard(cfg Config) *writeGuard {
@@ -80,15 +115,30 @@ func newWriteGuard(cfg Config) *writeGuard {
 	if cfg.writeClock != nil {
 		now = cfg.writeClock
 	}
+	pages := cfg.Pages
+	if pages == nil {
+		pages = NewPages()
+	}
+	pages.now = now
 	return &writeGuard{
-		seal: newSeal(cfg.ConfirmationSecret, now), unattended: cfg.Unattended, audit: cfg.Logger, now: now,
-		recent: recentSends{sent: map[string]recentSend{}, inFlight: map[string]bool{}},
+		seal: newSeal(cfg.ConfirmationSecret, now), mode: cfg.Confirmation, ledger: cfg.Ledger, pages: pages,
+		oneShot: cfg.OneShot, audit: cfg.Logger, metrics: cfg.Metrics, now: now, timeout: cfg.CallTimeout,
 	}
 }
 
-// serverTool returns w as mcp-go serves it.
+// serverTool returns w as mcp-go serves it: without the confirm argument
+// unless codes confirm writes.
 func (w write[In, P]) serverTool(s serving) server.ServerTool {
-	t := mcp.NewToolWithRawSchema(w.name, w.description, reflectSchema(new(In)))
+	var without []string
+	if s.writes == nil || s.writes.mode != ConfirmCode {
+		without = []string{"confirm"}
+	}
+	schema := reflectSchema(new(In), without...)
+	description := w.description
+	if s.writes != nil {
+		description += " " + confirmationText[s.writes.mode]
+	}
+	t := mcp.NewToolWithRawSchema(w.name, description, schema)
 	t.Annotations = w.annotations
 	t.Annotations.Title = w.title
 	return server.ServerTool{
@@ -97,6 +147,20 @@ func (w write[In, P]) serverTool(s serving) server.ServerTool {
 			return w.handle(ctx, s, req), nil
 		},
 	}
+}
+
+// A writeCall is one call of a write, prepared: what it will do, for whom,
+// and what it is bound to.
+type writeCall[P request] struct {
+	name    string
+	g       *writeGuard
+	a       *Account
+	plan    plan[P]
+	caller  string // the key's fingerprint, and the signed-in person
+	repeat  recentSend
+	bound   string // the tool, the request and the identical send known of
+	unaware string // the tool and the request alone
+	preview string // the plan's preview, with the repeat's warning
 }
 
 // handle answers one call: decode, resolve, validate, confirm, then write.
@@ -117,124 +181,365 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 	if res := s.failure(ctx, err, invalid, sentRequest{}); res != nil {
 		return res
 	}
-
 	g := s.writes
-	caller := a.client.KeyFingerprint()
-	audit := func(outcome, confirmedBy string, attrs ...slog.Attr) {
-		attrs = append([]slog.Attr{slog.String("tool", w.name), slog.String("outcome", outcome),
-			slog.String("confirmed_by", confirmedBy), slog.String("caller", caller)}, append(pl.audit, attrs...)...)
-		g.audit.LogAttrs(ctx, slog.LevelInfo, "write", attrs...)
+	c := &writeCall[P]{name: w.name, g: g, a: a, plan: pl, caller: callerOf(ctx, a)}
+	if g.ledger == nil {
+		return c.refuse(ctx, "", errors.New("no ledger is configured"))
 	}
-	repeat, repeated := g.recent.lookup(caller, pl.repeatKey, g.now())
-	preview := pl.preview
+	repeat, repeated, err := c.lastSend(ctx)
+	if err != nil {
+		return c.refuse(ctx, "", err)
+	}
+	c.repeat, c.preview = repeat, pl.preview
 	if repeated {
-		preview = repeat.warning(g.now()) + " " + preview
+		c.preview = repeat.warning(g.now()) + " " + pl.preview
 	}
 	// A confirmation is bound to the request and to the identical send it
 	// knew of: one issued before a send (unaware of it) does not confirm
 	// its repeat.
-	binding := w.name + "\n" + canonical(pl.request) + "\n"
-	bound, unaware := binding+repeat.marker(), binding
+	c.unaware = w.name + "\n" + canonical(pl.request) + "\n"
+	c.bound = c.unaware + repeat.marker()
 
-	var confirmedBy string
-	switch answer := server.ElicitationResponse(req.Params.InputResponses, "confirm"); {
-	case g.unattended:
+	answer := server.ElicitationResponse(req.Params.InputResponses, "confirm")
+	if p := g.pages.find(c.caller, c.bound); p != nil && g.mode == ConfirmAsk {
+		return p.status(ctx, g.pages, answer)
+	}
+	switch {
+	case g.mode == ConfirmOff:
 		if repeated {
-			audit("refused: repeat", "unattended")
+			c.audit(ctx, "refused: repeat", "unattended")
 			return mcp.NewToolResultError("Nothing was sent: " + repeat.warning(g.now()) + " With confirmation off, a repeat is never sent. If it must go again, the person can send it, or you can wait until the 10 minutes have passed.")
 		}
-		confirmedBy = "unattended"
+		return w.carryOut(ctx, s, c, "unattended")
 	case answer != nil:
-		problem, expiry, matched := g.seal.check(kindState, req.Params.RequestState, caller, bound, unaware)
+		return w.answered(ctx, s, c, req.Params.RequestState, answer)
+	case in.confirmCode() != "" && g.mode == ConfirmCode:
+		problem, expiry, matched, nonce := g.seal.check(kindCode, in.confirmCode(), c.caller, c.bound, c.unaware)
+		if problem == tokenOK {
+			if problem, err = g.spend(ctx, nonce, expiry, matched == 0); err != nil {
+				return c.refuse(ctx, "code", err)
+			}
+		}
 		if problem == tokenOK && matched == 1 {
-			return w.ask(ctx, g, caller, bound, preview) // a repeat since it was asked: ask again, saying so
+			return w.ask(ctx, c) // a repeat since the code was issued: ask again, saying so
 		}
 		if problem != tokenOK {
-			audit("confirmation "+problem.String(), "elicitation")
-			return mcp.NewToolResultError(confirmationProblem(problem, expiry, w.name, true))
-		}
-		switch answer.Action {
-		case mcp.ElicitationResponseActionAccept:
-			confirmedBy = "elicitation"
-		case mcp.ElicitationResponseActionDecline:
-			audit("declined", "elicitation")
-			return mcp.NewToolResultText("The person declined: nothing was done. Do not try again unless they ask.")
-		default:
-			audit("cancelled", "elicitation")
-			return mcp.NewToolResultText("The person dismissed the confirmation without answering: nothing was done. Ask them in the chat before trying again.")
-		}
-	case in.confirmCode() != "":
-		problem, expiry, matched := g.seal.check(kindCode, in.confirmCode(), caller, bound, unaware)
-		if problem == tokenOK && matched == 1 {
-			return w.ask(ctx, g, caller, bound, preview) // a repeat since the code was issued: ask again, saying so
-		}
-		if problem != tokenOK {
-			audit("confirmation "+problem.String(), "code")
+			c.audit(ctx, "confirmation "+problem.String(), "code")
 			return mcp.NewToolResultError(confirmationProblem(problem, expiry, w.name, false))
 		}
-		confirmedBy = "code"
-	default:
-		return w.ask(ctx, g, caller, bound, preview)
+		return w.carryOut(ctx, s, c, "code")
+	case in.confirmCode() != "":
+		c.audit(ctx, "refused: a code", "code")
+		return mcp.NewToolResultError("Nothing was done: this server does not take confirmation codes; a person confirms each write themselves. Call " + w.name + " again without confirm: it asks them.")
 	}
+	return w.ask(ctx, c)
+}
 
+// answered carries out a write the person accepted in the client's form,
+// or says why not.
+func (w write[In, P]) answered(ctx context.Context, s serving, c *writeCall[P], state string, answer *mcp.ElicitationResult) *mcp.CallToolResult {
+	g := c.g
+	if !canElicit(ctx).form {
+		c.audit(ctx, "refused: an answer from a client that cannot ask", "elicitation")
+		return mcp.NewToolResultError("Nothing was done: this request answers a confirmation, but its client does not declare that it can ask the person (the elicitation capability). Call " + w.name + " again without an answer.")
+	}
+	problem, expiry, matched, nonce := g.seal.check(kindState, state, c.caller, c.bound, c.unaware)
+	if problem == tokenOK {
+		var err error
+		if problem, err = g.spend(ctx, nonce, expiry, matched == 0); err != nil {
+			return c.refuse(ctx, "elicitation", err)
+		}
+	}
+	if problem == tokenOK && matched == 1 {
+		return w.ask(ctx, c) // a repeat since it was asked: ask again, saying so
+	}
+	if problem != tokenOK {
+		c.audit(ctx, "confirmation "+problem.String(), "elicitation")
+		return mcp.NewToolResultError(confirmationProblem(problem, expiry, w.name, true))
+	}
+	switch answer.Action {
+	case mcp.ElicitationResponseActionAccept:
+		if !ticked(answer.Content) {
+			c.audit(ctx, "refused: not ticked", "elicitation")
+			setOutcome(ctx, "declined")
+			return mcp.NewToolResultText("The person did not tick \"" + confirmField + "\": nothing was done. Ask them in the chat before trying again.")
+		}
+		return w.carryOut(ctx, s, c, "elicitation")
+	case mcp.ElicitationResponseActionDecline:
+		c.audit(ctx, "declined", "elicitation")
+		setOutcome(ctx, "declined")
+		return mcp.NewToolResultText("The person declined: nothing was done. Do not try again unless they ask.")
+	default:
+		c.audit(ctx, "cancelled", "elicitation")
+		setOutcome(ctx, "declined")
+		return mcp.NewToolResultText("The person dismissed the confirmation without answering: nothing was done. Ask them in the chat before trying again.")
+	}
+}
+
+// carryOut makes the write a person confirmed (by confirmedBy), once: it
+// claims the send in the ledger before the request leaves, so that no
+// replica or restart sends it again, and records it after.
+func (w write[In, P]) carryOut(ctx context.Context, s serving, c *writeCall[P], confirmedBy string) *mcp.CallToolResult {
+	g, pl := c.g, c.plan
 	if pl.repeatKey != "" {
-		if !g.recent.begin(caller, pl.repeatKey) {
-			audit("refused: identical send in flight", confirmedBy)
+		ok, err := g.ledger.Claim(ctx, c.ledgerKey("sending"), nil, g.inFlightTTL())
+		if err != nil {
+			return c.refuse(ctx, confirmedBy, err)
+		}
+		if !ok {
+			c.audit(ctx, "refused: identical send in flight", confirmedBy)
 			return mcp.NewToolResultError("Nothing was sent: an identical text from this line to these numbers is being sent right now. Check with list_messages in a few seconds.")
 		}
-		defer g.recent.end(caller, pl.repeatKey)
-		// An identical send may have ended between the look-up above and
-		// now: then this one is a repeat the person has not confirmed.
-		if now, ok := g.recent.lookup(caller, pl.repeatKey, g.now()); ok && now.marker() != repeat.marker() {
-			return w.ask(ctx, g, caller, binding+now.marker(), now.warning(g.now())+" "+pl.preview)
+		defer g.ledger.Release(context.WithoutCancel(ctx), c.ledgerKey("sending"))
+		// An identical send may have ended since the person was asked:
+		// then this one is a repeat they have not confirmed.
+		now, repeated, err := c.lastSend(ctx)
+		if err != nil {
+			return c.refuse(ctx, confirmedBy, err)
+		}
+		if repeated && now.marker() != c.repeat.marker() {
+			c.repeat, c.bound, c.preview = now, c.unaware+now.marker(), now.warning(g.now())+" "+pl.preview
+			if confirmedBy == "page" {
+				return mcp.NewToolResultError("Nothing was sent: " + now.warning(g.now()) + " The person confirmed before that send, so this repeat was not sent. Call " + w.name + " again to ask them anew.")
+			}
+			return w.ask(ctx, c)
 		}
 	}
-	text, id, err := w.do(ctx, a, pl.request)
+	text, id, err := w.do(ctx, c.a, pl.request)
 	var maybe *client.MaybeSentError
 	switch {
 	case errors.As(err, &maybe):
-		g.recent.note(caller, pl.repeatKey, recentSend{at: g.now(), unclear: true})
-		audit("unclear", confirmedBy, slog.String("error", describeUnclear(maybe)))
+		c.noteSend(ctx, recentSend{At: g.now(), Unclear: true})
+		c.audit(ctx, "unclear", confirmedBy, slog.String("error", describeUnclear(maybe)))
 		return mcp.NewToolResultError(fmt.Sprintf("Unclear whether it was done: OpenPhone's answer did not say (%s). It was not tried again, so that nothing happens twice. %s", describeUnclear(maybe), pl.check))
 	case err != nil:
 		outcome := "failed"
 		if errors.As(err, new(explained)) {
 			outcome = "failed part way" // some of its requests were made
 		}
-		audit(outcome, confirmedBy, slog.Int("status", apiStatus(err)))
+		c.audit(ctx, outcome, confirmedBy, slog.Int("status", apiStatus(err)))
+		invalid := func(err error) *mcp.CallToolResult { return argumentError(withAdvice(validationErrors(err), w.advice)) }
 		return s.failure(ctx, err, invalid, sentRequest{})
 	}
-	g.recent.note(caller, pl.repeatKey, recentSend{at: g.now(), id: id})
-	audit("done", confirmedBy, slog.String("id", id))
+	c.noteSend(ctx, recentSend{At: g.now(), ID: id})
+	c.audit(ctx, "done", confirmedBy, slog.String("id", id))
 	return mcp.NewToolResultText(text)
 }
 
-// ask answers a call that needs the person's yes: an elicitation, where
-// the client can ask, else the preview and a one-time code.
-func (w write[In, P]) ask(ctx context.Context, g *writeGuard, caller, bound, preview string) *mcp.CallToolResult {
-	if canElicit(ctx) {
-		state := g.seal.issue(kindState, caller, bound)
-		return server.NewInputRequestBuilder(state).Elicit("confirm", mcp.ElicitationParams{
-			Message:         preview,
-			RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{}},
+// ask answers a call that needs a person's yes: the client's form where
+// it has one; a one-time code in the code mode; else a confirmation page,
+// opened through the client (URL elicitation) or by a link for the model
+// to show.
+func (w write[In, P]) ask(ctx context.Context, c *writeCall[P]) *mcp.CallToolResult {
+	g := c.g
+	setOutcome(ctx, "confirm")
+	can := canElicit(ctx)
+	switch {
+	case can.form:
+		return server.NewInputRequestBuilder(g.seal.issue(kindState, c.caller, c.bound)).Elicit("confirm", mcp.ElicitationParams{
+			Message:         c.preview,
+			RequestedSchema: confirmSchema,
+		}).ToolResult()
+	case g.mode == ConfirmCode:
+		code := g.seal.issue(kindCode, c.caller, c.bound)
+		return mcp.NewToolResultText(fmt.Sprintf("Not done yet: a person must confirm it first. Show them exactly this:\n\n%s\n\nIf they say yes, call %s again with the same arguments and confirm %q (valid %d minutes, once). If they say no or want a change, do not use this code.", c.preview, w.name, code, int(ConfirmationTTL.Minutes())))
+	case g.oneShot:
+		setOutcome(ctx, "error")
+		return mcp.NewToolResultError("Nothing was done: a person must confirm this write, and this one-off call has no one to ask. Run the command in a terminal, where it asks you, or serve MCP to a client.")
+	}
+	p, err := g.pages.open(ctx, c.name, c.caller, c.bound, c.preview, func(ctx context.Context) *mcp.CallToolResult {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(ctx, g.timeout)
+		defer cancel()
+		res := w.confirmedOnPage(ctx, c)
+		if g.metrics != nil {
+			g.metrics.ToolCall(c.name, outcome(res, nil, ""), time.Since(start))
+		}
+		return res
+	})
+	if err != nil {
+		setOutcome(ctx, "error")
+		return mcp.NewToolResultError("Nothing was done: the confirmation page cannot be served (" + err.Error() + "). The operator can turn on the code mode (--write-confirmation code), or use a client that can ask the person.")
+	}
+	if can.url {
+		return server.NewInputRequestBuilder(g.seal.issue(kindState, c.caller, c.bound)).Elicit("confirm", mcp.ElicitationParams{
+			Mode: mcp.ElicitationModeURL, Message: "Confirm on this page: " + firstLine(c.preview), ElicitationID: p.id, URL: p.url,
 		}).ToolResult()
 	}
-	code := g.seal.issue(kindCode, caller, bound)
-	return mcp.NewToolResultText(fmt.Sprintf("Not done yet: a person must confirm it first. Show them exactly this:\n\n%s\n\nIf they say yes, call %s again with the same arguments and confirm %q (valid %d minutes, once). If they say no or want a change, do not use this code.", preview, w.name, code, int(ConfirmationTTL.Minutes())))
+	return mcp.NewToolResultText(fmt.Sprintf("Not done yet: a person must confirm it on a page this server shows. Give them this link, with what it will do:\n\n%s\n\n%s\n\nNothing is done until they press the button there (valid %d minutes, once); you cannot confirm it for them. After they have, call %s again with the same arguments to learn the outcome.", c.preview, p.url, int(ConfirmationTTL.Minutes()), w.name))
 }
 
-// canElicit reports whether the client of ctx's request can ask its user:
-// a 2026-07-28 request declaring elicitation, or an older session that
-// declared it and can be sent the request (over stdio; stateless HTTP
-// cannot carry a request from the server).
-func canElicit(ctx context.Context) bool {
-	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
-		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil
+// confirmedOnPage carries out a write the person confirmed on its page:
+// once, claimed in the ledger, even should two pages of it be answered.
+func (w write[In, P]) confirmedOnPage(ctx context.Context, c *writeCall[P]) *mcp.CallToolResult {
+	claimed, err := c.g.ledger.Claim(ctx, "page:"+c.pageKey(), nil, 2*ConfirmationTTL)
+	switch {
+	case err != nil:
+		return c.refuse(ctx, "page", err)
+	case !claimed:
+		return mcp.NewToolResultError("Nothing more was done: this confirmation was already used.")
 	}
-	session := server.ClientSessionFromContext(ctx)
-	withInfo, ok := session.(server.SessionWithClientInfo)
-	_, elicits := session.(server.SessionWithElicitation)
-	return ok && elicits && withInfo.GetClientCapabilities().Elicitation != nil
+	return w.carryOut(ctx, serving{writes: c.g}, c, "page")
+}
+
+// refuse answers a write that was not made because the ledger could not
+// be read or written.
+func (c *writeCall[P]) refuse(ctx context.Context, confirmedBy string, err error) *mcp.CallToolResult {
+	c.audit(ctx, "refused: ledger", confirmedBy, slog.String("error", err.Error()))
+	where := "no ledger"
+	if c.g.ledger != nil {
+		where = c.g.ledger.String()
+	}
+	return mcp.NewToolResultError(fmt.Sprintf("Nothing was done: the ledger of confirmed writes (%s) cannot be read now (%v), and without it nothing is sent on a guess. Try again shortly; if it persists, the operator must check it.", where, err))
+}
+
+// audit writes the audit line of the call: never a text, key or token.
+func (c *writeCall[P]) audit(ctx context.Context, outcome, confirmedBy string, attrs ...slog.Attr) {
+	attrs = append([]slog.Attr{slog.String("tool", c.name), slog.String("outcome", outcome),
+		slog.String("confirmed_by", confirmedBy), slog.String("caller", c.caller)}, append(c.plan.audit, attrs...)...)
+	c.g.audit.LogAttrs(ctx, slog.LevelInfo, "write", attrs...)
+}
+
+// ledgerKey is the ledger's key of kind for this call's identical sends.
+func (c *writeCall[P]) ledgerKey(kind string) string {
+	sum := sha256.Sum256([]byte(c.caller + "\n" + c.plan.repeatKey))
+	return kind + ":" + hex.EncodeToString(sum[:16])
+}
+
+// pageKey names this call's confirmation in the ledger.
+func (c *writeCall[P]) pageKey() string {
+	sum := sha256.Sum256([]byte(c.caller + "\n" + c.bound))
+	return hex.EncodeToString(sum[:16])
+}
+
+// lastSend returns the send identical to this call's within repeatWindow,
+// if any.
+func (c *writeCall[P]) lastSend(ctx context.Context) (recentSend, bool, error) {
+	if c.plan.repeatKey == "" {
+		return recentSend{}, false, nil
+	}
+	raw, ok, err := c.g.ledger.Get(ctx, c.ledgerKey("sent"))
+	if err != nil || !ok {
+		return recentSend{}, false, err
+	}
+	var s recentSend
+	if json.Unmarshal(raw, &s) != nil || c.g.now().Sub(s.At) >= repeatWindow {
+		return recentSend{}, false, nil
+	}
+	return s, true, nil
+}
+
+// noteSend records a send of this call's text, for repeatWindow. A
+// failure to record it is logged: the text has gone, and saying
+// otherwise would be false.
+func (c *writeCall[P]) noteSend(ctx context.Context, s recentSend) {
+	if c.plan.repeatKey == "" {
+		return
+	}
+	raw, _ := json.Marshal(s)
+	if err := c.g.ledger.Put(context.WithoutCancel(ctx), c.ledgerKey("sent"), raw, repeatWindow+time.Minute); err != nil {
+		c.g.audit.Warn("a send could not be recorded in the ledger: an identical one within 10 minutes will not be called a repeat", "tool", c.name, "err", err)
+	}
+}
+
+// spend claims a token's nonce in the ledger until it expires: a token
+// confirms one write, whichever replica it reaches. Unless claim, it only
+// says whether the token was spent.
+func (g *writeGuard) spend(ctx context.Context, nonce string, expiry time.Time, claim bool) (tokenProblem, error) {
+	if !claim {
+		_, spent, err := g.ledger.Get(ctx, "spent:"+nonce)
+		if spent {
+			return tokenSpent, err
+		}
+		return tokenOK, err
+	}
+	ok, err := g.ledger.Claim(ctx, "spent:"+nonce, nil, expiry.Sub(g.now())+time.Minute)
+	switch {
+	case err != nil:
+		return tokenOK, err
+	case !ok:
+		return tokenSpent, nil
+	}
+	return tokenOK, nil
+}
+
+// inFlightTTL bounds how long a send being made blocks an identical one,
+// should its process die before it says how it ended.
+func (g *writeGuard) inFlightTTL() time.Duration { return g.timeout + time.Minute }
+
+// confirmField is the box a person ticks in the client's form.
+const confirmField = "confirm"
+
+// confirmSchema is the form the client shows the person: one box to tick.
+var confirmSchema = map[string]any{
+	"type": "object",
+	"properties": map[string]any{
+		confirmField: map[string]any{"type": "boolean", "title": "Yes, do exactly this", "default": false},
+	},
+	"required": []string{confirmField},
+}
+
+// ticked reports whether a form's answer ticked the box.
+func ticked(content any) bool {
+	m, ok := content.(map[string]any)
+	if !ok {
+		return false
+	}
+	v, ok := m[confirmField].(bool)
+	return ok && v
+}
+
+// elicits is what the client of a request can ask its person.
+type elicits struct{ form, url bool }
+
+// canElicit says what the client of ctx's request can ask its person: a
+// 2026-07-28 request declaring elicitation, or an older session that
+// declared it and can be sent the request (over stdio; stateless HTTP
+// cannot carry a request from the server). A declaration without modes is
+// the form (MCP 2025-11-25).
+func canElicit(ctx context.Context) elicits {
+	var capability *mcp.ElicitationCapability
+	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
+		if info.ClientCapabilities != nil {
+			capability = info.ClientCapabilities.Elicitation
+		}
+	} else {
+		session := server.ClientSessionFromContext(ctx)
+		withInfo, ok := session.(server.SessionWithClientInfo)
+		if _, can := session.(server.SessionWithElicitation); ok && can {
+			capability = withInfo.GetClientCapabilities().Elicitation
+		}
+	}
+	if capability == nil {
+		return elicits{}
+	}
+	return elicits{form: capability.Form != nil || capability.URL == nil, url: capability.URL != nil}
+}
+
+// personKey is the context key of the signed-in person a call is made for.
+type personKey struct{}
+
+// WithPerson returns a context whose calls are made for the signed-in
+// person subject (the OAuth subject): their writes are confirmed, guarded
+// against repeats and audited as theirs, not as the key's.
+func WithPerson(ctx context.Context, subject string) context.Context {
+	return context.WithValue(ctx, personKey{}, subject)
+}
+
+// callerOf names who makes a call, for confirmations and the audit line:
+// the key's fingerprint, and the signed-in person's subject.
+func callerOf(ctx context.Context, a *Account) string {
+	caller := a.client.KeyFingerprint()
+	if subject, _ := ctx.Value(personKey{}).(string); subject != "" {
+		caller += " sub:" + strconv.Quote(subject)
+	}
+	return caller
+}
+
+// firstLine is s up to its first line break.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }
 
 // canonical is the request as the confirmation binds it: its JSON, with
@@ -263,82 +568,32 @@ func describeUnclear(err *client.MaybeSentError) string {
 // repeatWindow is how long a send makes an identical one a repeat.
 const repeatWindow = 10 * time.Minute
 
-// recentSends remembers, per caller, the texts sent in the last
-// repeatWindow, and those being sent now.
-type recentSends struct {
-	mu       sync.Mutex
-	sent     map[string]recentSend
-	inFlight map[string]bool
-}
-
-// A recentSend is a text sent (or perhaps sent) at a time.
+// A recentSend is a text sent (or perhaps sent) at a time, as the ledger
+// keeps it.
 type recentSend struct {
-	at      time.Time
-	id      string // the message's ID, "" when unclear
-	unclear bool
-}
-
-// lookup returns the send identical to key within repeatWindow, if any.
-func (r *recentSends) lookup(caller, key string, now time.Time) (recentSend, bool) {
-	if key == "" {
-		return recentSend{}, false
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for k, s := range r.sent {
-		if now.Sub(s.at) >= repeatWindow {
-			delete(r.sent, k)
-		}
-	}
-	s, ok := r.sent[caller+"\n"+key]
-	return s, ok
-}
-
-// note records a send of key.
-func (r *recentSends) note(caller, key string, s recentSend) {
-	if key == "" {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.sent[caller+"\n"+key] = s
-}
-
-// begin marks key as being sent, unless it already is.
-func (r *recentSends) begin(caller, key string) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.inFlight[caller+"\n"+key] {
-		return false
-	}
-	r.inFlight[caller+"\n"+key] = true
-	return true
-}
-
-func (r *recentSends) end(caller, key string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	delete(r.inFlight, caller+"\n"+key)
+	At      time.Time `json:"at"`
+	ID      string    `json:"id,omitempty"` // the message's ID, "" when unclear
+	Unclear bool      `json:"unclear,omitempty"`
 }
 
 // marker names the send a confirmation knew of: a confirmation issued
 // before it does not confirm its repeat.
 func (s recentSend) marker() string {
-	if s.at.IsZero() {
+	if s.At.IsZero() {
 		return ""
 	}
-	return s.id + "@" + s.at.UTC().Format(time.RFC3339Nano)
+	return s.ID + "@" + s.At.UTC().Format(time.RFC3339Nano)
 }
 
 // warning says, for the preview, that a send repeats this one.
 func (s recentSend) warning(now time.Time) string {
-	ago := now.Sub(s.at).Round(time.Minute)
+	ago := now.Sub(s.At).Round(time.Minute)
 	when := fmt.Sprintf("%v ago", ago)
 	if ago < time.Minute {
 		when = "less than a minute ago"
 	}
-	if s.unclear {
+	if s.Unclear {
 		return "WARNING: an identical text from this line to these numbers was tried " + when + " and may have been sent (OpenPhone's answer was unclear)."
 	}
-	return "WARNING: this repeats a text sent " + when + " (message " + s.id + ") from this line to these numbers."
+	return "WARNING: this repeats a text sent " + when + " (message " + s.ID + ") from this line to these numbers."
 }

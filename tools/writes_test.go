@@ -17,6 +17,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
+	"github.com/openphone-mcp/openphone-mcp/ledger"
 )
 
 // A writeFixture serves the demo workspace with writes on, on a clock the
@@ -28,6 +29,7 @@ type writeFixture struct {
 	server *server.MCPServer
 	clock  *testClock
 	log    *testkit.LockedBuffer
+	ledger ledger.Ledger
 }
 
 type testClock struct {
@@ -47,8 +49,15 @@ func newWriteFixture(t *testing.T, edit func(*Config), opts ...client.Option) wr
 	ws := openphonetest.DemoWorkspace()
 	api, c := testkit.NewAPI(t, ws, append([]client.Option{client.WithRateLimit(1000)}, opts...)...)
 	f := writeFixture{ws: ws, api: api, client: c, clock: &testClock{now: time.Now()}, log: &testkit.LockedBuffer{}}
+	book, err := ledger.OpenFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ledger = book
+	// The code mode by default: most of these tests are of the code's
+	// mechanics; the tests of the person's confirmation set ConfirmAsk.
 	cfg := Config{Client: c, Version: "test", Context: t.Context(), ContactsWait: time.Minute, AllowWrites: true,
-		Logger: slog.New(slog.NewTextHandler(f.log, nil)), writeClock: f.clock.Now}
+		Confirmation: ConfirmCode, Ledger: book, Logger: slog.New(slog.NewTextHandler(f.log, nil)), writeClock: f.clock.Now}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -206,7 +215,7 @@ func TestARepeatNeedsAFreshConfirmation(t *testing.T) {
 // TestUnattendedWrites: with confirmation off, a write is sent at once and
 // audited as unattended; a repeat is never sent.
 func TestUnattendedWrites(t *testing.T) {
-	f := newWriteFixture(t, func(c *Config) { c.Unattended = true })
+	f := newWriteFixture(t, func(c *Config) { c.Confirmation = ConfirmOff })
 	if res := call(t, f.server, "send_message", f.textArgs()); res.IsError || len(f.api.Sends()) != 1 {
 		t.Fatalf("isError %v, %d sends:\n%s", res.IsError, len(f.api.Sends()), text(res))
 	}
@@ -370,7 +379,7 @@ func TestRefusedSendsAreExplained(t *testing.T) {
 		{402, "(402 Subscription Expired): the workspace's subscription has expired"},
 		{400, "(400 A2P Registration Not Approved): the line's A2P 10DLC registration"},
 	} {
-		f := newWriteFixture(t, func(c *Config) { c.Unattended = true })
+		f := newWriteFixture(t, func(c *Config) { c.Confirmation = ConfirmOff })
 		f.api.Inject(openphonetest.Fault{Path: "/v1/messages", Status: tc.status, Domain: true})
 		res := call(t, f.server, "send_message", f.textArgs())
 		if !res.IsError || !strings.Contains(text(res), tc.want) || len(f.api.RequestsTo("/v1/messages")) != 1 {

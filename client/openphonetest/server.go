@@ -106,7 +106,21 @@ type Fault struct {
 func NewServer(ws Workspace) *Server {
 	key := make([]byte, 16)
 	rand.Read(key)
-	s := &Server{APIKey: "opk_test_" + hex.EncodeToString(key), ws: ws, mux: http.NewServeMux()}
+	return newServer(ws, "opk_test_"+hex.EncodeToString(key))
+}
+
+// DemoAPIKey is the demo's key: the same in every process, so that what a
+// write's confirmation is bound to (the key) lines up across runs.
+const DemoAPIKey = "opk_demo_not_a_secret"
+
+// NewDemoServer starts a fake API serving DemoWorkspace with DemoAPIKey.
+// The caller must Close it.
+func NewDemoServer() *Server {
+	return newServer(DemoWorkspace(), DemoAPIKey)
+}
+
+func newServer(ws Workspace, apiKey string) *Server {
+	s := &Server{APIKey: apiKey, ws: ws, mux: http.NewServeMux()}
 	s.handle("GET /v1/conversations", s.listConversations)
 	s.handle("GET /v1/phone-numbers", s.listPhoneNumbers)
 	s.handle("GET /v1/users", s.listUsers)
