@@ -51,9 +51,9 @@ var createTask = write[createTaskInput, client.CreateTaskParams]{
 		default:
 			link = "the call or text " + in.ActivityID
 		}
-		preview := "Create the task " + quoteCut(p.Title, maxTaskRunes)
+		preview := "Create the task " + spokenQuote(p.Title, maxTaskRunes)
 		if p.Description != "" {
-			preview += " (" + quoteCut(p.Description, maxTaskRunes) + ")"
+			preview += " (" + spokenQuote(p.Description, maxTaskRunes) + ")"
 		}
 		preview += ", on " + link
 		if p.DueDate != "" {
@@ -124,7 +124,7 @@ var updateTask = write[updateTaskInput, client.UpdateTaskParams]{
 		}
 		p, said := in.changes(*t, func(id string) string { return a.spokenUser(ctx, id) })
 		return plan[client.UpdateTaskParams]{
-			request: p, preview: fmt.Sprintf("Change the task %s %s: %s?", in.TaskID, quoteCut(deref(t.Title), maxTitleRunes), strings.Join(said, "; ")),
+			request: p, preview: fmt.Sprintf("Change the task %s %s: %s?", in.TaskID, spokenQuote(deref(t.Title), maxTitleRunes), strings.Join(said, "; ")),
 			audit: []slog.Attr{slog.String("task", p.TaskID), slog.Int("changes", len(p.Changes))},
 			check: "get_task shows the task as it is now.",
 		}, nil
@@ -156,11 +156,11 @@ func (in updateTaskInput) changes(current client.Task, user func(id string) stri
 		var words []string
 		if in.Title != nil {
 			text.Title = *in.Title
-			words = append(words, "retitle it "+quoteCut(text.Title, maxTaskRunes))
+			words = append(words, "retitle it "+spokenQuote(text.Title, maxTaskRunes))
 		}
 		if in.Description != nil {
 			text.Description = *in.Description
-			words = append(words, "set its description to "+quoteCut(text.Description, maxTaskRunes))
+			words = append(words, "set its description to "+spokenQuote(text.Description, maxTaskRunes))
 		}
 		add(client.TaskChange{Text: &text}, strings.Join(words, "; "))
 	}
