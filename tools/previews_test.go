@@ -178,3 +178,110 @@ func TestNamesInPreviewsShowWhatDoesNotShow(t *testing.T) {
 		t.Errorf("spokenQuote = %s, want %s", got, want)
 	}
 }
+
+// TestWritePreviewsNameThings: a mark names each conversation's contact
+// and line, a task names the call or text it is on, and IDs that one read
+// can check are refused before the person is asked.
+func TestWritePreviewsNameThings(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	a, api := previewAccount(t, ws)
+	conv := ws.Conversations[0] // Priya Raman's
+	line := ws.Lines[slices.IndexFunc(ws.Lines, func(l openphonetest.Line) bool { return l.ID == conv.PhoneNumberID })]
+	onLine := `on "` + line.Name + `" (` + spokenNumber(line.Number) + `)`
+	var call client.Call
+	for _, c := range ws.Calls {
+		if slices.Equal(c.Participants, conv.Participants) && c.PhoneNumberID == conv.PhoneNumberID {
+			call = c
+			break
+		}
+	}
+	if call.ID == "" {
+		t.Fatal("the demo has no call with Priya Raman")
+	}
+
+	t.Run("mark names the contact and the line", func(t *testing.T) {
+		pl, err := markConversation.prepare(t.Context(), a, markInput{ConversationIDs: []string{conv.ID}, As: "done"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `Mark done: "Priya Raman" ("Raman Dental") (+1 415-555-0112) ` + onLine + "?"
+		if pl.preview != want {
+			t.Errorf("preview:\n%s\nwant:\n%s", pl.preview, want)
+		}
+	})
+	t.Run("create_task names the call", func(t *testing.T) {
+		pl, err := createTask.prepare(t.Context(), a, createTaskInput{Title: "Call back", ActivityID: call.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"call with \"Priya Raman\"", "(+1 415-555-0112) " + onLine, spokenTime(call.CreatedAt.Format(time.RFC3339))} {
+			if !strings.Contains(pl.preview, want) {
+				t.Errorf("the preview does not say %q:\n%s", want, pl.preview)
+			}
+		}
+	})
+	for _, tc := range []struct {
+		name    string
+		prepare func() error
+		param   string
+		want    string
+	}{
+		{"a mark of no conversation", func() error {
+			_, err := markConversation.prepare(t.Context(), a, markInput{ConversationIDs: []string{conv.ID, "CNnobody0001"}, As: "done"})
+			return err
+		}, "conversationIds[1]", "is not a conversation of this workspace"},
+		{"a task on no call or text", func() error {
+			_, err := createTask.prepare(t.Context(), a, createTaskInput{Title: "Call back", ActivityID: "ACnobody0001"})
+			return err
+		}, "activityId", "is not a call or text of this workspace"},
+		{"a task on no conversation", func() error {
+			_, err := createTask.prepare(t.Context(), a, createTaskInput{Title: "Call back", ConversationID: "CNnobody0001"})
+			return err
+		}, "conversationId", "is not a conversation of this workspace"},
+		{"a task for no user", func() error {
+			_, err := createTask.prepare(t.Context(), a, createTaskInput{Title: "Call back", ConversationID: conv.ID, AssignedTo: "USnobody"})
+			return err
+		}, "assignedTo", "list_users"},
+		{"a task assigned to no user", func() error {
+			_, err := updateTask.prepare(t.Context(), a, updateTaskInput{TaskID: ws.Tasks[0].TaskID, Assign: "USnobody"})
+			return err
+		}, "assign", "list_users"},
+		{"a task unlinked from a conversation it is not linked to", func() error {
+			_, err := updateTask.prepare(t.Context(), a, updateTaskInput{TaskID: ws.Tasks[0].TaskID, UnlinkConversation: ws.Conversations[3].ID})
+			return err
+		}, "unlinkConversation", "is not the conversation the task is linked to"},
+		{"a task linked to no conversation", func() error {
+			_, err := updateTask.prepare(t.Context(), a, updateTaskInput{TaskID: ws.Tasks[0].TaskID, LinkConversation: "CNnobody0001"})
+			return err
+		}, "linkConversation", "is not a conversation of this workspace"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.prepare()
+			var verr client.ValidationError
+			if !errors.As(err, &verr) || !slices.ContainsFunc(verr, func(p client.InvalidParam) bool { return p.Param == tc.param }) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("want an argument error of %s saying %q, got %v", tc.param, tc.want, err)
+			}
+		})
+	}
+	for _, r := range api.Requests() {
+		if r.Method != "GET" {
+			t.Errorf("%s %s reached OpenPhone", r.Method, r.Path)
+		}
+	}
+}
+
+// TestAnUnknownUserIsRefusedBeforeAnyQuestion: update_task assigning a
+// user the workspace does not have is an argument error that says what to
+// do, not a question to the person.
+func TestAnUnknownUserIsRefusedBeforeAnyQuestion(t *testing.T) {
+	f := newWriteFixture(t, nil)
+	res := call(t, f.server, "update_task", map[string]any{"taskId": f.ws.Tasks[0].TaskID, "assign": "USnobody"})
+	if !res.IsError || codeRE.MatchString(text(res)) || !strings.Contains(text(res), "assign") || !strings.Contains(text(res), "list_users") {
+		t.Errorf("isError %v:\n%s", res.IsError, text(res))
+	}
+	for _, r := range f.api.Requests() {
+		if r.Method != "GET" {
+			t.Errorf("%s %s reached OpenPhone", r.Method, r.Path)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -330,4 +331,168 @@ func invisible(r rune) bool {
 var blankSymbols = &unicode.RangeTable{
 	R16: []unicode.Range16{{Lo: 0x2800, Hi: 0x2800, Stride: 1}},
 	R32: []unicode.Range32{{Lo: 0x1d159, Hi: 0x1d159, Stride: 1}},
+}
+
+// kindNotFound is an ID, well formed, that names nothing in this workspace.
+const kindNotFound client.Kind = "not found"
+
+// maxConversationPages bounds the pages of GET /v1/conversations read to
+// find the conversations a write names: the 1,000 most recently active.
+// The API has no read of one conversation by ID.
+const maxConversationPages = 10
+
+// conversations finds the conversations ids name, reading GET
+// /v1/conversations, most recent first, until each is found. all reports
+// that every conversation was read: an ID not found then names none of
+// this workspace's.
+func (a *Account) conversations(ctx context.Context, ids []string) (found map[string]client.Conversation, all bool, err error) {
+	found = map[string]client.Conversation{}
+	p := client.ListConversationsParams{MaxResults: client.MaxResultsLimit}
+	for range maxConversationPages {
+		page, err := a.client.ListConversations(ctx, p)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, c := range page.Data {
+			if slices.Contains(ids, c.ID) {
+				found[c.ID] = c
+			}
+		}
+		if page.NextPageToken == nil {
+			return found, true, nil
+		}
+		if !slices.ContainsFunc(ids, func(id string) bool { _, ok := found[id]; return !ok }) {
+			return found, false, nil
+		}
+		p.PageToken = *page.NextPageToken
+	}
+	return found, false, nil
+}
+
+// spokenConversations names each conversation of ids for a person, as
+// spokenConversation does, or refuses those that a complete read shows to
+// be none of this workspace's, as argument errors of the parameter param
+// names (by
+// its index). A conversation past the most recent that were read is named by
+// ID, saying so.
+func (a *Account) spokenConversations(ctx context.Context, param func(i int) string, ids []string) ([]string, error) {
+	found, all, err := a.conversations(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	view := a.contacts.View(ctx)
+	spoken := make([]string, len(ids))
+	var errs client.ValidationError
+	for i, id := range ids {
+		c, ok := found[id]
+		switch {
+		case ok:
+			spoken[i] = a.spokenConversation(ctx, view, c)
+		case all:
+			errs = append(errs, client.InvalidParam{Kind: kindNotFound, Param: param(i), Value: id, Problem: "is not a conversation of this workspace", Want: "give a conversation's ID (CN…); list_conversations lists them"})
+		default:
+			spoken[i] = fmt.Sprintf("conversation %s (not among the %d most recently active: named by ID only)", id, maxConversationPages*client.MaxResultsLimit)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return spoken, nil
+}
+
+// spokenConversation names a conversation for a person: its participants
+// by contact and number, its name if it has one, and its line:
+// "Priya Raman" ("Raman Dental") (+1 415-555-0112) on "Front Desk"
+// (+1 212-555-0199).
+func (a *Account) spokenConversation(ctx context.Context, view contacts.View, c client.Conversation) string {
+	who := make([]string, len(c.Participants))
+	for i, p := range c.Participants {
+		who[i] = spokenRecipient(view, p)
+	}
+	s := strings.Join(who, ", ")
+	if name := deref(c.Name); name != "" {
+		s += " (conversation " + spokenQuote(name, maxNameRunes) + ")"
+	}
+	return s + " on " + a.spokenLineID(ctx, c.PhoneNumberID)
+}
+
+// spokenLineID names a line by ID for a person, as spokenLine does; by ID
+// when the lines cannot be read.
+func (a *Account) spokenLineID(ctx context.Context, id string) string {
+	if n, err := a.dir.lookup(ctx, []string{id}, nil); err == nil {
+		if l, ok := n.line(id); ok {
+			return spokenLine(l)
+		}
+	}
+	return "the line " + id
+}
+
+// spokenActivity names a call or a text (AC…) for a person: who it was
+// with, on which line, and when. An ID that is neither is an argument error
+// of param.
+func (a *Account) spokenActivity(ctx context.Context, param, id string) (string, error) {
+	view := a.contacts.View(ctx)
+	with := func(numbers []string) string {
+		who := make([]string, len(numbers))
+		for i, n := range numbers {
+			who[i] = spokenRecipient(view, n)
+		}
+		return strings.Join(who, ", ")
+	}
+	call, err := a.client.GetCall(ctx, id)
+	if err == nil {
+		return fmt.Sprintf("the %s call with %s on %s, %s", call.Direction, with(call.Participants), a.spokenLineID(ctx, call.PhoneNumberID), spokenTime(call.CreatedAt.Format(time.RFC3339))), nil
+	}
+	if apiStatus(err) != http.StatusNotFound {
+		return "", err
+	}
+	m, err := a.client.GetMessage(ctx, id)
+	if err == nil {
+		other := m.To
+		if m.Direction == "incoming" {
+			other = []string{m.From}
+		}
+		return fmt.Sprintf("the %s text with %s on %s, %s", m.Direction, with(other), a.spokenLineID(ctx, deref(m.PhoneNumberID)), spokenTime(m.CreatedAt.Format(time.RFC3339))), nil
+	}
+	if apiStatus(err) == http.StatusNotFound {
+		return "", client.ValidationError{{Kind: kindNotFound, Param: param, Value: id, Problem: "is not a call or text of this workspace", Want: "give a call's or text's ID (AC…); list_calls and list_messages list them"}}
+	}
+	return "", err
+}
+
+// checkUser refuses, as an argument error of param, a user ID that is no
+// user of this workspace, before the person is asked to confirm a write
+// that would fail. A system user (an AI agent) is in no list, and is let
+// through.
+func (a *Account) checkUser(ctx context.Context, param, id string) error {
+	if id == "" || isSystemUser(id) {
+		return nil
+	}
+	n, err := a.dir.lookup(ctx, nil, []string{id})
+	if err != nil {
+		return err
+	}
+	if _, ok := n.userName(id); ok {
+		return nil
+	}
+	if !n.allUsers { // names read too recently to be read again: read the users
+		p := client.ListUsersParams{MaxResults: client.MaxUsersPerPage}
+		for i := range maxUserPages {
+			page, err := a.client.ListUsers(ctx, p)
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(page.Data, func(u client.User) bool { return u.ID == id }) {
+				return nil
+			}
+			if page.NextPageToken == nil {
+				break
+			}
+			if i == maxUserPages-1 {
+				return nil // more users than are read: cannot tell
+			}
+			p.PageToken = *page.NextPageToken
+		}
+	}
+	return client.ValidationError{{Kind: kindNotFound, Param: param, Value: id, Problem: "is not a user of this workspace", Want: "give a user's ID (US…); list_users lists the users"}}
 }
