@@ -140,3 +140,21 @@ func DisplayName(ct client.Contact) string {
 	f := ct.DefaultFields
 	return cmp.Or(strings.TrimSpace(value(f.FirstName)+" "+value(f.LastName)), value(f.Company))
 }
+
+// Named returns the contacts whose whole name is name, in any case and
+// with or without accents: first and last name as stored (or the one of
+// them a contact has), never a part of it, a company or an email.
+func (v View) Named(name string) []client.Contact {
+	want := fold(name)
+	if want == "" {
+		return nil
+	}
+	var out []client.Contact
+	for _, ct := range v.All() {
+		f := ct.DefaultFields
+		if fold(value(f.FirstName)+" "+value(f.LastName)) == want {
+			out = append(out, ct)
+		}
+	}
+	return out
+}

@@ -65,14 +65,23 @@ func (m marks) Validate() error {
 var markConversation = write[markInput, marks]{
 	name: "mark_conversation", title: "Mark conversations read, done or open", description: markConversationDescription,
 	annotations: mcp.ToolAnnotation{ReadOnlyHint: new(false), DestructiveHint: new(false), IdempotentHint: new(true), OpenWorldHint: new(true)},
-	prepare: func(_ context.Context, _ *Account, in markInput) (plan[marks], error) {
+	prepare: func(ctx context.Context, a *Account, in markInput) (plan[marks], error) {
 		m := marks{in.ConversationIDs, in.As}
-		noun := "conversation"
-		if len(m.ConversationIDs) != 1 {
-			noun = fmt.Sprintf("%d conversations", len(m.ConversationIDs))
+		if err := m.Validate(); err != nil {
+			return plan[marks]{}, err
+		}
+		// The person sees whom each conversation is with, on which line;
+		// an ID that names no conversation is refused before they are asked.
+		spoken, err := a.spokenConversations(ctx, func(i int) string { return fmt.Sprintf("conversationIds[%d]", i) }, m.ConversationIDs)
+		if err != nil {
+			return plan[marks]{}, err
+		}
+		preview := fmt.Sprintf("Mark %s: %s?", m.As, spoken[0])
+		if len(spoken) > 1 {
+			preview = fmt.Sprintf("Mark these %d conversations %s?\n- %s", len(spoken), m.As, strings.Join(spoken, "\n- "))
 		}
 		return plan[marks]{
-			request: m, preview: fmt.Sprintf("Mark %s %s: %s?", noun, m.As, strings.Join(m.ConversationIDs, ", ")),
+			request: m, preview: preview,
 			audit: []slog.Attr{slog.String("as", m.As), slog.Any("conversations", m.ConversationIDs)},
 			check: "list_conversations shows the conversations; marking again is harmless, so the person may simply ask again.",
 		}, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/contacts"
 )
 
 const sendMessageDescription = `Text 1 to 10 numbers from one of the team's lines: POST /v1/messages. The person sees the exact text, line and recipients. A text cannot be unsent and is never sent twice: an identical one within 10 minutes needs a fresh yes that says it repeats. The answer gives the message ID and how to check delivery.`
@@ -39,7 +40,7 @@ var sendMessage = write[sendInput, client.SendMessageParams]{
 			return plan[client.SendMessageParams]{}, err // the lines could not be read
 		}
 		view := a.contacts.View(ctx)
-		to, toErrs := recipients(view, in.To)
+		to, toErrs := recipients(view, contacts.RegionOf(line.Number), in.To)
 		p.From, p.To = line.ID, to
 		if resolveErrs = append(resolveErrs, toErrs...); len(resolveErrs) > 0 {
 			return plan[client.SendMessageParams]{}, combine(resolveErrs, validationErrors(p.Validate()))

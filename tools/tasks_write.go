@@ -36,8 +36,7 @@ var createTask = write[createTaskInput, client.CreateTaskParams]{
 		p := client.CreateTaskParams{Title: in.Title, Description: in.Description, DueDate: in.DueDate, AssignedTo: string(in.AssignedTo),
 			ConversationID: in.ConversationID, ActivityID: in.ActivityID}
 		link := ""
-		switch {
-		case in.PhoneNumberID != "":
+		if in.PhoneNumberID != "" {
 			line, err := a.writeLine(ctx, "phoneNumberId", in.PhoneNumberID)
 			var verr client.ValidationError
 			if errors.As(err, &verr) {
@@ -46,14 +45,33 @@ var createTask = write[createTaskInput, client.CreateTaskParams]{
 				return plan[client.CreateTaskParams]{}, err
 			}
 			p.PhoneNumberID, link = line.ID, "the line "+spokenLine(line)
-		case in.ConversationID != "":
-			link = "conversation " + in.ConversationID
-		default:
-			link = "the call or text " + in.ActivityID
 		}
-		preview := "Create the task " + quoteCut(p.Title, maxTaskRunes)
+		// The arguments are checked before anything is read for the
+		// preview; then what one read can check is, before the person is
+		// asked: the conversation, call or text, and the assignee.
+		if err := p.Validate(); err != nil {
+			return plan[client.CreateTaskParams]{}, err
+		}
+		switch {
+		case p.ConversationID != "":
+			spoken, err := a.spokenConversations(ctx, func(int) string { return "conversationId" }, []string{p.ConversationID})
+			if err != nil {
+				return plan[client.CreateTaskParams]{}, err
+			}
+			link = "the conversation with " + spoken[0]
+		case p.ActivityID != "":
+			spoken, err := a.spokenActivity(ctx, "activityId", p.ActivityID)
+			if err != nil {
+				return plan[client.CreateTaskParams]{}, err
+			}
+			link = spoken
+		}
+		if err := a.checkUser(ctx, "assignedTo", p.AssignedTo); err != nil {
+			return plan[client.CreateTaskParams]{}, err
+		}
+		preview := "Create the task " + spokenQuote(p.Title, maxTaskRunes)
 		if p.Description != "" {
-			preview += " (" + quoteCut(p.Description, maxTaskRunes) + ")"
+			preview += " (" + spokenQuote(p.Description, maxTaskRunes) + ")"
 		}
 		preview += ", on " + link
 		if p.DueDate != "" {
@@ -113,7 +131,7 @@ var updateTask = write[updateTaskInput, client.UpdateTaskParams]{
 		// Everything is checked before the task is read: the read is for
 		// the preview, and for the title or description not given, which
 		// PUT, taking both, keeps.
-		if p, _ := in.changes(client.Task{Title: new("the current title")}, func(id string) string { return id }); len(problems) > 0 || p.Validate() != nil {
+		if p, _ := in.changes(client.Task{Title: new("the current title")}, func(id string) string { return id }, func(id string) string { return id }); len(problems) > 0 || p.Validate() != nil {
 			return plan[client.UpdateTaskParams]{}, combine(problems, validationErrors(p.Validate()))
 		}
 		t, err := a.client.GetTask(ctx, client.GetTaskParams{TaskID: in.TaskID})
@@ -122,9 +140,34 @@ var updateTask = write[updateTaskInput, client.UpdateTaskParams]{
 		} else if err != nil {
 			return plan[client.UpdateTaskParams]{}, err
 		}
-		p, said := in.changes(*t, func(id string) string { return a.spokenUser(ctx, id) })
+		// What one read can check is checked before the person is asked:
+		// the users, and the conversations linked or unlinked.
+		for param, id := range map[string]userID{"assign": in.Assign, "unassign": in.Unassign} {
+			if err := a.checkUser(ctx, param, string(id)); err != nil {
+				return plan[client.UpdateTaskParams]{}, err
+			}
+		}
+		if linked := deref(t.ConversationID); in.UnlinkConversation != "" && in.UnlinkConversation != linked {
+			want := "the task is linked to no conversation; leave unlinkConversation out"
+			if linked != "" {
+				want = "the task is linked to " + linked + ": give that one, or leave unlinkConversation out"
+			}
+			return plan[client.UpdateTaskParams]{}, client.ValidationError{{Kind: client.KindConflict, Param: "unlinkConversation", Value: in.UnlinkConversation, Problem: "is not the conversation the task is linked to", Want: want}}
+		}
+		conversations := map[string]string{}
+		for param, id := range map[string]string{"linkConversation": in.LinkConversation, "unlinkConversation": in.UnlinkConversation} {
+			if id == "" {
+				continue
+			}
+			spoken, err := a.spokenConversations(ctx, func(int) string { return param }, []string{id})
+			if err != nil {
+				return plan[client.UpdateTaskParams]{}, err
+			}
+			conversations[id] = "the conversation with " + spoken[0]
+		}
+		p, said := in.changes(*t, func(id string) string { return a.spokenUser(ctx, id) }, func(id string) string { return conversations[id] })
 		return plan[client.UpdateTaskParams]{
-			request: p, preview: fmt.Sprintf("Change the task %s %s: %s?", in.TaskID, quoteCut(deref(t.Title), maxTitleRunes), strings.Join(said, "; ")),
+			request: p, preview: fmt.Sprintf("Change the task %s %s: %s?", in.TaskID, spokenQuote(deref(t.Title), maxTitleRunes), strings.Join(said, "; ")),
 			audit: []slog.Attr{slog.String("task", p.TaskID), slog.Int("changes", len(p.Changes))},
 			check: "get_task shows the task as it is now.",
 		}, nil
@@ -143,8 +186,8 @@ var updateTask = write[updateTaskInput, client.UpdateTaskParams]{
 
 // changes are the requests that make in's changes to current, in the
 // order of the API's endpoints, and what each does in words, user naming
-// the users.
-func (in updateTaskInput) changes(current client.Task, user func(id string) string) (client.UpdateTaskParams, []string) {
+// the users and conversation the conversations.
+func (in updateTaskInput) changes(current client.Task, user, conversation func(id string) string) (client.UpdateTaskParams, []string) {
 	p := client.UpdateTaskParams{TaskID: in.TaskID}
 	var said []string
 	add := func(ch client.TaskChange, words string) {
@@ -156,11 +199,11 @@ func (in updateTaskInput) changes(current client.Task, user func(id string) stri
 		var words []string
 		if in.Title != nil {
 			text.Title = *in.Title
-			words = append(words, "retitle it "+quoteCut(text.Title, maxTaskRunes))
+			words = append(words, "retitle it "+spokenQuote(text.Title, maxTaskRunes))
 		}
 		if in.Description != nil {
 			text.Description = *in.Description
-			words = append(words, "set its description to "+quoteCut(text.Description, maxTaskRunes))
+			words = append(words, "set its description to "+spokenQuote(text.Description, maxTaskRunes))
 		}
 		add(client.TaskChange{Text: &text}, strings.Join(words, "; "))
 	}
@@ -180,10 +223,10 @@ func (in updateTaskInput) changes(current client.Task, user func(id string) stri
 		add(client.TaskChange{RemoveDueDate: true}, "remove its due date")
 	}
 	if in.LinkConversation != "" {
-		add(client.TaskChange{Link: in.LinkConversation}, "link it to conversation "+in.LinkConversation)
+		add(client.TaskChange{Link: in.LinkConversation}, "link it to "+conversation(in.LinkConversation))
 	}
 	if in.UnlinkConversation != "" {
-		add(client.TaskChange{Unlink: in.UnlinkConversation}, "unlink conversation "+in.UnlinkConversation)
+		add(client.TaskChange{Unlink: in.UnlinkConversation}, "unlink "+conversation(in.UnlinkConversation))
 	}
 	return p, said
 }
