@@ -21,7 +21,7 @@ const sendMessageDescription = `Text 1 to 10 numbers from one of the team's line
 // contact.
 type sendInput struct {
 	From           string   `json:"from" jsonschema:"description=The line to send from: its ID (PN…)\\, number or name."`
-	To             []string `json:"to" jsonschema:"minItems=1,maxItems=10,description=Recipients: numbers in any format\\, or contacts' names."`
+	To             []string `json:"to" jsonschema:"minItems=1,maxItems=10,description=Recipients: numbers in any format (with no + they read in the line's country)\\, or contacts' whole names."`
 	Content        string   `json:"content" jsonschema:"minLength=1,maxLength=1600,description=The text\\, as it will be sent."`
 	SetInboxStatus string   `json:"setInboxStatus,omitempty" jsonschema:"enum=done,description=done: file the conversation as done once sent."`
 	UserID         userID   `json:"userId,omitempty" jsonschema:"description=Send as this user (US…); default the line's owner."`
