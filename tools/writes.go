@@ -201,7 +201,10 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 	c.bound = c.unaware + repeat.marker()
 
 	answer := server.ElicitationResponse(req.Params.InputResponses, "confirm")
-	if p := g.pages.find(c.caller, c.bound); p != nil && g.mode == ConfirmAsk {
+	if p := g.pages.find(c.caller, c.unaware); p != nil && g.mode == ConfirmAsk {
+		if !canElicit(ctx).url {
+			answer = nil // only a client that opened the page for the person answers for it
+		}
 		return p.status(ctx, g.pages, answer)
 	}
 	switch {
@@ -347,7 +350,7 @@ func (w write[In, P]) ask(ctx context.Context, c *writeCall[P]) *mcp.CallToolRes
 		setOutcome(ctx, "error")
 		return mcp.NewToolResultError("Nothing was done: a person must confirm this write, and this one-off call has no one to ask. Run the command in a terminal, where it asks you, or serve MCP to a client.")
 	}
-	p, err := g.pages.open(ctx, c.name, c.caller, c.bound, c.preview, func(ctx context.Context) *mcp.CallToolResult {
+	p, err := g.pages.open(ctx, c.name, c.caller, c.unaware, c.preview, func(ctx context.Context) *mcp.CallToolResult {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(ctx, g.timeout)
 		defer cancel()
