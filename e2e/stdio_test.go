@@ -42,6 +42,10 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "openphone-mcp")
+	// Every process the tests start keeps its write ledger here, never in
+	// the person's own state directory; a test that needs a ledger of its
+	// own sets OPENPHONE_STATE_DIR itself.
+	os.Setenv("OPENPHONE_STATE_DIR", filepath.Join(dir, "state"))
 	if out, err := testkit.StaticBuild(binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the binary: %v\n%s", err, out)
 		os.Exit(1)

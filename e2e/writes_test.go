@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"regexp"
@@ -41,7 +43,7 @@ func connectSDK(t *testing.T, api *openphonetest.Server, transport, protocol str
 
 // connectSDKWith is connectSDK with the client's multi round-trip
 // options: nil answers input_required results as a client does.
-func connectSDKWith(t *testing.T, api *openphonetest.Server, transport, protocol, action string, mrtr *gosdk.MultiRoundTripOptions) *sdkSession {
+func connectSDKWith(t *testing.T, api *openphonetest.Server, transport, protocol, action string, mrtr *gosdk.MultiRoundTripOptions, env ...string) *sdkSession {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -51,11 +53,14 @@ func connectSDKWith(t *testing.T, api *openphonetest.Server, transport, protocol
 			s.mu.Lock()
 			s.asked = append(s.asked, req.Params.Message)
 			s.mu.Unlock()
+			if action == "accept" { // the person ticks the form's one box
+				return &gosdk.ElicitResult{Action: action, Content: map[string]any{"confirm": true}}, nil
+			}
 			return &gosdk.ElicitResult{Action: action}, nil
 		},
 		MultiRoundTrip: mrtr,
 	})
-	env := append(apiEnv(api), "OPENPHONE_ALLOW_WRITES=true")
+	env = append(append(apiEnv(api), "OPENPHONE_ALLOW_WRITES=true"), env...)
 	var tr gosdk.Transport
 	if transport == "stdio" {
 		cmd := exec.Command(binary)
@@ -134,10 +139,12 @@ func TestE2EElicitation(t *testing.T) {
 	}
 }
 
-// TestE2EHTTPLegacyClientGetsACode: over stateless HTTP, a client of an
-// era before 2026-07-28 cannot be sent the server's question, so it gets
-// the preview and a code, whatever it declared; the code then sends.
-func TestE2EHTTPLegacyClientGetsACode(t *testing.T) {
+// TestE2EHTTPLegacyClientGetsAPage: over stateless HTTP, a client of an
+// era before 2026-07-28 cannot be sent the server's question, so it gets a
+// link to a confirmation page on the server's own address, whatever it
+// declared; nothing the model sends confirms it, the page's button sends
+// it once, and the model's next call reads the outcome.
+func TestE2EHTTPLegacyClientGetsAPage(t *testing.T) {
 	api := testkit.Fake(t, openphonetest.DemoWorkspace())
 	s := connectSDK(t, api, "http", legacyProtocol, "accept")
 	args := map[string]any{"from": "Sales", "to": []string{"+14155550112"}, "content": "We're open until 6 today."}
@@ -145,13 +152,61 @@ func TestE2EHTTPLegacyClientGetsACode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	link := regexp.MustCompile(`http://127\.0\.0\.1:\d+/confirm/[\w-]+`).FindString(sdkText(res))
+	if link == "" || len(api.Sends()) != 0 || len(s.messages()) != 0 {
+		t.Fatalf("want a page's link, and nothing sent or asked; got %d sends, asked %q:\n%s", len(api.Sends()), s.messages(), sdkText(res))
+	}
+	args["confirm"] = "yes"
+	if res, _ := s.CallTool(t.Context(), &gosdk.CallToolParams{Name: "send_message", Arguments: args}); len(api.Sends()) != 0 {
+		t.Fatalf("a code from the model sent it: %s", sdkText(res))
+	}
+	delete(args, "confirm")
+	u, _ := url.Parse(link)
+	post := func(origin string) int {
+		req, _ := http.NewRequest(http.MethodPost, link, strings.NewReader("answer=yes"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := post(""); status != http.StatusForbidden || len(api.Sends()) != 0 {
+		t.Fatalf("a script's POST: %d, %d sends", status, len(api.Sends()))
+	}
+	if status := post(u.Scheme + "://" + u.Host); status != http.StatusOK || len(api.Sends()) != 1 {
+		t.Fatalf("the page's button: %d, %d sends", status, len(api.Sends()))
+	}
+	post(u.Scheme + "://" + u.Host)
+	if res, err = s.CallTool(t.Context(), &gosdk.CallToolParams{Name: "send_message", Arguments: args}); err != nil || res.IsError || !strings.Contains(sdkText(res), "Sent: message") || len(api.Sends()) != 1 {
+		t.Fatalf("the outcome: err %v, %d sends:\n%s", err, len(api.Sends()), sdkText(res))
+	}
+}
+
+// TestE2ECodeModeIsTheOperatorsChoice: with --write-confirmation code, the
+// model relays a code, once.
+func TestE2ECodeModeIsTheOperatorsChoice(t *testing.T) {
+	api := testkit.Fake(t, openphonetest.DemoWorkspace())
+	s := connectSDKWith(t, api, "http", legacyProtocol, "accept", nil, "OPENPHONE_WRITE_CONFIRMATION=code")
+	args := map[string]any{"from": "Sales", "to": []string{"+14155550112"}, "content": "We're open until 6 today."}
+	res, err := s.CallTool(t.Context(), &gosdk.CallToolParams{Name: "send_message", Arguments: args})
+	if err != nil {
+		t.Fatal(err)
+	}
 	code := regexp.MustCompile(`confirm "([\w-]+)"`).FindStringSubmatch(sdkText(res))
-	if code == nil || len(api.Sends()) != 0 || len(s.messages()) != 0 {
-		t.Fatalf("want a preview and a code, and nothing sent or asked; got %d sends, asked %q:\n%s", len(api.Sends()), s.messages(), sdkText(res))
+	if code == nil || len(api.Sends()) != 0 {
+		t.Fatalf("want a preview and a code; got %d sends:\n%s", len(api.Sends()), sdkText(res))
 	}
 	args["confirm"] = code[1]
-	if res, err = s.CallTool(t.Context(), &gosdk.CallToolParams{Name: "send_message", Arguments: args}); err != nil || res.IsError || len(api.Sends()) != 1 {
-		t.Fatalf("with the code: err %v, %d sends:\n%s", err, len(api.Sends()), sdkText(res))
+	for range 2 {
+		s.CallTool(t.Context(), &gosdk.CallToolParams{Name: "send_message", Arguments: args})
+	}
+	if n := len(api.Sends()); n != 1 {
+		t.Fatalf("the code twice: %d sends, want 1", n)
 	}
 }
 
@@ -200,7 +255,7 @@ func TestE2EHTTPRequestStateIsSigned(t *testing.T) {
 	if _, ok := first.InputRequests["confirm"]; !ok || first.RequestState == "" {
 		t.Fatalf("want an input_required result with a state, got %+v", first)
 	}
-	accept := gosdk.InputResponseMap{"confirm": &gosdk.ElicitResult{Action: "accept"}}
+	accept := gosdk.InputResponseMap{"confirm": &gosdk.ElicitResult{Action: "accept", Content: map[string]any{"confirm": true}}}
 	retry := func(args map[string]any, state string) *gosdk.CallToolResult {
 		t.Helper()
 		res, err := s.CallTool(t.Context(), &gosdk.CallToolParams{Name: "send_message", Arguments: args, InputResponses: accept, RequestState: state})
