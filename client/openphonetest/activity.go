@@ -300,3 +300,36 @@ func demoActivity(ws Workspace) Activity {
 	}
 	return a
 }
+
+// GenerateMissedCalls returns a workspace with one 1:1 conversation whose
+// last n activities are incoming calls nobody answered, ten minutes apart
+// and ending at DemoEpoch, every other one with a voicemail: the thread a
+// triage must read on a budget.
+func GenerateMissedCalls(seed uint64, n int) Workspace {
+	ws := GenerateWorkspace(seed, 1)
+	c := &ws.Conversations[0]
+	c.Participants = c.Participants[:1]
+	c.Name = nil
+	line, _ := ws.lineByRef(c.PhoneNumberID)
+	g := generator{rng: rand.New(rand.NewPCG(seed, 0x3155))}
+	a := Activity{Summaries: map[string]client.CallSummary{}, Transcripts: map[string]client.CallTranscript{},
+		Voicemails: map[string]client.CallVoicemail{}, Recordings: map[string][]client.CallRecording{}}
+	at := DemoEpoch.Add(-time.Minute)
+	for i := range n {
+		id := g.id("AC")
+		if i == 0 {
+			c.LastActivityAt, c.LastActivityID, c.UpdatedAt = new(at), new(id), new(at.Add(time.Minute))
+		}
+		a.Calls = append(a.Calls, client.Call{ID: id, PhoneNumberID: line.ID, UserID: new(line.UserIDs[0]), Participants: slices.Clone(c.Participants),
+			Direction: "incoming", Status: "missed", CallRoute: new("phone-number"),
+			CreatedAt: at, UpdatedAt: new(at.Add(time.Minute)), CompletedAt: new(at.Add(25 * time.Second))})
+		if i%2 == 1 {
+			text := voicemailTexts[i%len(voicemailTexts)]
+			a.Voicemails[id] = client.CallVoicemail{ID: g.id("VM"), Status: client.VoicemailCompleted, Duration: new(12),
+				Transcript: &text, RecordingURL: new("https://files.openphone.example/voicemails/" + id + ".mp3")}
+		}
+		at = at.Add(-10 * time.Minute)
+	}
+	ws.Activity = a
+	return ws
+}
