@@ -279,10 +279,22 @@ func TestRecentActivityLeavesOthersTheirSlot(t *testing.T) {
 	for len(f.api.RequestsTo("/v1/messages")) < 3 {
 		time.Sleep(time.Millisecond)
 	}
-	start := time.Now()
-	_, err := f.client.ListConversations(t.Context(), client.ListConversationsParams{MaxResults: 1})
-	if waited := time.Since(start); err != nil || waited > 500*time.Millisecond {
-		t.Errorf("a request for conversations took %v during recent_activity's reads (%v); want about one slot", waited, err)
+	before := len(f.api.Requests())
+	if _, err := f.client.ListConversations(t.Context(), client.ListConversationsParams{MaxResults: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Counted in requests, not in time: how many of recent_activity's
+	// reads reached OpenPhone between the other call's request and its
+	// arrival. One slot, and one read already on its way.
+	ahead := 0
+	for _, r := range f.api.Requests()[before:] {
+		if r.Path == "/v1/conversations" && r.Query.Get("maxResults") == "1" {
+			break
+		}
+		ahead++
+	}
+	if ahead > 2 {
+		t.Errorf("%d of recent_activity's reads went before another caller's request; want at most 2 (one slot)", ahead)
 	}
 	<-done
 }
