@@ -439,7 +439,7 @@ func (cfg *config) run() int {
 			logger.Error("the write ledger cannot be opened: writes are refused until it can", "err", err)
 		} else {
 			toolsConfig.Ledger = l
-			logger.Info("write ledger", "where", l.String())
+			logger.Debug("write ledger", "where", l.String())
 		}
 		toolsConfig.Pages = tools.NewPages()
 		cfg.http.Pages, cfg.http.PagesPath = toolsConfig.Pages, tools.PagesPath

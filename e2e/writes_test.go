@@ -284,3 +284,101 @@ func TestE2EHTTPRequestStateIsSigned(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EDemoWritesCanBeTurnedOff: the operator's word holds over
+// --demo's default, on the command line or in the environment.
+func TestE2EDemoWritesCanBeTurnedOff(t *testing.T) {
+	for name, setting := range map[string]struct{ args, env []string }{
+		"flag":        {[]string{"--demo", "--allow-writes=false", "tools"}, nil},
+		"environment": {[]string{"--demo", "tools"}, []string{"OPENPHONE_ALLOW_WRITES=false"}},
+		"default":     {[]string{"--demo", "tools"}, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			cmd := exec.Command(binary, setting.args...)
+			cmd.Env = append(append(os.Environ(), noKeyEnv...), setting.env...)
+			out, code := output(t, cmd)
+			published := strings.Contains(string(out), `"name": "send_message"`)
+			if code != 0 || published != (name == "default") {
+				t.Errorf("exit %d, send_message published: %v", code, published)
+			}
+		})
+	}
+}
+
+// demoSend runs `--demo call send_message` with args, on state, with in as
+// its standard input through a terminal when tty: the exit status and
+// what it printed.
+func demoSend(t *testing.T, state string, tty bool, in string, extra ...string) (string, int) {
+	t.Helper()
+	args := append(extra, "--demo", "call", "send_message", `{"from":"Sales","to":["+14155550112"],"content":"We're open until 6 today."}`)
+	cmd := exec.Command(binary, args...)
+	if tty { // script(1) gives the command a terminal, fed from in
+		quoted := make([]string, len(args))
+		for i, a := range args {
+			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		cmd = exec.Command("script", "-qec", binary+" "+strings.Join(quoted, " "), "/dev/null")
+	}
+	cmd.Env = append(append(os.Environ(), noKeyEnv...), "OPENPHONE_STATE_DIR="+state)
+	cmd.Stdin = strings.NewReader(in)
+	out, err := cmd.CombinedOutput()
+	code := 0
+	if exit, ok := err.(*exec.ExitError); ok {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return string(out), code
+}
+
+// TestE2ECallAsksAtTheTerminal: `call` with a write asks the person at the
+// terminal, y/N; without a terminal, it does nothing.
+func TestE2ECallAsksAtTheTerminal(t *testing.T) {
+	if _, err := exec.LookPath("script"); err != nil {
+		t.Skip("no script(1) to give the command a terminal")
+	}
+	for _, tc := range []struct {
+		answer string
+		code   int
+		says   string
+	}{
+		{"y\n", 0, "Sent: message"},
+		{"n\n", 0, "The person declined: nothing was done"},
+		{"\n", 0, "The person declined: nothing was done"},
+	} {
+		out, code := demoSend(t, t.TempDir(), true, tc.answer)
+		if code != tc.code || !strings.Contains(out, "Do it? [y/N]") || !strings.Contains(out, "«We're open until 6 today.»") || !strings.Contains(out, tc.says) {
+			t.Errorf("answering %q: exit %d:\n%s", tc.answer, code, out)
+		}
+	}
+	if out, code := demoSend(t, t.TempDir(), false, "y\n"); code != 1 || !strings.Contains(out, "Run the command in a terminal") || strings.Contains(out, "Sent") {
+		t.Errorf("without a terminal: exit %d:\n%s", code, out)
+	}
+}
+
+// TestE2EDemoCodesLineUpAcrossRuns: in the code mode, the demo's fixed key
+// and secret make a code from one run confirm in the next, once, and the
+// ledger in the state directory remembers that it was used.
+func TestE2EDemoCodesLineUpAcrossRuns(t *testing.T) {
+	state := t.TempDir()
+	out, _ := demoSend(t, state, false, "", "--write-confirmation", "code")
+	code := regexp.MustCompile(`confirm "([\w-]+)"`).FindStringSubmatch(out)
+	if code == nil {
+		t.Fatalf("no code:\n%s", out)
+	}
+	args := func() []string {
+		return []string{"--write-confirmation", "code", "--demo", "call", "send_message", `{"from":"Sales","to":["+14155550112"],"content":"We're open until 6 today.","confirm":"` + code[1] + `"}`}
+	}
+	run := func() string {
+		cmd := exec.Command(binary, args()...)
+		cmd.Env = append(append(os.Environ(), noKeyEnv...), "OPENPHONE_STATE_DIR="+state)
+		out, _ := cmd.CombinedOutput()
+		return string(out)
+	}
+	if out := run(); !strings.Contains(out, "Sent: message") {
+		t.Fatalf("the code in the next run:\n%s", out)
+	}
+	if out := run(); !strings.Contains(out, "already used") || strings.Contains(out, "Sent: message") {
+		t.Fatalf("the code in a third run:\n%s", out)
+	}
+}

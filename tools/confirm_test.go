@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -297,6 +298,19 @@ func TestAnUnreachableLedgerRefusesTheWrite(t *testing.T) {
 			c.Ledger, c.Confirmation = broken, ConfirmOff
 		},
 		"no ledger": func(c *Config) { c.Ledger, c.Confirmation = nil, ConfirmOff },
+		"a Redis that does not answer": func(c *Config) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			l.Close() // nothing listens there now
+			r, err := ledger.OpenRedis("redis://" + l.Addr().String() + "/0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close() })
+			c.Ledger, c.Confirmation = r, ConfirmOff
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newWriteFixture(t, edit)
@@ -372,4 +386,32 @@ func (m *recordedMetrics) calls() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]string(nil), m.got...)
+}
+
+// TestAClientThatOpensPages: a client that can open a URL for its person
+// (URL elicitation) is asked to open the page; once the person pressed its
+// button, the client's answer reads the outcome.
+func TestAClientThatOpensPages(t *testing.T) {
+	f := askFixture(t, nil)
+	const urlClient = `{"elicitation":{"url":{}}}`
+	asked := rawCall(t, f.server, context.Background(), urlClient, "send_message", f.textArgs(), "")
+	if !asked.NeedsInput() {
+		t.Fatalf("want an input_required result: %s", text(asked))
+	}
+	raw, _ := json.Marshal(asked.InputRequests["confirm"])
+	var params struct {
+		Params struct {
+			Mode, URL, ElicitationID string
+		}
+	}
+	json.Unmarshal(raw, &params)
+	if params.Params.Mode != "url" || !pageRE.MatchString(params.Params.URL) || !strings.HasSuffix(params.Params.URL, params.Params.ElicitationID) {
+		t.Fatalf("the elicitation: %s", raw)
+	}
+	press(t, params.Params.URL, "yes", originOf(params.Params.URL))
+	res := rawCall(t, f.server, context.Background(), urlClient, "send_message", f.textArgs(),
+		`"inputResponses":{"confirm":{"action":"accept"}},"requestState":"`+asked.RequestState+`",`)
+	if res.IsError || !strings.Contains(text(res), "Sent: message") || len(f.api.Sends()) != 1 {
+		t.Fatalf("the client's answer after the page (%d sends): %s", len(f.api.Sends()), text(res))
+	}
 }
