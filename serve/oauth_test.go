@@ -1,15 +1,19 @@
 package serve
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 	"github.com/openphone-mcp/openphone-mcp/serve/oauth"
+	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
 const testResource = "https://mcp.example.com/mcp"
@@ -127,5 +131,38 @@ func TestOAuthExcludesTheStaticToken(t *testing.T) {
 	}
 	if err := (HTTPConfig{Addr: "0.0.0.0:8080", OAuth: v}).Validate(); err != nil {
 		t.Errorf("OAuth beyond loopback: %v", err)
+	}
+}
+
+// TestOAuthPersonReachesTheTools: a signed-in person's subject, and the
+// server's address as the caller reached it, reach the tools with each
+// request; the confirmation pages are served without a token (a person's
+// browser has none).
+func TestOAuthPersonReachesTheTools(t *testing.T) {
+	var mu sync.Mutex
+	var bases, subjects []string
+	f, is := oauthFixture(t, true, func(c *HTTPConfig) {
+		c.RequestContext = func(ctx context.Context, base, subject string) context.Context {
+			mu.Lock()
+			defer mu.Unlock()
+			bases, subjects = append(bases, base), append(subjects, subject)
+			return ctx
+		}
+		c.Pages, c.PagesPath = tools.NewPages(), tools.PagesPath
+	})
+	s := f.connect(t, bearerHeader(is.Sign(t, "k1", is.Claims(testResource, map[string]any{"sub": "ana"}))))
+	callText(t, s, "list_users", nil)
+	mu.Lock()
+	if !slices.Contains(subjects, "ana") || !slices.Contains(bases, strings.TrimSuffix(f.url, MCPPath)) {
+		t.Errorf("the tools were told bases %q, subjects %q", bases, subjects)
+	}
+	mu.Unlock()
+	resp, err := http.Get(strings.TrimSuffix(f.url, MCPPath) + tools.PagesPath + "no-such-page")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a page without a token: %d, want the pages' own 404", resp.StatusCode)
 	}
 }
