@@ -66,7 +66,7 @@ type page struct {
 	id, tool, call, url string
 	preview             string
 	expires             time.Time
-	run                 func(context.Context) *mcp.CallToolResult
+	run                 func(ctx context.Context, id string) *mcp.CallToolResult
 	done                chan struct{} // closed once answered
 
 	mu     sync.Mutex
@@ -75,8 +75,8 @@ type page struct {
 }
 
 // open makes the page of a write: tool, for caller, bound to its exact
-// request; run carries it out.
-func (p *Pages) open(ctx context.Context, tool, caller, bound, preview string, run func(context.Context) *mcp.CallToolResult) (*page, error) {
+// request; run carries it out, given the page's ID.
+func (p *Pages) open(ctx context.Context, tool, caller, bound, preview string, run func(ctx context.Context, id string) *mcp.CallToolResult) (*page, error) {
 	id := make([]byte, 18)
 	rand.Read(id)
 	pg := &page{id: base64.RawURLEncoding.EncodeToString(id), tool: tool, call: caller + "\n" + bound, preview: preview,
@@ -243,7 +243,7 @@ func (pg *page) confirm(now time.Time) bool {
 	}
 	pg.state = pageRunning
 	pg.mu.Unlock()
-	result := pg.run(context.Background())
+	result := pg.run(context.Background(), pg.id)
 	pg.mu.Lock()
 	pg.state, pg.result = pageDone, result
 	pg.mu.Unlock()

@@ -350,11 +350,11 @@ func (w write[In, P]) ask(ctx context.Context, c *writeCall[P]) *mcp.CallToolRes
 		setOutcome(ctx, "error")
 		return mcp.NewToolResultError("Nothing was done: a person must confirm this write, and this one-off call has no one to ask. Run the command in a terminal, where it asks you, or serve MCP to a client.")
 	}
-	p, err := g.pages.open(ctx, c.name, c.caller, c.unaware, c.preview, func(ctx context.Context) *mcp.CallToolResult {
+	p, err := g.pages.open(ctx, c.name, c.caller, c.unaware, c.preview, func(ctx context.Context, page string) *mcp.CallToolResult {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(ctx, g.timeout)
 		defer cancel()
-		res := w.confirmedOnPage(ctx, c)
+		res := w.confirmedOnPage(ctx, c, page)
 		if g.metrics != nil {
 			g.metrics.ToolCall(c.name, outcome(res, nil, ""), time.Since(start))
 		}
@@ -373,9 +373,9 @@ func (w write[In, P]) ask(ctx context.Context, c *writeCall[P]) *mcp.CallToolRes
 }
 
 // confirmedOnPage carries out a write the person confirmed on its page:
-// once, claimed in the ledger, even should two pages of it be answered.
-func (w write[In, P]) confirmedOnPage(ctx context.Context, c *writeCall[P]) *mcp.CallToolResult {
-	claimed, err := c.g.ledger.Claim(ctx, "page:"+c.pageKey(), nil, 2*ConfirmationTTL)
+// once, the page claimed in the ledger.
+func (w write[In, P]) confirmedOnPage(ctx context.Context, c *writeCall[P], page string) *mcp.CallToolResult {
+	claimed, err := c.g.ledger.Claim(ctx, "page:"+page, nil, 2*ConfirmationTTL)
 	switch {
 	case err != nil:
 		return c.refuse(ctx, "page", err)
@@ -407,12 +407,6 @@ func (c *writeCall[P]) audit(ctx context.Context, outcome, confirmedBy string, a
 func (c *writeCall[P]) ledgerKey(kind string) string {
 	sum := sha256.Sum256([]byte(c.caller + "\n" + c.plan.repeatKey))
 	return kind + ":" + hex.EncodeToString(sum[:16])
-}
-
-// pageKey names this call's confirmation in the ledger.
-func (c *writeCall[P]) pageKey() string {
-	sum := sha256.Sum256([]byte(c.caller + "\n" + c.bound))
-	return hex.EncodeToString(sum[:16])
 }
 
 // lastSend returns the send identical to this call's within repeatWindow,
