@@ -163,17 +163,12 @@ func TestE2EHTTPLegacyClientGetsAPage(t *testing.T) {
 	delete(args, "confirm")
 	u, _ := url.Parse(link)
 	post := func(origin string) int {
-		req, _ := http.NewRequest(http.MethodPost, link, strings.NewReader("answer=yes"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 		if origin != "" {
-			req.Header.Set("Origin", origin)
+			h.Set("Origin", origin)
 		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		status, _, _ := testkit.Post(t, link, "answer=yes", h)
+		return status
 	}
 	if status := post(""); status != http.StatusForbidden || len(api.Sends()) != 0 {
 		t.Fatalf("a script's POST: %d, %d sends", status, len(api.Sends()))

@@ -51,21 +51,18 @@ func (f writeFixture) pageLink(t *testing.T, name string, args map[string]any) s
 // page.
 func press(t *testing.T, link, answer, origin string) (int, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, link, strings.NewReader(url.Values{"answer": {answer}}.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	status, _, body := testkit.Post(t, link, url.Values{"answer": {answer}}.Encode(), pageForm(origin))
+	return status, body
+}
+
+// pageForm is the headers of a form a browser posts from origin ("": a
+// script's, with none).
+func pageForm(origin string) http.Header {
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	if origin != "" {
-		req.Header.Set("Origin", origin)
+		h.Set("Origin", origin)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return h
 }
 
 func originOf(link string) string {
