@@ -217,16 +217,13 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 	case answer != nil:
 		return w.answered(ctx, s, c, req.Params.RequestState, answer)
 	case in.confirmCode() != "" && g.mode == ConfirmCode:
-		problem, expiry, matched, nonce := g.seal.check(kindCode, in.confirmCode(), c.caller, c.bound, c.unaware)
-		if problem == tokenOK {
-			if problem, err = g.spend(ctx, nonce, expiry, matched == 0); err != nil {
-				return c.refuse(ctx, "code", err)
-			}
-		}
-		if problem == tokenOK && matched == 1 {
+		problem, expiry, repeat, err := c.redeem(ctx, kindCode, in.confirmCode())
+		switch {
+		case err != nil:
+			return c.refuse(ctx, "code", err)
+		case repeat:
 			return w.ask(ctx, c) // a repeat since the code was issued: ask again, saying so
-		}
-		if problem != tokenOK {
+		case problem != tokenOK:
 			c.audit(ctx, "confirmation "+problem.String(), "code")
 			return mcp.NewToolResultError(confirmationProblem(problem, expiry, w.name, false))
 		}
@@ -241,22 +238,17 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 // answered carries out a write the person accepted in the client's form,
 // or says why not.
 func (w write[In, P]) answered(ctx context.Context, s serving, c *writeCall[P], state string, answer *mcp.ElicitationResult) *mcp.CallToolResult {
-	g := c.g
 	if !canElicit(ctx).form {
 		c.audit(ctx, "refused: an answer from a client that cannot ask", "elicitation")
 		return mcp.NewToolResultError("Nothing was done: this request answers a confirmation, but its client does not declare that it can ask the person (the elicitation capability). Call " + w.name + " again without an answer.")
 	}
-	problem, expiry, matched, nonce := g.seal.check(kindState, state, c.caller, c.bound, c.unaware)
-	if problem == tokenOK {
-		var err error
-		if problem, err = g.spend(ctx, nonce, expiry, matched == 0); err != nil {
-			return c.refuse(ctx, "elicitation", err)
-		}
-	}
-	if problem == tokenOK && matched == 1 {
+	problem, expiry, repeat, err := c.redeem(ctx, kindState, state)
+	switch {
+	case err != nil:
+		return c.refuse(ctx, "elicitation", err)
+	case repeat:
 		return w.ask(ctx, c) // a repeat since it was asked: ask again, saying so
-	}
-	if problem != tokenOK {
+	case problem != tokenOK:
 		c.audit(ctx, "confirmation "+problem.String(), "elicitation")
 		return mcp.NewToolResultError(confirmationProblem(problem, expiry, w.name, true))
 	}
@@ -437,6 +429,18 @@ func (c *writeCall[P]) noteSend(ctx context.Context, s recentSend) {
 	if err := c.g.ledger.Put(context.WithoutCancel(ctx), c.ledgerKey("sent"), raw, repeatWindow+time.Minute); err != nil {
 		c.g.audit.Warn("a send could not be recorded in the ledger: an identical one within 10 minutes will not be called a repeat", "tool", c.name, "err", err)
 	}
+}
+
+// redeem checks token, of kind, for this call and spends it in the
+// ledger. repeat says it was issued before an identical send made since:
+// it is not spent, and the person must be asked again, told so.
+func (c *writeCall[P]) redeem(ctx context.Context, kind byte, token string) (problem tokenProblem, expiry time.Time, repeat bool, err error) {
+	problem, expiry, matched, nonce := c.g.seal.check(kind, token, c.caller, c.bound, c.unaware)
+	if problem != tokenOK {
+		return problem, expiry, false, nil
+	}
+	problem, err = c.g.spend(ctx, nonce, expiry, matched == 0)
+	return problem, expiry, problem == tokenOK && matched == 1, err
 }
 
 // spend claims a token's nonce in the ledger until it expires: a token
