@@ -438,6 +438,9 @@ func (cfg *config) run() int {
 		if err != nil {
 			logger.Error("the write ledger cannot be opened: writes are refused until it can", "err", err)
 		} else {
+			if closer, ok := l.(interface{ Close() error }); ok {
+				defer closer.Close()
+			}
 			toolsConfig.Ledger = l
 			logger.Debug("write ledger", "where", l.String())
 		}

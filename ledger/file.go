@@ -102,9 +102,15 @@ func (f *File) Release(ctx context.Context, key string) error {
 // lockRetry is how often a locked file is tried again.
 const lockRetry = 5 * time.Millisecond
 
+// fileTimeout bounds one operation, waiting for the lock included: a
+// process stuck holding it makes a write fail, never hang.
+const fileTimeout = 2 * time.Second
+
 // update runs change on the unexpired entries under the lock, and writes
 // them back if it says they changed (or expired entries were dropped).
 func (f *File) update(ctx context.Context, change func(entries map[string]entry, now time.Time) (changed bool)) error {
+	ctx, cancel := context.WithTimeout(ctx, fileTimeout)
+	defer cancel()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, err := f.lock.TryLockContext(ctx, lockRetry); err != nil {

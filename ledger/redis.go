@@ -9,6 +9,16 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+func init() {
+	// go-redis logs failed dials itself, on stderr; a write refused for
+	// want of its ledger says so in its own words.
+	redis.SetLogger(quiet{})
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
 // keyPrefix begins every key the ledger keeps in Redis.
 const keyPrefix = "openphone-mcp:ledger:"
 

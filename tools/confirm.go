@@ -39,11 +39,15 @@ const (
 	tokenLen = 1 + 4 + nonceLen + callerMACLen + argsMACLen
 )
 
-// The kinds of token: a code the model passes back, and an elicitation's
-// state.
+// The kinds of token: a code the model passes back, an elicitation's
+// state, and a page's.
 const (
 	kindCode  byte = 'c'
 	kindState byte = 's'
+	// kindPage is the state of a client asked to open a confirmation page:
+	// it confirms nothing, so that no client can pass it off as a form's
+	// answer. Only the page's button does.
+	kindPage byte = 'p'
 )
 
 // newSeal returns a seal under secret; nil or empty makes a random one,

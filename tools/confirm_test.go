@@ -55,14 +55,98 @@ func press(t *testing.T, link, answer, origin string) (int, string) {
 	return status, body
 }
 
-// pageForm is the headers of a form a browser posts from origin ("": a
-// script's, with none).
+// pageForm is the headers of the page's form as a browser posts it from
+// origin: Origin and Sec-Fetch-Site, as Chrome and Firefox send them; ""
+// is a script's, with neither.
 func pageForm(origin string) http.Header {
 	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	if origin != "" {
 		h.Set("Origin", origin)
+		h.Set("Sec-Fetch-Site", "same-origin")
 	}
 	return h
+}
+
+// TestThePageTakesABrowsersPost: what browsers send from the page itself
+// is taken; what a script or another site sends is not.
+func TestThePageTakesABrowsersPost(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		header http.Header
+		taken  bool
+	}{
+		{"a browser", http.Header{"Origin": {"<origin>"}, "Sec-Fetch-Site": {"same-origin"}}, true},
+		{"a browser under no-referrer", http.Header{"Origin": {"null"}, "Sec-Fetch-Site": {"same-origin"}}, true},
+		{"a browser too old for Sec-Fetch", http.Header{"Origin": {"<origin>"}}, true},
+		{"another site", http.Header{"Origin": {"https://evil.example"}, "Sec-Fetch-Site": {"cross-site"}}, false},
+		{"another site posing as the origin", http.Header{"Origin": {"<origin>"}, "Sec-Fetch-Site": {"cross-site"}}, false},
+		{"a script", http.Header{}, false},
+		{"a script with a null origin", http.Header{"Origin": {"null"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := askFixture(t, nil)
+			link := f.pageLink(t, "send_message", f.textArgs())
+			h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+			for k, v := range tc.header {
+				h[k] = []string{strings.ReplaceAll(v[0], "<origin>", originOf(link))}
+			}
+			status, _, _ := testkit.Post(t, link, "answer=yes", h)
+			if taken := len(f.api.Sends()) == 1; taken != tc.taken || (status == http.StatusOK) != tc.taken {
+				t.Errorf("status %d, %d sends; want taken %v", status, len(f.api.Sends()), tc.taken)
+			}
+		})
+	}
+}
+
+// TestAPageStateConfirmsNothing: the state a client is given with a page
+// to open is not a form's answer, whatever the client declares next: not
+// after the person said no, not after the page's write, not on another
+// server that shares the secret and the ledger.
+func TestAPageStateConfirmsNothing(t *testing.T) {
+	const urlClient = `{"elicitation":{"url":{}}}`
+	formAccept := func(state string) string {
+		return `"inputResponses":{"confirm":{"action":"accept","content":{"confirm":true}}},"requestState":"` + state + `",`
+	}
+	taskArgs := map[string]any{"title": "Call back Priya", "conversationId": "CNMSM5hCoL"}
+	for _, tc := range []struct {
+		name  string
+		tool  string
+		args  func(f writeFixture) map[string]any
+		press string // the person's answer on the page, "" for none
+		path  string
+		other bool // the replay reaches another server
+	}{
+		{"after no", "send_message", writeFixture.textArgs, "no", "/v1/messages", false},
+		{"after the page's write", "create_task", func(writeFixture) map[string]any { return taskArgs }, "yes", "/v1/tasks", false},
+		{"on another server", "send_message", writeFixture.textArgs, "", "/v1/messages", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			secret := []byte("a secret the replicas share, 32+ bytes long")
+			f := askFixture(t, func(c *Config) { c.ConfirmationSecret = secret })
+			asked := rawCall(t, f.server, context.Background(), urlClient, tc.tool, tc.args(f), "")
+			raw, _ := json.Marshal(asked.InputRequests["confirm"])
+			link := pageRE.FindString(string(raw))
+			if !asked.NeedsInput() || link == "" {
+				t.Fatalf("want a page to open: %s %s", text(asked), raw)
+			}
+			writes := len(f.api.RequestsTo(tc.path))
+			if tc.press != "" {
+				press(t, link, tc.press, originOf(link))
+				writes = len(f.api.RequestsTo(tc.path))
+				rawCall(t, f.server, context.Background(), urlClient, tc.tool, tc.args(f),
+					`"inputResponses":{"confirm":{"action":"accept"}},"requestState":"`+asked.RequestState+`",`)
+			}
+			target := f.server
+			if tc.other {
+				target = NewServer(Config{Client: f.client, Version: "test", Context: t.Context(), AllowWrites: true,
+					ConfirmationSecret: secret, Ledger: f.ledger, Logger: slog.New(slog.DiscardHandler)})
+			}
+			res := rawCall(t, target, context.Background(), formClient, tc.tool, tc.args(f), formAccept(asked.RequestState))
+			if n := len(f.api.RequestsTo(tc.path)); n != writes {
+				t.Fatalf("the page's state, replayed as a form's answer, wrote %d more: %s", n-writes, text(res))
+			}
+		})
+	}
 }
 
 func originOf(link string) string {
@@ -111,7 +195,8 @@ func TestOnlyThePersonConfirms(t *testing.T) {
 	if status, _ := press(t, link, "yes", ""); status != http.StatusForbidden {
 		t.Errorf("a POST without the page's Origin: %d, want 403", status)
 	}
-	if status, _ := press(t, link, "yes", "http://evil.example"); status != http.StatusForbidden {
+	if status, _, _ := testkit.Post(t, link, "answer=yes", http.Header{"Content-Type": {"application/x-www-form-urlencoded"},
+		"Origin": {"http://evil.example"}, "Sec-Fetch-Site": {"cross-site"}}); status != http.StatusForbidden {
 		t.Errorf("a POST from another site: %d, want 403", status)
 	}
 	if n := len(f.api.Sends()); n != 0 {
@@ -153,9 +238,16 @@ func TestThePersonDeclinesOnThePage(t *testing.T) {
 	if !strings.Contains(text(res), "declined") || len(f.api.Sends()) != 0 {
 		t.Fatalf("after the person declined (%d sends): %s", len(f.api.Sends()), text(res))
 	}
-	// The outcome read, no page is open: the loopback port is closed.
-	if _, err := http.Get(link); err == nil {
-		t.Error("the confirmation port is still open with no page waiting")
+	// The outcome read, no page is open: the loopback port closes.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		resp, err := http.Get(link)
+		if err != nil {
+			break
+		}
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the confirmation port is still open 10 s after the last page was answered")
+		}
 	}
 }
 
@@ -230,32 +322,35 @@ func rawCall(t *testing.T, s *server.MCPServer, ctx context.Context, caps, name 
 // they reach.
 func TestOneCodeSendsOnceAcrossReplicasAndRestarts(t *testing.T) {
 	secret := []byte("a secret the replicas share, 32+ bytes long")
-	for name, open := range map[string]func(t *testing.T) ledger.Ledger{
-		"redis": func(t *testing.T) ledger.Ledger {
-			r, err := ledger.OpenRedis(testkit.RedisURL(t))
-			if err != nil {
-				t.Fatal(err)
+	for name, opener := range map[string]func(t *testing.T) func() ledger.Ledger{
+		"redis": func(t *testing.T) func() ledger.Ledger {
+			url := testkit.RedisURL(t)
+			return func() ledger.Ledger {
+				r, err := ledger.OpenRedis(url)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { r.Close() })
+				return r
 			}
-			t.Cleanup(func() { r.Close() })
-			return r
 		},
-		"state directory": func(t *testing.T) ledger.Ledger {
-			dir := filepath.Join(os.TempDir(), "openphone-mcp-test-"+strings.ReplaceAll(t.Name(), "/", "-"))
-			os.RemoveAll(dir)
-			t.Cleanup(func() { os.RemoveAll(dir) })
-			l, err := ledger.OpenFile(dir)
-			if err != nil {
-				t.Fatal(err)
+		"state directory": func(t *testing.T) func() ledger.Ledger {
+			dir := t.TempDir()
+			return func() ledger.Ledger {
+				l, err := ledger.OpenFile(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return l
 			}
-			return l
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			shared := open(t)
-			f := newWriteFixture(t, func(c *Config) { c.ConfirmationSecret, c.Ledger = secret, shared })
+			open := opener(t) // each server opens the ledger as a process would
+			f := newWriteFixture(t, func(c *Config) { c.ConfirmationSecret, c.Ledger = secret, open() })
 			replica := func() *server.MCPServer {
 				return NewServer(Config{Client: f.client, Version: "test", Context: t.Context(), ContactsWait: time.Minute, AllowWrites: true,
-					Confirmation: ConfirmCode, ConfirmationSecret: secret, Ledger: shared, Logger: slog.New(slog.DiscardHandler)})
+					Confirmation: ConfirmCode, ConfirmationSecret: secret, Ledger: open(), Logger: slog.New(slog.DiscardHandler)})
 			}
 			servers := []*server.MCPServer{f.server, replica(), replica()} // the third: the first, restarted
 			_, code := f.preview(t, "send_message", f.textArgs())

@@ -162,8 +162,15 @@ func (p *Pages) openLoopback() (string, error) {
 // p.mu is held.
 func (p *Pages) closeLoopbackIfIdle() {
 	if len(p.byID) == 0 && p.loopback != nil {
-		p.loopback.Close()
+		srv := p.loopback
 		p.loopback = nil
+		go func() { // an answer being written finishes first
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if srv.Shutdown(ctx) != nil {
+				srv.Close()
+			}
+		}()
 	}
 }
 
@@ -186,6 +193,7 @@ const maxPageWait = 20 * time.Second
 // a decline there declines the write.
 func (pg *page) status(ctx context.Context, p *Pages, answer *mcp.ElicitationResult) *mcp.CallToolResult {
 	if answer != nil && answer.Action != mcp.ElicitationResponseActionAccept && pg.decline() {
+		pg.answered()
 		setOutcome(ctx, "declined")
 		p.forget(pg)
 		return mcp.NewToolResultText("The person declined: nothing was done. Do not try again unless they ask.")
@@ -221,7 +229,7 @@ func (pg *page) status(ctx context.Context, p *Pages, answer *mcp.ElicitationRes
 }
 
 // decline marks a waiting page declined, and reports whether it was
-// waiting.
+// waiting. The caller then closes done (answered).
 func (pg *page) decline() bool {
 	pg.mu.Lock()
 	defer pg.mu.Unlock()
@@ -229,12 +237,11 @@ func (pg *page) decline() bool {
 		return false
 	}
 	pg.state = pageDeclined
-	close(pg.done)
 	return true
 }
 
 // confirm carries the write out, if the page still waits for an answer,
-// and reports whether it did.
+// and reports whether it did. The caller then closes done (answered).
 func (pg *page) confirm(now time.Time) bool {
 	pg.mu.Lock()
 	if pg.state != pageWaiting || !now.Before(pg.expires) {
@@ -247,8 +254,20 @@ func (pg *page) confirm(now time.Time) bool {
 	pg.mu.Lock()
 	pg.state, pg.result = pageDone, result
 	pg.mu.Unlock()
-	close(pg.done)
 	return true
+}
+
+// answered tells those waiting for the page (a client that opened it) that
+// it was answered: after the person's browser has its answer, so that the
+// call reading the outcome cannot close the port under it.
+func (pg *page) answered() {
+	pg.mu.Lock()
+	defer pg.mu.Unlock()
+	select {
+	case <-pg.done:
+	default:
+		close(pg.done)
+	}
 }
 
 // ServeHTTP serves a page: GET shows the preview and its two buttons,
@@ -257,7 +276,9 @@ func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: under no-referrer a browser posts the
+	// page's form with Origin: null, which sameOrigin would refuse.
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -288,6 +309,7 @@ func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case "no":
 			pg.decline()
 		}
+		defer pg.answered()
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		w.WriteHeader(http.StatusMethodNotAllowed)
@@ -312,15 +334,18 @@ func (p *Pages) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // sameOrigin reports whether a POST comes from a page of this server in a
-// browser: its Origin is this server's, and the browser did not call it
-// cross-site. A request without an Origin (curl, a script) is refused.
+// browser: the browser says it is same-origin (Sec-Fetch-Site, which no
+// page's script can set), or, from a browser too old to say, its Origin is
+// this server's. A request with neither (curl, a script that relays what
+// it was given) is refused. Both headers can be forged by a program set on
+// it: the page stops a model that relays, not one that means to get round.
 func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
 		scheme = "https"
-	}
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
-		return false
 	}
 	return r.Header.Get("Origin") == scheme+"://"+r.Host
 }

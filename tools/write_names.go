@@ -241,7 +241,19 @@ func spokenRecipient(view contacts.View, number string) string {
 func (a *Account) spokenUser(ctx context.Context, id string) string {
 	n, err := a.dir.lookup(ctx, nil, []string{id})
 	if name, ok := n.userName(id); ok && err == nil {
-		return spokenQuote(name, maxNameRunes) + " (" + id + ")"
+		return spokenQuote(name, maxNameRunes) + " (" + spokenID(id) + ")"
+	}
+	return spokenID(id)
+}
+
+// spokenID writes an ID as a preview shows it: as it is when it is letters
+// and digits, as every ID OpenPhone makes is; else quoted and escaped, so
+// that an ID the model made up cannot carry hidden text into a preview.
+func spokenID(id string) string {
+	for _, r := range id {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return spokenQuote(id, maxNameRunes)
+		}
 	}
 	return id
 }
@@ -264,15 +276,18 @@ func spokenTime(s string) string {
 func spokenText(s string) string {
 	var b strings.Builder
 	b.WriteString("«")
+	lineStart := true
 	for _, r := range s {
 		switch {
 		case r == '\n' || r == ' ':
 			b.WriteRune(r)
-		case r == '\\' || r == '«' || r == '»' || invisible(r):
+		case r == '\\' || r == '«' || r == '»' || invisible(r),
+			lineStart && unicode.In(r, unicode.Mn, unicode.Me): // a mark that would draw over the quote
 			writeEscape(&b, r)
 		default:
 			b.WriteRune(r)
 		}
+		lineStart = r == '\n'
 	}
 	b.WriteString("»")
 	return b.String()
@@ -391,7 +406,7 @@ func (a *Account) spokenConversations(ctx context.Context, param func(i int) str
 		case all:
 			errs = append(errs, client.InvalidParam{Kind: kindNotFound, Param: param(i), Value: id, Problem: "is not a conversation of this workspace", Want: "give a conversation's ID (CN…); list_conversations lists them"})
 		default:
-			spoken[i] = fmt.Sprintf("conversation %s (not among the %d most recently active: named by ID only)", id, maxConversationPages*client.MaxResultsLimit)
+			spoken[i] = fmt.Sprintf("conversation %s (not among the %d most recently active: named by ID only)", spokenID(id), maxConversationPages*client.MaxResultsLimit)
 		}
 	}
 	if len(errs) > 0 {
@@ -424,7 +439,7 @@ func (a *Account) spokenLineID(ctx context.Context, id string) string {
 			return spokenLine(l)
 		}
 	}
-	return "the line " + id
+	return "the line " + spokenID(id)
 }
 
 // spokenActivity names a call or a text (AC…) for a person: who it was

@@ -222,7 +222,7 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 		case err != nil:
 			return c.refuse(ctx, "code", err)
 		case repeat:
-			return w.ask(ctx, c) // a repeat since the code was issued: ask again, saying so
+			return w.ask(ctx, s, c) // a repeat since the code was issued: ask again, saying so
 		case problem != tokenOK:
 			c.audit(ctx, "confirmation "+problem.String(), "code")
 			return mcp.NewToolResultError(confirmationProblem(problem, expiry, w.name, false))
@@ -232,7 +232,7 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 		c.audit(ctx, "refused: a code", "code")
 		return mcp.NewToolResultError("Nothing was done: this server does not take confirmation codes; a person confirms each write themselves. Call " + w.name + " again without confirm: it asks them.")
 	}
-	return w.ask(ctx, c)
+	return w.ask(ctx, s, c)
 }
 
 // answered carries out a write the person accepted in the client's form,
@@ -247,7 +247,7 @@ func (w write[In, P]) answered(ctx context.Context, s serving, c *writeCall[P], 
 	case err != nil:
 		return c.refuse(ctx, "elicitation", err)
 	case repeat:
-		return w.ask(ctx, c) // a repeat since it was asked: ask again, saying so
+		return w.ask(ctx, s, c) // a repeat since it was asked: ask again, saying so
 	case problem != tokenOK:
 		c.audit(ctx, "confirmation "+problem.String(), "elicitation")
 		return mcp.NewToolResultError(confirmationProblem(problem, expiry, w.name, true))
@@ -297,7 +297,7 @@ func (w write[In, P]) carryOut(ctx context.Context, s serving, c *writeCall[P], 
 			if confirmedBy == "page" {
 				return mcp.NewToolResultError("Nothing was sent: " + now.warning(g.now()) + " The person confirmed before that send, so this repeat was not sent. Call " + w.name + " again to ask them anew.")
 			}
-			return w.ask(ctx, c)
+			return w.ask(ctx, s, c)
 		}
 	}
 	text, id, err := w.do(ctx, c.a, pl.request)
@@ -325,7 +325,7 @@ func (w write[In, P]) carryOut(ctx context.Context, s serving, c *writeCall[P], 
 // it has one; a one-time code in the code mode; else a confirmation page,
 // opened through the client (URL elicitation) or by a link for the model
 // to show.
-func (w write[In, P]) ask(ctx context.Context, c *writeCall[P]) *mcp.CallToolResult {
+func (w write[In, P]) ask(ctx context.Context, s serving, c *writeCall[P]) *mcp.CallToolResult {
 	g := c.g
 	setOutcome(ctx, "confirm")
 	can := canElicit(ctx)
@@ -346,7 +346,7 @@ func (w write[In, P]) ask(ctx context.Context, c *writeCall[P]) *mcp.CallToolRes
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(ctx, g.timeout)
 		defer cancel()
-		res := w.confirmedOnPage(ctx, c, page)
+		res := w.confirmedOnPage(ctx, s, c, page)
 		if g.metrics != nil {
 			g.metrics.ToolCall(c.name, outcome(res, nil, ""), time.Since(start))
 		}
@@ -357,7 +357,7 @@ func (w write[In, P]) ask(ctx context.Context, c *writeCall[P]) *mcp.CallToolRes
 		return mcp.NewToolResultError("Nothing was done: the confirmation page cannot be served (" + err.Error() + "). The operator can turn on the code mode (--write-confirmation code), or use a client that can ask the person.")
 	}
 	if can.url {
-		return server.NewInputRequestBuilder(g.seal.issue(kindState, c.caller, c.bound)).Elicit("confirm", mcp.ElicitationParams{
+		return server.NewInputRequestBuilder(g.seal.issue(kindPage, c.caller, c.bound)).Elicit("confirm", mcp.ElicitationParams{
 			Mode: mcp.ElicitationModeURL, Message: "Confirm on this page: " + firstLine(c.preview), ElicitationID: p.id, URL: p.url,
 		}).ToolResult()
 	}
@@ -366,15 +366,16 @@ func (w write[In, P]) ask(ctx context.Context, c *writeCall[P]) *mcp.CallToolRes
 
 // confirmedOnPage carries out a write the person confirmed on its page:
 // once, the page claimed in the ledger.
-func (w write[In, P]) confirmedOnPage(ctx context.Context, c *writeCall[P], page string) *mcp.CallToolResult {
-	claimed, err := c.g.ledger.Claim(ctx, "page:"+page, nil, 2*ConfirmationTTL)
+func (w write[In, P]) confirmedOnPage(ctx context.Context, s serving, c *writeCall[P], page string) *mcp.CallToolResult {
+	sum := sha256.Sum256([]byte(page)) // the ledger never holds a page's address
+	claimed, err := c.g.ledger.Claim(ctx, "page:"+hex.EncodeToString(sum[:16]), nil, 2*ConfirmationTTL)
 	switch {
 	case err != nil:
 		return c.refuse(ctx, "page", err)
 	case !claimed:
 		return mcp.NewToolResultError("Nothing more was done: this confirmation was already used.")
 	}
-	return w.carryOut(ctx, serving{writes: c.g}, c, "page")
+	return w.carryOut(ctx, s, c, "page")
 }
 
 // refuse answers a write that was not made because the ledger could not

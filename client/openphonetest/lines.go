@@ -16,13 +16,14 @@ func (s *Server) listPhoneNumbers(r *http.Request, c *checks) http.HandlerFunc {
 			return
 		}
 		data := []map[string]any{}
-		for _, l := range s.workspace().Lines {
+		ws := s.workspace()
+		for _, l := range ws.Lines {
 			if userID != "" && !slices.Contains(l.UserIDs, userID) {
 				continue
 			}
 			users := []map[string]any{}
 			for _, id := range l.UserIDs {
-				if u, ok := s.ws.user(id); ok {
+				if u, ok := ws.user(id); ok {
 					users = append(users, map[string]any{"id": u.ID, "email": u.Email, "firstName": u.FirstName, "lastName": u.LastName, "role": u.Role, "groupId": "GR" + u.ID[2:]})
 				}
 			}

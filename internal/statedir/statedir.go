@@ -40,21 +40,15 @@ func Default() (string, error) {
 	return filepath.Join(home, ".local", "state", Name), nil
 }
 
-// Ensure makes dir, and its parents, readable by this user alone (0700),
-// and tightens it if it exists with wider permissions.
+// Ensure makes dir, and its parents, readable by this user alone (0700).
+// A folder that exists already is left as it is: its owner chose its
+// permissions (the files inside are made 0600).
 func Ensure(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	if runtime.GOOS == "windows" {
+	if info, err := os.Stat(dir); err == nil {
+		if !info.IsDir() {
+			return errors.New("not a directory")
+		}
 		return nil
 	}
-	info, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	if info.Mode().Perm()&0o077 != 0 {
-		return os.Chmod(dir, 0o700)
-	}
-	return nil
+	return os.MkdirAll(dir, 0o700)
 }
