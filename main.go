@@ -453,6 +453,9 @@ func (cfg *config) run() int {
 		}
 		return tools.WithPageBase(ctx, base)
 	}
+	if cfg.transport == "http" { // the keys of one workspace share its contact index
+		toolsConfig.Contacts = contacts.NewRegistry(ctx, toolsConfig.ContactOptions()...)
+	}
 	mcpServer := tools.NewServer(toolsConfig)
 
 	switch cmd := append(cfg.command, "", "", "")[:3]; cmd[0] {
@@ -476,7 +479,7 @@ func (cfg *config) run() int {
 				if err != nil {
 					return nil, err
 				}
-				return tools.NewAccount(ctx, c, toolsConfig.ContactOptions()...), nil
+				return tools.NewSharedAccount(c, toolsConfig.Contacts), nil
 			}, logger)
 		}
 		return serveStdio(ctx, mcpServer, logger)

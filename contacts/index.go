@@ -1,4 +1,4 @@
-// Package contacts is the contact index of one OpenPhone API key. GET
+// Package contacts is the contact index of an OpenPhone workspace. GET
 // /v1/contacts cannot filter by number or name, so the only way to name
 // the numbers in a conversation, or to find a contact, is to read every
 // contact once and look them up here.
@@ -8,16 +8,23 @@
 // built once for all its callers, and rebuilt in the background when it is
 // older than its refresh interval, while the old one goes on answering.
 // A look-up never waits long for a cold index: it answers with what is
-// indexed so far, and says so.
+// indexed so far, and says so; and it never copies the index to do so.
+//
+// New makes the index of one key. A Registry holds one index per
+// workspace, which every key of that workspace reads (Registry.Key): a
+// workspace of 50,000 contacts is then read once per process, not once
+// per key.
 package contacts
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
+	"weak"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
@@ -31,17 +38,24 @@ const (
 	pageSize       = client.MaxContactsPerPage
 )
 
-// An Index maps the numbers of one API key's contacts to the contacts. It
-// is safe for concurrent use.
+// An Index maps the numbers of one workspace's contacts to the contacts.
+// It is safe for concurrent use.
 type Index struct {
-	c       *client.Client
 	ctx     context.Context // background work stops when it is done
 	refresh time.Duration
 	wait    time.Duration
 	now     func() time.Time
 	onBuilt func(took time.Duration, contacts int, err error)
 
-	mu       sync.Mutex
+	// own is the key of an index made by New, held for as long as the
+	// index is; nil in a Registry, whose keys are held by their users.
+	own *Key
+
+	mu sync.Mutex // guards what follows
+	// keys are the keys that showed this workspace, in the order they
+	// did; a build reads with the first that still works. They are weak:
+	// a key nobody uses any more (its account evicted) drops out.
+	keys     []weak.Pointer[Key]
 	ready    *snapshot     // the last complete build; nil before the first
 	partial  *snapshot     // the build under way, nil when none
 	done     chan struct{} // closed when the build under way ends
@@ -65,20 +79,34 @@ func WithBuildHook(f func(took time.Duration, contacts int, err error)) Option {
 	return func(x *Index) { x.onBuilt = f }
 }
 
-// New returns the index of c's contacts, built on first use. Its builds
-// stop when ctx is done.
+// New returns the index of c's contacts, built on first use with c. Its
+// builds stop when ctx is done.
 func New(ctx context.Context, c *client.Client, opts ...Option) *Index {
-	x := &Index{c: c, ctx: ctx, refresh: DefaultRefresh, wait: DefaultWait, now: time.Now}
+	x := configured(ctx, opts)
+	x.own = &Key{c: c}
+	x.keys = []weak.Pointer[Key]{weak.Make(x.own)}
+	return x
+}
+
+// configured is an index with opts and no key.
+func configured(ctx context.Context, opts []Option) *Index {
+	x := &Index{ctx: ctx, refresh: DefaultRefresh, wait: DefaultWait, now: time.Now}
 	for _, opt := range opts {
 		opt(x)
 	}
 	return x
 }
 
-// A snapshot is the index at one time: complete, or a build's so far.
+// A snapshot is the index at one time: complete, or a build's so far. A
+// build adds to it page by page; a look-up reads it as it was when the
+// look-up began (a View), without copying it.
 type snapshot struct {
+	// mu guards contacts (the slice, not its elements) and byNumber while
+	// a build adds to them. An element once added is never written again,
+	// nor is an entry of a byNumber slice: a View reads both outside mu.
+	mu       sync.RWMutex
 	contacts []client.Contact
-	byNumber map[string][]int32 // E.164 -> indexes into contacts
+	byNumber map[string][]int32 // E.164 -> indexes into contacts, ascending
 	built    time.Time
 }
 
@@ -86,6 +114,8 @@ func newSnapshot() *snapshot { return &snapshot{byNumber: map[string][]int32{}} 
 
 // add indexes contacts by each number they hold, in E.164.
 func (s *snapshot) add(contacts []client.Contact) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, ct := range contacts {
 		i := int32(len(s.contacts))
 		s.contacts = append(s.contacts, ct)
@@ -102,45 +132,56 @@ func (s *snapshot) add(contacts []client.Contact) {
 	}
 }
 
+// len is how many contacts s holds now.
+func (s *snapshot) len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.contacts)
+}
+
+// view is s as it is now: the contacts it holds, and no later ones.
+func (s *snapshot) view() View {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return View{snap: s, contacts: s.contacts[:len(s.contacts):len(s.contacts)]}
+}
+
 // A View is what a look-up could see: the index, complete or as far as it
 // was built, or why there is none.
 type View struct {
-	snap *snapshot
+	snap     *snapshot
+	contacts []client.Contact // those of snap when the view was taken
 	// Loading is set while the first build is under way: the view holds
 	// the contacts indexed so far.
 	Loading bool
-	// Err says why there are no contacts to see: the build failed.
+	// Err says why there are no contacts to see: the build failed, or the
+	// key could not show which workspace it reads.
 	Err error
 }
 
 // Indexed is how many contacts the view holds.
-func (v View) Indexed() int {
-	if v.snap == nil {
-		return 0
-	}
-	return len(v.snap.contacts)
-}
+func (v View) Indexed() int { return len(v.contacts) }
 
 // Of returns the contacts that hold number, an E.164 number.
 func (v View) Of(number string) []client.Contact {
 	if v.snap == nil {
 		return nil
 	}
+	v.snap.mu.RLock()
 	ids := v.snap.byNumber[number]
-	out := make([]client.Contact, len(ids))
-	for i, id := range ids {
-		out[i] = v.snap.contacts[id]
+	v.snap.mu.RUnlock()
+	out := make([]client.Contact, 0, len(ids))
+	for _, id := range ids {
+		if int(id) >= len(v.contacts) {
+			break // added after the view was taken
+		}
+		out = append(out, v.contacts[id])
 	}
 	return out
 }
 
 // All returns every contact of the view. The slice must not be changed.
-func (v View) All() []client.Contact {
-	if v.snap == nil {
-		return nil
-	}
-	return v.snap.contacts
-}
+func (v View) All() []client.Contact { return v.contacts }
 
 // View returns the index as it can be seen now: the complete one, or,
 // while the first build is under way, what it has indexed after waiting
@@ -164,24 +205,13 @@ func (x *Index) View(ctx context.Context) View {
 	defer x.mu.Unlock()
 	switch {
 	case x.ready != nil:
-		return View{snap: x.ready}
+		return x.ready.view()
 	case x.partial != nil:
-		return View{snap: x.partial.copy(), Loading: true}
+		v := x.partial.view()
+		v.Loading = true
+		return v
 	}
 	return View{Err: x.err}
-}
-
-// copy is a snapshot of s that a build adding to s leaves alone.
-func (s *snapshot) copy() *snapshot {
-	return &snapshot{contacts: s.contacts[:len(s.contacts):len(s.contacts)], byNumber: cloneIndex(s.byNumber), built: s.built}
-}
-
-func cloneIndex(m map[string][]int32) map[string][]int32 {
-	out := make(map[string][]int32, len(m))
-	for k, v := range m {
-		out[k] = v[:len(v):len(v)]
-	}
-	return out
 }
 
 // startIfDue starts a build when there is none under way and the index is
@@ -202,18 +232,33 @@ func (x *Index) startIfDue() {
 	go x.build(x.partial, x.done)
 }
 
-// build pages through every contact into s, then makes it the index.
+// errNoKey is why a workspace's index cannot be built: none of its keys
+// is in use any more.
+var errNoKey = errors.New("contacts: no key of this workspace is in use")
+
+// build pages through every contact into s, then makes it the index. It
+// reads with the workspace's first key that works: when OpenPhone refuses
+// that key (401), the key is dropped and the next one starts again.
 func (x *Index) build(s *snapshot, done chan struct{}) {
 	defer close(done)
 	ctx, cancel := context.WithTimeout(client.WithLane(x.ctx, client.LaneBackground), buildTimeout)
 	defer cancel()
 	start := x.now()
-	err := x.pageAll(ctx, s)
+	err := errNoKey
+	for k := x.builder(); k != nil; k = x.builder() {
+		if err = x.pageAll(ctx, k.c, s); !isRefused(err) || k == x.own {
+			break
+		}
+		x.drop(k, err)
+		if x.builder() != nil {
+			s = newSnapshot() // the next key starts afresh
+			x.mu.Lock()
+			x.partial = s
+			x.mu.Unlock()
+		}
+	}
 	if x.onBuilt != nil {
-		x.mu.Lock()
-		n := len(s.contacts)
-		x.mu.Unlock()
-		x.onBuilt(x.now().Sub(start), n, err)
+		x.onBuilt(x.now().Sub(start), s.len(), err)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -226,9 +271,51 @@ func (x *Index) build(s *snapshot, done chan struct{}) {
 	x.ready, x.err = s, nil
 }
 
-// pageAll reads the custom fields and every page of contacts into s.
-func (x *Index) pageAll(ctx context.Context, s *snapshot) error {
-	fields, err := x.c.ListCustomFields(ctx)
+// builder is the key a build reads with: the first that is still in use.
+func (x *Index) builder() *Key {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.keys = slices.DeleteFunc(x.keys, func(p weak.Pointer[Key]) bool { return p.Value() == nil })
+	if len(x.keys) == 0 {
+		return nil
+	}
+	return x.keys[0].Value()
+}
+
+// attach lets k build the index, after the keys already there. A build
+// that failed for want of a working key may start again at once.
+func (x *Index) attach(k *Key) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	p := weak.Make(k)
+	if slices.Contains(x.keys, p) {
+		return
+	}
+	x.keys = append(x.keys, p)
+	if x.err != nil && (isRefused(x.err) || errors.Is(x.err, errNoKey)) {
+		x.failedAt = time.Time{}
+	}
+}
+
+// detach stops k building the index.
+func (x *Index) detach(k *Key) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	p := weak.Make(k)
+	x.keys = slices.DeleteFunc(x.keys, func(q weak.Pointer[Key]) bool { return q == p })
+}
+
+// drop detaches k, which OpenPhone refused with err, and tells k so: it
+// sees the index no more until its own read shows its workspace again.
+func (x *Index) drop(k *Key, err error) {
+	x.detach(k)
+	k.refused(x, err)
+}
+
+// pageAll reads, with c, the custom fields and every page of contacts
+// into s.
+func (x *Index) pageAll(ctx context.Context, c *client.Client, s *snapshot) error {
+	fields, err := c.ListCustomFields(ctx)
 	switch {
 	case err == nil:
 	case isOptional(err):
@@ -241,13 +328,11 @@ func (x *Index) pageAll(ctx context.Context, s *snapshot) error {
 	x.mu.Unlock()
 	p := client.ListContactsParams{MaxResults: pageSize}
 	for {
-		page, err := x.c.ListContacts(ctx, p)
+		page, err := c.ListContacts(ctx, p)
 		if err != nil {
 			return fmt.Errorf("contacts: %w", err)
 		}
-		x.mu.Lock()
 		s.add(page.Data)
-		x.mu.Unlock()
 		if page.NextPageToken == nil {
 			return nil
 		}
@@ -262,16 +347,27 @@ func isOptional(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.Status >= 400 && apiErr.Status < 500 && apiErr.Status != 401 && apiErr.Status != 429
 }
 
+// isRefused reports OpenPhone refusing a key: it no longer works.
+func isRefused(err error) bool {
+	var apiErr *client.APIError
+	return errors.As(err, &apiErr) && apiErr.Status == http.StatusUnauthorized
+}
+
 // Fields returns the workspace's custom fields: those the last build read,
 // or, before any, read now. Nil when they cannot be read.
 func (x *Index) Fields(ctx context.Context) []client.CustomField {
+	return x.fieldsWith(ctx, x.own.c)
+}
+
+// fieldsWith returns the fields the last build read, or reads them with c.
+func (x *Index) fieldsWith(ctx context.Context, c *client.Client) []client.CustomField {
 	x.mu.Lock()
 	fields := x.fields
 	x.mu.Unlock()
 	if fields != nil {
 		return fields
 	}
-	fields, err := x.c.ListCustomFields(ctx)
+	fields, err := c.ListCustomFields(ctx)
 	if err != nil {
 		return nil
 	}

@@ -14,13 +14,30 @@ import (
 type Account struct {
 	client   *client.Client
 	dir      *directory
-	contacts *contacts.Index
+	contacts contactIndex
 }
 
-// NewAccount returns the account that reads OpenPhone with c. Its
-// background work (indexing the contacts) stops when ctx is done.
+// A contactIndex is the contact index an account reads: one of its own
+// (contacts.Index), or its workspace's, shared with the workspace's other
+// keys (contacts.Key).
+type contactIndex interface {
+	View(ctx context.Context) contacts.View
+	Fields(ctx context.Context) []client.CustomField
+}
+
+// NewAccount returns the account that reads OpenPhone with c, with a
+// contact index of its own. Its background work (indexing the contacts)
+// stops when ctx is done.
 func NewAccount(ctx context.Context, c *client.Client, opts ...contacts.Option) *Account {
 	return &Account{c, newDirectory(c), contacts.New(ctx, c, opts...)}
+}
+
+// NewSharedAccount returns the account that reads OpenPhone with c, whose
+// contact index is its workspace's in indexes: every account of one
+// workspace made from indexes reads one index, built once. The key joins
+// it only after its own read shows the workspace (contacts.Registry).
+func NewSharedAccount(c *client.Client, indexes *contacts.Registry) *Account {
+	return &Account{c, newDirectory(c), indexes.Key(c)}
 }
 
 // Context returns a context whose tool calls read OpenPhone with a instead

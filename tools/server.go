@@ -93,6 +93,11 @@ type Config struct {
 	// Context bounds the background work of the server's own account
 	// (indexing its contacts); nil is context.Background().
 	Context context.Context
+	// Contacts, when set, holds the contact index of each workspace: the
+	// server's own account reads its workspace's there, as do the accounts
+	// of callers' keys made with NewSharedAccount. Nil: the server's
+	// account has an index of its own.
+	Contacts *contacts.Registry
 	// StructuredOutput makes tools publish an outputSchema and answer with
 	// structuredContent beside the text. Off by default: several clients
 	// then give the model the JSON instead of the summary.
@@ -183,7 +188,10 @@ func NewServer(cfg Config) *server.MCPServer {
 		server.WithRecovery(),
 	)
 	sv := serving{structured: cfg.StructuredOutput, keyHeader: cfg.CallerKeyHeader}
-	if cfg.Client != nil {
+	switch {
+	case cfg.Client != nil && cfg.Contacts != nil:
+		sv.server = NewSharedAccount(cfg.Client, cfg.Contacts)
+	case cfg.Client != nil:
 		sv.server = NewAccount(cmp.Or[context.Context](cfg.Context, context.Background()), cfg.Client, cfg.ContactOptions()...)
 	}
 	tools := allTools

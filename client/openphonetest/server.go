@@ -39,7 +39,8 @@ type Server struct {
 	// URL is the base URL of the form http://127.0.0.1:port, to pass to
 	// client.WithBaseURL.
 	URL string
-	// APIKey is the only key the server accepts. It is random per server.
+	// APIKey is the key the server accepts, with those AddKey adds. It is
+	// random per server.
 	APIKey string
 
 	ws  Workspace
@@ -56,6 +57,7 @@ type Server struct {
 	noInsights, noMedia bool
 	sends               []Send
 	marks               []Mark
+	keys                []string // accepted besides APIKey (AddKey)
 }
 
 // MaxRecorded bounds the requests a Server keeps: a long --demo session
@@ -166,7 +168,7 @@ func (s *Server) handle(pattern string, e endpoint) {
 		panic("openphonetest: the document has no operation " + pattern)
 	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != s.APIKey {
+		if !s.accepts(r.Header.Get("Authorization")) {
 			writeError(w, pattern, http.StatusUnauthorized, "Invalid API key. Send the key itself in the Authorization header, without a scheme.")
 			return
 		}
@@ -183,6 +185,25 @@ func (s *Server) handle(pattern string, e endpoint) {
 			answer(w, r)
 		}
 	})
+}
+
+// AddKey returns a new random key that the server accepts as well as
+// APIKey: a second key of the same workspace, as an OpenPhone workspace
+// may have several.
+func (s *Server) AddKey() string {
+	key := make([]byte, 16)
+	rand.Read(key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = append(s.keys, "opk_test_"+hex.EncodeToString(key))
+	return s.keys[len(s.keys)-1]
+}
+
+// accepts reports whether key is one of the server's keys.
+func (s *Server) accepts(key string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return key == s.APIKey || slices.Contains(s.keys, key)
 }
 
 // SetCallMedia says whether the key may read calls' voicemails and

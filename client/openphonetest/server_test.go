@@ -209,3 +209,21 @@ func TestDemoActivity(t *testing.T) {
 		t.Errorf("call statuses %v, want missed and completed ones", calls)
 	}
 }
+
+// TestAddKey: a key added to a server is taken as its own key is; a key of
+// another server is not.
+func TestAddKey(t *testing.T) {
+	srv := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer srv.Close()
+	other := openphonetest.NewServer(openphonetest.DemoWorkspace())
+	defer other.Close()
+	second := srv.AddKey()
+	for _, tt := range []struct {
+		key  string
+		want int
+	}{{srv.APIKey, http.StatusOK}, {second, http.StatusOK}, {other.APIKey, http.StatusUnauthorized}, {other.AddKey(), http.StatusUnauthorized}} {
+		if status, _ := getWith(t, srv, tt.key, "/v1/users", "maxResults=10"); status != tt.want {
+			t.Errorf("a key: %d, want %d", status, tt.want)
+		}
+	}
+}
