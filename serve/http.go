@@ -93,7 +93,8 @@ type HTTPConfig struct {
 	// Pages, when set, is served at PagesPath to whoever reaches the
 	// server, with no token: a person's browser opens them, and a page's
 	// own unguessable address is what lets them in. Host is checked as for
-	// MCPPath; the pages check Origin themselves.
+	// MCPPath (which, with a token or OAuth, takes any Host); the pages
+	// check Origin themselves.
 	Pages     http.Handler
 	PagesPath string
 	// RequestContext, when set, gives each MCP request's context what the
