@@ -59,8 +59,12 @@ func (r *Redis) Ping(ctx context.Context) error { return r.rdb.Ping(ctx).Err() }
 // Close closes the connections.
 func (r *Redis) Close() error { return r.rdb.Close() }
 
+// keys are the Redis keys of an API key's limit: its window, pause, and
+// last background and other admissions. They share one hash tag, {key},
+// so that a Redis Cluster keeps them in one slot, as a script needs.
 func keys(key string) []string {
-	return []string{prefix + key + ":window", prefix + key + ":pause", prefix + key + ":background", prefix + key + ":other"}
+	base := prefix + "{" + key + "}:"
+	return []string{base + "window", base + "pause", base + "background", base + "other"}
 }
 
 // admit decides one admission. ARGV: window (ms), n, lane, id, pending
@@ -81,8 +85,13 @@ if lane == 'background' then
   if n > 1 and now - other < 2 * window then limit = n - 1 end
 end
 if redis.call('ZCARD', KEYS[1]) >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  local wait = tonumber(oldest[2]) + window - now
+  -- A place frees when the oldest written entry leaves the window. An
+  -- entry not yet written (its score is the placeholder, in the future)
+  -- may be written or given back at any moment: without a written one,
+  -- the wait is only known to be short.
+  local wait = 1
+  local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1)
+  if oldest[2] then wait = tonumber(oldest[2]) + window - now end
   if wait < 1 then wait = 1 end
   return {0, wait, 0}
 end
@@ -108,9 +117,9 @@ return 1
 var pause = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local until = now + tonumber(ARGV[1])
-if until > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], until, 'PX', tonumber(ARGV[1]))
+local ends = now + tonumber(ARGV[1])
+if ends > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], ends, 'PX', tonumber(ARGV[1]))
 end
 return 1
 `)
