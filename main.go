@@ -370,16 +370,11 @@ func (cfg *config) run() int {
 	}
 	if cfg.redis != nil {
 		defer cfg.redis.Close()
-		ping, cancel := context.WithTimeout(ctx, time.Second)
-		if err := cfg.redis.Ping(ping); err != nil {
-			logger.Warn("the Redis of the shared rate limit does not answer; until it does, each replica keeps its own, lower limit", "rps", cfg.fallbackRPS, "err", err)
-		}
-		cancel()
-		if err := cfg.limiter.Share(cfg.redis, cfg.fallbackRPS, logger); err != nil {
+		// Share logs whether Redis answers, and each change since.
+		if err := cfg.limiter.Share(cfg.redis, cfg.fallbackRPS, logger.With("store", "redis")); err != nil {
 			logger.Error("bad configuration", "err", err)
 			return 2
 		}
-		logger.Info("sharing the rate limit through Redis", "fallback_rps", cfg.fallbackRPS)
 	}
 	reg := metrics.New()
 	newClient := func(key string) (*client.Client, error) {
