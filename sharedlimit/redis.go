@@ -87,9 +87,9 @@ end
 if redis.call('ZCARD', KEYS[1]) >= limit then
   -- A place frees when the oldest written entry leaves the window. An
   -- entry not yet written (its score is the placeholder, in the future)
-  -- may be written or given back at any moment: without a written one,
-  -- the wait is only known to be short.
-  local wait = 1
+  -- is written within moments, and leaves a window after, or is given
+  -- back sooner: without a written one, the wait is about a window.
+  local wait = window
   local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1)
   if oldest[2] then wait = tonumber(oldest[2]) + window - now end
   if wait < 1 then wait = 1 end
