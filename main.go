@@ -184,7 +184,7 @@ func parseConfig(args []string) (*config, int) {
 	oauthKeys := flags.String("oauth-keys", "", `with --oauth-issuer: a JSON file mapping people to OpenPhone keys by subject or verified email: {"email:ana@example.com": {"env": "VAR"}, "sub:auth0|6512a": {"file": "/path"}}`)
 	oauthAllowUntyped := flags.Bool("oauth-allow-untyped", false, "with --oauth-issuer: also take access tokens typed JWT or not typed, for issuers that do not type them at+jwt (RFC 9068)")
 	callerKeys := flags.Bool("caller-keys", true, "with --transport http: take a caller's own OpenPhone key in "+serve.APIKeyHeader+" (default true; false with --oauth-issuer unless set)")
-	redisURL := flags.String("redis-url", "", "share each key's rate limit, pause and lanes with the other replicas through this Redis or Valkey (redis://host:port/db)")
+	redisURL := flags.String("redis-url", "", "share each key's rate limit, pause and lanes with the other replicas through this Redis or Valkey (redis://host:port/db; a Redis Cluster: redis://node:port?cluster=true)")
 	fallbackRPS := flags.Float64("redis-fallback-rps", 0, "each replica's own rate per key while the Redis fails (default max-rps ÷ 3: set it to max-rps ÷ your replicas)")
 	metricsAddr := flags.String("metrics-addr", "", "serve /metrics on this host:port, without auth (with --transport http the default is beside /mcp, behind its auth)")
 	showVersion := flags.Bool("version", false, "print the version and exit")

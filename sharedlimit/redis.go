@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -37,17 +38,38 @@ const prefix = "openphone-mcp:rate:"
 const pending = 20 * time.Second
 
 // A Redis is a client.SharedWindow in Redis.
-type Redis struct{ rdb *redis.Client }
+type Redis struct{ rdb redis.UniversalClient }
 
 // New connects to the Redis at url (redis://host:port/db, or rediss://
-// for TLS). Every command is bounded in time, and none is retried: the
+// for TLS). With cluster=true among its parameters, url names a node of a
+// Redis Cluster (more with addr=host:port), whose nodes the client finds
+// and follows. Every command is bounded in time, and none is retried: the
 // Limiter falls back to its own windows rather than wait.
-func New(url string) (*Redis, error) {
-	opts, err := redis.ParseURL(url)
+func New(rawURL string) (*Redis, error) {
+	const timeout = 250 * time.Millisecond
+	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis URL: %w", err)
 	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 250*time.Millisecond, 250*time.Millisecond, 250*time.Millisecond
+	q := u.Query()
+	cluster := q.Get("cluster") == "true"
+	q.Del("cluster")
+	u.RawQuery = q.Encode()
+	if cluster {
+		opts, err := redis.ParseClusterURL(u.String())
+		if err != nil {
+			return nil, fmt.Errorf("redis cluster URL: %w", err)
+		}
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = timeout, timeout, timeout
+		opts.MaxRetries, opts.DialerRetries = -1, 1
+		opts.ContextTimeoutEnabled = true
+		return &Redis{rdb: redis.NewClusterClient(opts)}, nil
+	}
+	opts, err := redis.ParseURL(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("redis URL: %w", err)
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = timeout, timeout, timeout
 	opts.MaxRetries, opts.DialerRetries = -1, 1
 	opts.ContextTimeoutEnabled = true
 	return &Redis{rdb: redis.NewClient(opts)}, nil

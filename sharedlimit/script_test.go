@@ -2,6 +2,7 @@ package sharedlimit_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -79,20 +80,26 @@ func TestKeysShareOneSlot(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	r, err := sharedlimit.New(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	id, wait, _, err := r.Admit(ctx, key, client.LaneBackground, 10, window)
-	if err != nil || wait != 0 {
-		t.Fatalf("admission in a cluster: wait %v, %v", wait, err)
-	}
-	if err := r.Written(ctx, key, id); err != nil {
-		t.Errorf("written: %v", err)
-	}
-	if err := r.Pause(ctx, key, time.Second); err != nil {
-		t.Errorf("pause: %v", err)
+	for i, url := range []string{srv.URL, strings.TrimSuffix(srv.URL, "/0") + "?cluster=true"} {
+		key := key + strconv.Itoa(i)
+		r, err := sharedlimit.New(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		id, wait, _, err := r.Admit(ctx, key, client.LaneInteractive, 10, window)
+		if err != nil || wait != 0 {
+			t.Fatalf("%s: admission in a cluster: wait %v, %v", url, wait, err)
+		}
+		if err := r.Written(ctx, key, id); err != nil {
+			t.Errorf("%s: written: %v", url, err)
+		}
+		if err := r.Unsent(ctx, key, id); err != nil {
+			t.Errorf("%s: unsent: %v", url, err)
+		}
+		if err := r.Pause(ctx, key, time.Second); err != nil {
+			t.Errorf("%s: pause: %v", url, err)
+		}
 	}
 }
 
