@@ -94,8 +94,12 @@ Environment:
                           with http: callers sign in with this authorization server; the
                           audience is this server's URL (https://mcp.example.com/mcp)
   OPENPHONE_MCP_OAUTH_KEYS
-                          with OAuth: a JSON file mapping a subject or email to an OpenPhone
-                          key, {"ana@example.com": {"env": "VAR"}} or {"file": "/path"}
+                          with OAuth: a JSON file mapping people to OpenPhone keys, by subject
+                          or verified email: {"email:ana@example.com": {"env": "VAR"},
+                          "sub:auth0|6512a": {"file": "/path"}}
+  OPENPHONE_MCP_OAUTH_ALLOW_UNTYPED
+                          with OAuth: true also takes access tokens typed JWT or not typed,
+                          for issuers that do not type them at+jwt (default false)
   OPENPHONE_REDIS_URL     redis://host:port/db: replicas on one key share its rate limit there
   OPENPHONE_REDIS_FALLBACK_RPS
                           each replica's own rate while the Redis fails (default max-rps ÷ 3)
@@ -160,7 +164,7 @@ var envOf = map[string]string{
 	"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
 	"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
 	"oauth-issuer":  "OPENPHONE_MCP_OAUTH_ISSUER", "oauth-audience": "OPENPHONE_MCP_OAUTH_AUDIENCE", "oauth-scopes": "OPENPHONE_MCP_OAUTH_SCOPES",
-	"oauth-keys": "OPENPHONE_MCP_OAUTH_KEYS", "caller-keys": "OPENPHONE_MCP_CALLER_KEYS", "metrics-addr": "OPENPHONE_MCP_METRICS_ADDR",
+	"oauth-keys": "OPENPHONE_MCP_OAUTH_KEYS", "oauth-allow-untyped": "OPENPHONE_MCP_OAUTH_ALLOW_UNTYPED", "caller-keys": "OPENPHONE_MCP_CALLER_KEYS", "metrics-addr": "OPENPHONE_MCP_METRICS_ADDR",
 	"redis-url": "OPENPHONE_REDIS_URL", "redis-fallback-rps": "OPENPHONE_REDIS_FALLBACK_RPS",
 	"state-dir": "OPENPHONE_STATE_DIR",
 }
@@ -189,9 +193,10 @@ func parseConfig(args []string) (*config, int) {
 	oauthIssuer := flags.String("oauth-issuer", "", "with --transport http: callers sign in with OAuth at this authorization server (its issuer URL)")
 	oauthAudience := flags.String("oauth-audience", "", "with --oauth-issuer: this server's resource URL, which tokens must be issued for, such as https://mcp.example.com/mcp")
 	oauthScopes := flags.String("oauth-scopes", "", "with --oauth-issuer: scopes every token must grant, comma- or space-separated")
-	oauthKeys := flags.String("oauth-keys", "", `with --oauth-issuer: a JSON file mapping a subject or email to an OpenPhone key: {"ana@example.com": {"env": "VAR"}} or {"file": "/path"}`)
+	oauthKeys := flags.String("oauth-keys", "", `with --oauth-issuer: a JSON file mapping people to OpenPhone keys by subject or verified email: {"email:ana@example.com": {"env": "VAR"}, "sub:auth0|6512a": {"file": "/path"}}`)
+	oauthAllowUntyped := flags.Bool("oauth-allow-untyped", false, "with --oauth-issuer: also take access tokens typed JWT or not typed, for issuers that do not type them at+jwt (RFC 9068)")
 	callerKeys := flags.Bool("caller-keys", true, "with --transport http: take a caller's own OpenPhone key in "+serve.APIKeyHeader+" (default true; false with --oauth-issuer unless set)")
-	redisURL := flags.String("redis-url", "", "share each key's rate limit, pause and lanes with the other replicas through this Redis or Valkey (redis://host:port/db)")
+	redisURL := flags.String("redis-url", "", "share each key's rate limit, pause and lanes with the other replicas through this Redis or Valkey (redis://host:port/db; a Redis Cluster: redis://node:port?cluster=true)")
 	fallbackRPS := flags.Float64("redis-fallback-rps", 0, "each replica's own rate per key while the Redis fails (default max-rps ÷ 3: set it to max-rps ÷ your replicas)")
 	metricsAddr := flags.String("metrics-addr", "", "serve /metrics on this host:port, without auth (with --transport http the default is beside /mcp, behind its auth)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
@@ -258,7 +263,8 @@ func parseConfig(args []string) (*config, int) {
 		if *oauthIssuer == "" || *oauthAudience == "" {
 			return fail("--oauth-issuer and --oauth-audience go together: the authorization server, and this server's URL that its tokens are issued for")
 		}
-		v, err := oauth.New(oauth.Config{Issuer: *oauthIssuer, Audience: *oauthAudience, Scopes: strings.Fields(strings.ReplaceAll(*oauthScopes, ",", " "))})
+		v, err := oauth.New(oauth.Config{Issuer: *oauthIssuer, Audience: *oauthAudience, Scopes: strings.Fields(strings.ReplaceAll(*oauthScopes, ",", " ")),
+			AllowUntypedTokens: *oauthAllowUntyped})
 		if err != nil {
 			return fail("--oauth: %v", err)
 		}
@@ -271,8 +277,8 @@ func parseConfig(args []string) (*config, int) {
 			}
 			cfg.http.IdentityKeys = func(who string) (string, bool) { k, ok := keys[who]; return k, ok }
 		}
-	} else if *oauthKeys != "" || *oauthScopes != "" {
-		return fail("--oauth-keys and --oauth-scopes need --oauth-issuer and --oauth-audience")
+	} else if *oauthKeys != "" || *oauthScopes != "" || *oauthAllowUntyped {
+		return fail("--oauth-keys, --oauth-scopes and --oauth-allow-untyped need --oauth-issuer and --oauth-audience")
 	}
 	if cfg.http.OAuth != nil && *transport != "http" {
 		return fail("--oauth-issuer: callers sign in over HTTP only; add --transport http")
@@ -313,9 +319,10 @@ func parseConfig(args []string) (*config, int) {
 	return cfg, 0
 }
 
-// readKeyMap reads the file that maps a signed-in person (subject or
-// email) to an OpenPhone key, kept in an environment variable or a file,
-// and returns the keys. Every entry must give a key.
+// readKeyMap reads the file that maps a signed-in person to an OpenPhone
+// key, kept in an environment variable or a file, and returns the keys by
+// "sub:" and a subject, or "email:" and an email in lower case, as
+// serve.HTTPConfig.IdentityKeys takes them. Every entry must give a key.
 func readKeyMap(path string, environ *environment) (map[string]string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -326,10 +333,17 @@ func readKeyMap(path string, environ *environment) (map[string]string, error) {
 		File string `json:"file"`
 	}
 	if err := json.Unmarshal(raw, &entries); err != nil {
-		return nil, fmt.Errorf(`want a JSON object such as {"ana@example.com": {"env": "OPENPHONE_KEY_ANA"}}: %v`, err)
+		return nil, fmt.Errorf(`want a JSON object such as {"email:ana@example.com": {"env": "OPENPHONE_KEY_ANA"}}: %v`, err)
 	}
 	keys := map[string]string{}
 	for who, e := range entries {
+		switch kind, id, _ := strings.Cut(who, ":"); {
+		case kind == "sub" && id != "":
+		case kind == "email" && strings.Contains(id, "@"):
+			who = "email:" + strings.ToLower(id)
+		default:
+			return nil, fmt.Errorf(`%q: want "sub:" and a subject, or "email:" and an email (verified by the issuer), such as "sub:auth0|6512a" or "email:ana@example.com"`, who)
+		}
 		var key string
 		switch {
 		case e.Env != "" && e.File == "":
@@ -345,6 +359,9 @@ func readKeyMap(path string, environ *environment) (map[string]string, error) {
 		}
 		if key = strings.TrimSpace(key); key == "" {
 			return nil, fmt.Errorf("%s: the key is empty (check %s%s)", who, e.Env, e.File)
+		}
+		if _, twice := keys[who]; twice {
+			return nil, fmt.Errorf("%s: mapped twice (emails are compared in lower case)", who)
 		}
 		keys[who] = key
 	}
@@ -392,16 +409,11 @@ func (cfg *config) run() int {
 	}
 	if cfg.redis != nil {
 		defer cfg.redis.Close()
-		ping, cancel := context.WithTimeout(ctx, time.Second)
-		if err := cfg.redis.Ping(ping); err != nil {
-			logger.Warn("the Redis of the shared rate limit does not answer; until it does, each replica keeps its own, lower limit", "rps", cfg.fallbackRPS, "err", err)
-		}
-		cancel()
-		if err := cfg.limiter.Share(cfg.redis, cfg.fallbackRPS, logger); err != nil {
+		// Share logs whether Redis answers, and each change since.
+		if err := cfg.limiter.Share(cfg.redis, cfg.fallbackRPS, logger.With("store", "redis")); err != nil {
 			logger.Error("bad configuration", "err", err)
 			return 2
 		}
-		logger.Info("sharing the rate limit through Redis", "fallback_rps", cfg.fallbackRPS)
 	}
 	reg := metrics.New()
 	newClient := func(key string) (*client.Client, error) {

@@ -314,13 +314,13 @@ func (k *keyLimit) wait(now time.Time, lane Lane) (d time.Duration, paused, know
 	if g := k.shared.grace(now); g > 0 {
 		return g, false, true
 	}
-	limit := k.shared.limit(k.n)
+	limit := k.shared.limit(k.n, now)
 	if lane == LaneBackground {
 		if next := k.lastBackground.Add(k.window / time.Duration(k.n)); next.After(now) {
 			return next.Sub(now), false, true
 		}
 		if now.Sub(k.lastOther) < 2*k.window {
-			limit = max(k.n-1, 1)
+			limit = max(limit-1, 1)
 		}
 	}
 	if len(k.slots) < limit {

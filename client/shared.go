@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -42,6 +41,19 @@ const sharedRetry = 5 * time.Second
 const sharedPoll = 50 * time.Millisecond
 
 // sharing is a Limiter's use of a SharedWindow.
+//
+// It is in one of two states, each change logged once: shared (the store
+// answers, and admits every request beside this process's own window) or
+// fallback (the store failed: this process keeps to fallbackN requests
+// per window on its own, and asks the store again every sharedRetry).
+// Entering the fallback, no request is admitted for one window (grace),
+// so that what the store admitted across the replicas has left the
+// window. Leaving it, the process keeps to fallbackN as well as to the
+// store for sharedRetry and a window more (rejoin): its own fallback
+// admissions of the last window are not in the store, and the other
+// replicas, which may still be in fallback, learn that the store is back
+// within sharedRetry; until they all have and their fallback windows have
+// drained, the store alone cannot hold the limit.
 type sharing struct {
 	w         SharedWindow
 	fallbackN int           // requests per window while the store fails
@@ -49,19 +61,29 @@ type sharing struct {
 	logger    *slog.Logger
 	failing   atomic.Int64 // Unix nanoseconds until which the store is not asked; 0 when healthy
 	// graceUntil (Unix nanoseconds) ends the window after the store
-	// failed when it had been answering: until then no request is
-	// admitted, so that what the store admitted across the replicas in
-	// that window has left it before each replica admits on its own.
+	// failed when it had been answering.
 	graceUntil atomic.Int64
-	answered   atomic.Bool // the store answered since it last failed
-	warnOnce   sync.Once
+	// rejoinUntil (Unix nanoseconds) ends the time after the store
+	// answered again during which fallbackN still holds.
+	rejoinUntil atomic.Int64
+	answered    atomic.Bool // the store answered since it last failed: the shared state
+}
+
+// A pinger is a SharedWindow that can say whether it answers, as
+// sharedlimit's Redis can.
+type pinger interface {
+	Ping(ctx context.Context) error
 }
 
 // Share makes l keep every key's window, pause and lanes in w as well as
 // its own, so that processes sharing w share the limit. While w fails (or
 // is slow), l keeps to its own windows at fallbackRPS (the rate divided
-// among the replicas), warns once, and tries w again every few seconds:
-// no call fails or hangs because of the store.
+// among the replicas), and tries w again every few seconds: no call fails
+// or hangs because of the store. When w comes back, l keeps to
+// fallbackRPS a few seconds more, until every replica's admissions of the
+// fallback have left the window. Each change between sharing and the
+// fallback is logged once, as is the state at the start: when w has a
+// Ping method, Share asks it first.
 func (l *Limiter) Share(w SharedWindow, fallbackRPS float64, logger *slog.Logger) error {
 	if fallbackRPS <= 0 || fallbackRPS > l.rps {
 		return fmt.Errorf("fallback rate %v: want more than 0 and at most the rate, %v", fallbackRPS, l.rps)
@@ -71,8 +93,22 @@ func (l *Limiter) Share(w SharedWindow, fallbackRPS float64, logger *slog.Logger
 	}
 	// The fallback keeps the window's length: n scales with the rate.
 	n := max(int(float64(l.n)*fallbackRPS/l.rps), 1)
-	l.shared = &sharing{w: w, fallbackN: n, window: l.window, logger: logger}
-	l.shared.answered.Store(true) // as if it had: the first failure waits out a window
+	sh := &sharing{w: w, fallbackN: n, window: l.window, logger: logger}
+	var err error
+	if p, ok := w.(pinger); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err = p.Ping(ctx)
+		cancel()
+	}
+	if err != nil {
+		// Nothing was admitted through the store: no grace to wait out.
+		sh.failing.Store(time.Now().Add(sharedRetry).UnixNano())
+		logger.Warn("the shared rate limit's store does not answer: each replica keeps its own, lower limit until it does", "fallback_rps", fallbackRPS, "err", err)
+	} else {
+		sh.answered.Store(true)
+		logger.Info("sharing the rate limit through its store", "fallback_rps", fallbackRPS)
+	}
+	l.shared = sh
 	return nil
 }
 
@@ -86,13 +122,21 @@ func (s *sharing) healthy() bool {
 // while.
 func (s *sharing) failed(err error) {
 	now := time.Now()
+	s.failing.Store(now.Add(sharedRetry).UnixNano())
 	if s.answered.Swap(false) {
 		s.graceUntil.Store(now.Add(s.window).UnixNano())
-	}
-	s.failing.Store(now.Add(sharedRetry).UnixNano())
-	s.warnOnce.Do(func() {
 		s.logger.Warn("the shared rate limit's store failed: each replica keeps its own, lower limit until it answers", "err", err)
-	})
+	}
+}
+
+// ok notes that the store answered; after a failure, l rejoins it.
+func (s *sharing) ok() {
+	if s.answered.Swap(true) {
+		return
+	}
+	rejoin := sharedRetry + s.window
+	s.rejoinUntil.Store(time.Now().Add(rejoin).UnixNano())
+	s.logger.Info("the shared rate limit's store answers again: sharing the limit through it, this replica keeping to its own share a little longer while the others return", "for", rejoin.Round(time.Millisecond))
 }
 
 // grace is how long, from now, no request may be admitted after the
@@ -104,10 +148,11 @@ func (s *sharing) grace(now time.Time) time.Duration {
 	return max(time.Duration(s.graceUntil.Load()-now.UnixNano()), 0)
 }
 
-// limit is the requests a window of this process may hold: all of them
-// while the store keeps the shared limit, else the fallback's.
-func (s *sharing) limit(n int) int {
-	if s == nil || s.healthy() {
+// limit is the requests a window of this process may hold at now: all of
+// them while the store keeps the shared limit, else (in the fallback, and
+// while rejoining) the fallback's.
+func (s *sharing) limit(n int, now time.Time) int {
+	if s == nil || s.answered.Load() && now.UnixNano() >= s.rejoinUntil.Load() {
 		return n
 	}
 	return min(n, s.fallbackN)
@@ -139,11 +184,11 @@ func (l *Limiter) admitShared(ctx context.Context, key [32]byte, lane Lane, s *s
 			sh.failed(err)
 			return errStoreFailed
 		case wait <= 0:
-			sh.answered.Store(true)
+			sh.ok()
 			s.sharedKey, s.sharedID = name, id
 			return nil
 		}
-		sh.answered.Store(true)
+		sh.ok()
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
 			if paused {
 				return &PauseError{Wait: wait}

@@ -76,7 +76,7 @@ func TestE2EDeployCompose(t *testing.T) {
 		t.Errorf("%d requests within a second", most)
 	}
 	for _, r := range replicas {
-		if !strings.Contains(r.stderr.String(), "sharing the rate limit through Redis") || !strings.Contains(r.stderr.String(), "serving metrics") {
+		if !strings.Contains(r.stderr.String(), "sharing the rate limit through its store") || !strings.Contains(r.stderr.String(), "serving metrics") {
 			t.Errorf("a replica's log:\n%s", r.stderr.String())
 		}
 	}

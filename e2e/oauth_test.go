@@ -32,7 +32,7 @@ func TestE2EOAuth(t *testing.T) {
 	is := testkit.NewIssuer(t)
 	is.AddKey(t, "k1", "ec")
 	keys := filepath.Join(t.TempDir(), "keys.json")
-	os.WriteFile(keys, []byte(`{"ana@example.com": {"env": "OPENPHONE_KEY_ANA"}}`), 0o600)
+	os.WriteFile(keys, []byte(`{"email:ana@example.com": {"env": "OPENPHONE_KEY_ANA"}}`), 0o600)
 	const resource = "http://127.0.0.1/mcp"
 	srv := startHTTP(t, []string{"OPENPHONE_API_KEY=", "QUO_API_KEY=", "OPENPHONE_BASE_URL=" + api.URL, "OPENPHONE_KEY_ANA=" + api.APIKey,
 		"OPENPHONE_MCP_OAUTH_ISSUER=" + is.URL, "OPENPHONE_MCP_OAUTH_AUDIENCE=" + resource, "OPENPHONE_MCP_OAUTH_SCOPES=openphone:read",
@@ -56,8 +56,11 @@ func TestE2EOAuth(t *testing.T) {
 		}
 		return sdkText(res), res.IsError
 	}
-	if out, isErr := call(connect(is.Sign(t, "k1", is.Claims(resource, nil)))); isErr || !strings.Contains(out, "5 users") {
+	if out, isErr := call(connect(is.Sign(t, "k1", is.Claims(resource, map[string]any{"email_verified": true})))); isErr || !strings.Contains(out, "5 users") {
 		t.Errorf("ana, with her key: %s", out)
+	}
+	if out, isErr := call(connect(is.Sign(t, "k1", is.Claims(resource, map[string]any{"sub": "mallory"})))); !isErr || !strings.Contains(out, "no OpenPhone key for you") {
+		t.Errorf("ana's email, unverified: %s", out)
 	}
 	if out, isErr := call(connect(is.Sign(t, "k1", is.Claims(resource, map[string]any{"sub": "bob", "email": "bob@example.com"})))); !isErr || !strings.Contains(out, "no OpenPhone key for you") {
 		t.Errorf("bob, with none: %s", out)

@@ -72,10 +72,11 @@ type HTTPConfig struct {
 	// MCP request must carry an access token it accepts, and the
 	// protected-resource metadata is served. It excludes AuthToken.
 	OAuth *oauth.Verifier
-	// IdentityKeys maps a signed-in caller, by subject or else by email,
-	// to an OpenPhone key of their own; nil maps none. Callers it does not
-	// map use the server's key.
-	IdentityKeys func(subjectOrEmail string) (apiKey string, ok bool)
+	// IdentityKeys maps a signed-in caller to an OpenPhone key of their
+	// own, by "sub:" and their subject, or else, when the issuer verified
+	// their email, by "email:" and it in lower case; nil maps none.
+	// Callers it does not map use the server's key.
+	IdentityKeys func(who string) (apiKey string, ok bool)
 	// ServerKey says whether the server has an OpenPhone key of its own,
 	// for callers that bring none.
 	ServerKey bool
@@ -218,9 +219,9 @@ func NewHTTPHandler(s *server.MCPServer, cfg HTTPConfig) http.Handler {
 	authenticate := checkToken(cfg.token())
 	if cfg.OAuth != nil {
 		authenticate = checkAccessToken(cfg.OAuth, logger)
-		for _, path := range []string{oauth.MetadataPath, oauth.MetadataPath + MCPPath} {
-			mux.HandleFunc(path, serveMetadata(cfg.OAuth))
-		}
+		// The audience's path is the operator's: serveMetadata answers at it.
+		mux.HandleFunc(oauth.MetadataPath, serveMetadata(cfg.OAuth))
+		mux.HandleFunc(oauth.MetadataPath+"/", serveMetadata(cfg.OAuth))
 	}
 	guard := func(h http.Handler) http.Handler {
 		return checkHost(cfg.AllowedHosts, cfg.token() != "" || cfg.OAuth != nil, checkOrigin(origins, authenticate(h)))
@@ -519,16 +520,12 @@ func withAccount(cfg HTTPConfig, accounts *accountCache, logger *slog.Logger, ne
 			return
 		}
 		id, signedIn := r.Context().Value(identityKey{}).(oauth.Identity)
-		if key == "" && signedIn && cfg.IdentityKeys != nil {
-			if k, ok := cfg.IdentityKeys(id.Subject); ok {
-				key = k
-			} else if k, ok := cfg.IdentityKeys(id.Email); ok && id.Email != "" {
-				key = k
-			}
+		if key == "" && signedIn {
+			key, _ = identityAPIKey(cfg.IdentityKeys, id)
 		}
 		if m, _ := r.Context().Value(messageKey{}).(message); key == "" && signedIn && !cfg.ServerKey && m.Method == string(mcp.MethodToolsCall) {
 			// Listing tools needs no key; calling one does.
-			answerToolCall(w, m, fmt.Sprintf("You are signed in (subject %q), but this server has no OpenPhone key for you: none is mapped to your subject or email, and the server has none of its own. Ask the server's operator to map you to a key (--oauth-keys); nothing was sent to OpenPhone.", id.Subject))
+			answerToolCall(w, m, fmt.Sprintf("You are signed in (subject %q), but this server has no OpenPhone key for you: none is mapped to your subject or verified email, and the server has none of its own. Ask the server's operator to map you to a key (--oauth-keys); nothing was sent to OpenPhone.", id.Subject))
 			return
 		}
 		if cfg.RequestContext != nil {

@@ -15,6 +15,25 @@ import (
 // identityKey is the context key of a signed-in caller's oauth.Identity.
 type identityKey struct{}
 
+// identityAPIKey is the OpenPhone key that keys maps id to: by subject
+// ("sub:" and the subject), else by email ("email:" and the email in
+// lower case) when the issuer verified it. Subjects and emails are apart,
+// so that a subject spelled as someone's email maps to nothing of theirs.
+func identityAPIKey(keys func(who string) (string, bool), id oauth.Identity) (string, bool) {
+	if keys == nil {
+		return "", false
+	}
+	if k, ok := keys("sub:" + id.Subject); ok {
+		return k, true
+	}
+	if id.Email != "" && id.EmailVerified {
+		if k, ok := keys("email:" + strings.ToLower(id.Email)); ok {
+			return k, true
+		}
+	}
+	return "", false
+}
+
 // checkAccessToken lets through the requests whose access token v
 // accepts, with the caller's identity in their context, before their body
 // is read. Others are answered as the MCP authorization spec says: 401
@@ -37,6 +56,8 @@ func checkAccessToken(v *oauth.Verifier, logger *slog.Logger) func(http.Handler)
 			id, err := v.Verify(r.Context(), token)
 			var scopeErr *oauth.ScopeError
 			switch {
+			case err != nil && r.Context().Err() != nil:
+				return // the caller went away: no one to answer
 			case errors.As(err, &scopeErr):
 				w.Header().Set("WWW-Authenticate", challenge(fmt.Sprintf(`, error="insufficient_scope", scope=%q`, strings.Join(v.Scopes(), " "))))
 				refuse(w, http.StatusForbidden, err.Error())
@@ -58,9 +79,14 @@ func checkAccessToken(v *oauth.Verifier, logger *slog.Logger) func(http.Handler)
 }
 
 // serveMetadata serves v's RFC 9728 protected-resource metadata, to any
-// origin: it is public.
+// origin: it is public. It answers at v.MetadataURLPath() only; other
+// paths under the well-known one are not found.
 func serveMetadata(v *oauth.Verifier) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.EscapedPath() != v.MetadataURLPath() {
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Access-Control-Allow-Origin", "*")
 		if r.Method == http.MethodOptions {
 			w.Header().Set("Access-Control-Allow-Methods", "GET")

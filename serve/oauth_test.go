@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
@@ -22,9 +27,15 @@ const testResource = "https://mcp.example.com/mcp"
 // real (in-test) issuer, with an RS256 key "k1".
 func oauthFixture(t *testing.T, ownKey bool, edit func(*HTTPConfig)) (httpFixture, *testkit.Issuer) {
 	t.Helper()
+	return oauthFixtureFor(t, testResource, ownKey, edit)
+}
+
+// oauthFixtureFor is oauthFixture for the resource (the audience) given.
+func oauthFixtureFor(t *testing.T, resource string, ownKey bool, edit func(*HTTPConfig)) (httpFixture, *testkit.Issuer) {
+	t.Helper()
 	is := testkit.NewIssuer(t)
 	is.AddKey(t, "k1", "rsa")
-	v, err := oauth.New(oauth.Config{Issuer: is.URL, Audience: testResource, Scopes: []string{"openphone:read"}, HTTPClient: is.Client()})
+	v, err := oauth.New(oauth.Config{Issuer: is.URL, Audience: resource, Scopes: []string{"openphone:read"}, HTTPClient: is.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,13 +78,27 @@ func TestOAuthChallenges(t *testing.T) {
 	}
 }
 
-// TestOAuthMetadata: RFC 9728 metadata, at the well-known path and at its
-// form suffixed with the resource's path.
+// TestOAuthMetadata: RFC 9728 metadata is served where the challenge
+// says, the well-known path followed by the resource's path, whatever that
+// path is; the bare well-known path, which would describe the origin,
+// answers only for a resource that is the origin.
 func TestOAuthMetadata(t *testing.T) {
-	f, is := oauthFixture(t, true, nil)
-	base := strings.TrimSuffix(f.url, MCPPath)
-	for _, path := range []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"} {
-		resp, err := http.Get(base + path)
+	for _, tc := range []struct {
+		resource, path string
+		notFound       []string
+	}{
+		{testResource, "/.well-known/oauth-protected-resource/mcp", []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/other"}},
+		{"https://mcp.example.com/team/openphone", "/.well-known/oauth-protected-resource/team/openphone",
+			[]string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"}},
+		{"https://mcp.example.com", "/.well-known/oauth-protected-resource", []string{"/.well-known/oauth-protected-resource/mcp"}},
+	} {
+		f, is := oauthFixtureFor(t, tc.resource, true, nil)
+		base := strings.TrimSuffix(f.url, MCPPath)
+		_, h, _ := post(t, f.url, listUsersCall, nil)
+		if want := `resource_metadata="https://mcp.example.com` + tc.path + `"`; !strings.Contains(h.Get("WWW-Authenticate"), want) {
+			t.Errorf("%s: WWW-Authenticate %q, want %s", tc.resource, h.Get("WWW-Authenticate"), want)
+		}
+		resp, err := http.Get(base + tc.path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,9 +109,19 @@ func TestOAuthMetadata(t *testing.T) {
 			AuthorizationServers []string `json:"authorization_servers"`
 			ScopesSupported      []string `json:"scopes_supported"`
 		}
-		if err := json.Unmarshal(raw, &m); err != nil || m.Resource != testResource || len(m.AuthorizationServers) != 1 || m.AuthorizationServers[0] != is.URL ||
+		if err := json.Unmarshal(raw, &m); err != nil || m.Resource != tc.resource || len(m.AuthorizationServers) != 1 || m.AuthorizationServers[0] != is.URL ||
 			len(m.ScopesSupported) != 1 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
-			t.Errorf("%s: %d %s", path, resp.StatusCode, raw)
+			t.Errorf("%s at %s: %d %s", tc.resource, tc.path, resp.StatusCode, raw)
+		}
+		for _, path := range tc.notFound {
+			resp, err := http.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s at %s: %d, want 404: it would describe another resource", tc.resource, path, resp.StatusCode)
+			}
 		}
 	}
 }
@@ -108,10 +143,10 @@ func TestOAuthSignedIn(t *testing.T) {
 
 	var mappedKey string
 	g, is2 := oauthFixture(t, false, func(c *HTTPConfig) {
-		c.IdentityKeys = func(who string) (string, bool) { return mappedKey, who == "ana@example.com" }
+		c.IdentityKeys = func(who string) (string, bool) { return mappedKey, who == "email:ana@example.com" }
 	})
 	mappedKey = g.api.APIKey
-	s = g.connect(t, bearerHeader(is2.Sign(t, "k1", is2.Claims(testResource, nil))))
+	s = g.connect(t, bearerHeader(is2.Sign(t, "k1", is2.Claims(testResource, map[string]any{"email_verified": true}))))
 	if out, isErr := callText(t, s, "list_users", nil); isErr || !strings.Contains(out, "users") {
 		t.Errorf("mapped by email: %s", out)
 	}
@@ -164,5 +199,87 @@ func TestOAuthPersonReachesTheTools(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a page without a token: %d, want the pages' own 404", resp.StatusCode)
+	}
+}
+
+// TestOAuthKeyNamespaces: a person is mapped to a key by their subject
+// ("sub:"), or by their email ("email:") only when the issuer verified it;
+// a subject spelled as someone's email, or their email unverified, gets
+// nothing of theirs.
+func TestOAuthKeyNamespaces(t *testing.T) {
+	var ownersKey string
+	f, is := oauthFixture(t, false, func(c *HTTPConfig) {
+		c.IdentityKeys = func(who string) (string, bool) {
+			return ownersKey, who == "email:ana@example.com" || who == "sub:auth0|bob"
+		}
+	})
+	ownersKey = f.api.APIKey
+	for _, tc := range []struct {
+		name   string
+		claims map[string]any
+		mapped bool
+	}{
+		{"ana's email, verified", map[string]any{"sub": "someone", "email": "Ana@Example.com", "email_verified": true}, true},
+		{"ana's email, verified as a string", map[string]any{"sub": "someone", "email_verified": "true"}, true},
+		{"ana's email, unverified", map[string]any{"sub": "someone-else", "email_verified": false}, false},
+		{"ana's email, verification unsaid", map[string]any{"sub": "someone-else"}, false},
+		{"a subject spelled as ana's email", map[string]any{"sub": "ana@example.com", "email": nil}, false},
+		{"a subject spelled as ana's key entry", map[string]any{"sub": "email:ana@example.com", "email": nil}, false},
+		{"bob's subject", map[string]any{"sub": "auth0|bob", "email": nil}, true},
+		{"an email spelled as bob's subject", map[string]any{"sub": "mallory", "email": "auth0|bob", "email_verified": true}, false},
+	} {
+		s := f.connect(t, bearerHeader(is.Sign(t, "k1", is.Claims(testResource, tc.claims))))
+		out, isErr := callText(t, s, "list_users", nil)
+		if tc.mapped == isErr {
+			t.Errorf("%s: isError %v: %s", tc.name, isErr, out)
+		}
+	}
+}
+
+// TestOAuthCallerHangsUp: while the issuer answers slowly, a request with
+// a forged token that hangs up at once, during discovery or during the
+// JWKS fetch, leaves the fetch running for the others: a valid token is
+// served right after, and the issuer was asked once.
+func TestOAuthCallerHangsUp(t *testing.T) {
+	for _, during := range []string{"discovery", "jwks"} {
+		t.Run(during, func(t *testing.T) {
+			f, is := oauthFixture(t, true, nil)
+			is.SetLatency(300 * time.Millisecond)
+			forger, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forged := testkit.SignJWT(t, jose.SigningKey{Algorithm: jose.RS256, Key: forger}, "k1", is.Claims(testResource, nil))
+			ctx, hangUp := context.WithCancel(t.Context())
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, f.url, nil) // no body: the server sees the hang-up
+			req.Header.Set("Authorization", "Bearer "+forged)
+			answered := make(chan struct{})
+			go func() {
+				defer close(answered)
+				if resp, err := http.DefaultClient.Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}()
+			fetches := &is.DiscoveryFetches
+			if during == "jwks" {
+				fetches = &is.JWKSFetches
+			}
+			for fetches.Load() == 0 {
+				select {
+				case <-answered:
+					t.Fatal("the forged token was answered before the issuer was asked")
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			hangUp()
+			<-answered
+			status, _, body := post(t, f.url, listUsersCall, bearerHeader(is.Sign(t, "k1", is.Claims(testResource, nil))))
+			if status != http.StatusOK {
+				t.Errorf("a valid token after a caller hung up during the %s: %d %s", during, status, body)
+			}
+			if d, j := is.DiscoveryFetches.Load(), is.JWKSFetches.Load(); d != 1 || j != 1 {
+				t.Errorf("the issuer was asked %d times for discovery and %d for its keys, want once each", d, j)
+			}
+		})
 	}
 }

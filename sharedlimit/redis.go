@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -37,17 +38,38 @@ const prefix = "openphone-mcp:rate:"
 const pending = 20 * time.Second
 
 // A Redis is a client.SharedWindow in Redis.
-type Redis struct{ rdb *redis.Client }
+type Redis struct{ rdb redis.UniversalClient }
 
 // New connects to the Redis at url (redis://host:port/db, or rediss://
-// for TLS). Every command is bounded in time, and none is retried: the
+// for TLS). With cluster=true among its parameters, url names a node of a
+// Redis Cluster (more with addr=host:port), whose nodes the client finds
+// and follows. Every command is bounded in time, and none is retried: the
 // Limiter falls back to its own windows rather than wait.
-func New(url string) (*Redis, error) {
-	opts, err := redis.ParseURL(url)
+func New(rawURL string) (*Redis, error) {
+	const timeout = 250 * time.Millisecond
+	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("redis URL: %w", err)
 	}
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 250*time.Millisecond, 250*time.Millisecond, 250*time.Millisecond
+	q := u.Query()
+	cluster := q.Get("cluster") == "true"
+	q.Del("cluster")
+	u.RawQuery = q.Encode()
+	if cluster {
+		opts, err := redis.ParseClusterURL(u.String())
+		if err != nil {
+			return nil, fmt.Errorf("redis cluster URL: %w", err)
+		}
+		opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = timeout, timeout, timeout
+		opts.MaxRetries, opts.DialerRetries = -1, 1
+		opts.ContextTimeoutEnabled = true
+		return &Redis{rdb: redis.NewClusterClient(opts)}, nil
+	}
+	opts, err := redis.ParseURL(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("redis URL: %w", err)
+	}
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = timeout, timeout, timeout
 	opts.MaxRetries, opts.DialerRetries = -1, 1
 	opts.ContextTimeoutEnabled = true
 	return &Redis{rdb: redis.NewClient(opts)}, nil
@@ -59,8 +81,12 @@ func (r *Redis) Ping(ctx context.Context) error { return r.rdb.Ping(ctx).Err() }
 // Close closes the connections.
 func (r *Redis) Close() error { return r.rdb.Close() }
 
+// keys are the Redis keys of an API key's limit: its window, pause, and
+// last background and other admissions. They share one hash tag, {key},
+// so that a Redis Cluster keeps them in one slot, as a script needs.
 func keys(key string) []string {
-	return []string{prefix + key + ":window", prefix + key + ":pause", prefix + key + ":background", prefix + key + ":other"}
+	base := prefix + "{" + key + "}:"
+	return []string{base + "window", base + "pause", base + "background", base + "other"}
 }
 
 // admit decides one admission. ARGV: window (ms), n, lane, id, pending
@@ -81,8 +107,13 @@ if lane == 'background' then
   if n > 1 and now - other < 2 * window then limit = n - 1 end
 end
 if redis.call('ZCARD', KEYS[1]) >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  local wait = tonumber(oldest[2]) + window - now
+  -- A place frees when the oldest written entry leaves the window. An
+  -- entry not yet written (its score is the placeholder, in the future)
+  -- is written within moments, and leaves a window after, or is given
+  -- back sooner: without a written one, the wait is about a window.
+  local wait = window
+  local oldest = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1)
+  if oldest[2] then wait = tonumber(oldest[2]) + window - now end
   if wait < 1 then wait = 1 end
   return {0, wait, 0}
 end
@@ -108,9 +139,9 @@ return 1
 var pause = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local until = now + tonumber(ARGV[1])
-if until > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], until, 'PX', tonumber(ARGV[1]))
+local ends = now + tonumber(ARGV[1])
+if ends > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], ends, 'PX', tonumber(ARGV[1]))
 end
 return 1
 `)

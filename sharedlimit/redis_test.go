@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,5 +112,122 @@ func TestRedisDownFallsBack(t *testing.T) {
 	}
 	if n := strings.Count(log.String(), "the shared rate limit's store failed"); n < 1 || n > 3 {
 		t.Errorf("%d warnings (one per replica at most):\n%s", n, log.String())
+	}
+}
+
+// waitFor waits until cond holds, failing the test after a minute.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited a minute for %s", what)
+		}
+	}
+}
+
+// TestRedisReturnKeepsTheLimit: two busy replicas of one key, their Redis
+// killed and started again, empty, on the same port: across the failure,
+// the fallback and the return, no second holds more than the limit.
+func TestRedisReturnKeepsTheLimit(t *testing.T) {
+	srv := testkit.StartRedis(t)
+	api := testkit.Demo(t)
+	var log testkit.LockedBuffer
+	clients, _ := replicas(t, api, srv.URL, 2, &log)
+	// Each replica is asked for calls evenly, at first under its share
+	// (a call every 250 ms), so that its admissions spread over the
+	// window as a server's do, rather than come in bursts at its edges;
+	// once the Redis is back, for more than the limit (every 60 ms, at
+	// most 20 waiting), so that a replica that rejoined too soon would
+	// fill the shared window on top of its own fallback admissions.
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	var period atomic.Int64
+	period.Store(int64(250 * time.Millisecond))
+	for _, c := range clients {
+		wg.Go(func() {
+			busy := make(chan struct{}, 20)
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Duration(period.Load())):
+				}
+				select {
+				case busy <- struct{}{}:
+				default:
+					continue
+				}
+				wg.Go(func() {
+					defer func() { <-busy }()
+					if _, err := c.ListUsers(ctx, client.ListUsersParams{MaxResults: 10}); err != nil && ctx.Err() == nil {
+						t.Errorf("a call: %v", err)
+					}
+				})
+			}
+		})
+	}
+	sent := func() int { return len(api.Requests()) }
+	waitFor(t, "20 requests shared", func() bool { return sent() >= 20 })
+	srv.Kill()
+	waitFor(t, "both replicas to fall back", func() bool { return strings.Count(log.String(), "store failed") == 2 })
+	n := sent()
+	waitFor(t, "12 requests in the fallback", func() bool { return sent() >= n+12 })
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	period.Store(int64(60 * time.Millisecond))
+	// Each replica asks the Redis again within 5 s, then rejoins it.
+	n = sent()
+	waitFor(t, "130 requests after the Redis came back", func() bool { return sent() >= n+130 })
+	cancel()
+	wg.Wait()
+	if strings.Count(log.String(), "answers again") != 2 {
+		t.Errorf("want each replica to say once that the Redis answers again:\n%s", log.String())
+	}
+	t.Logf("at most %d in a second", testkit.MostWithin(testkit.Arrivals(api), time.Second))
+	if most := testkit.MostWithin(testkit.Arrivals(api), time.Second); most > client.DefaultRateLimit {
+		t.Errorf("%d requests reached OpenPhone within a second, over %d:\n%s", most, client.DefaultRateLimit, log.String())
+	}
+}
+
+// TestRedisStateLogged: a Redis that does not answer at the start is said
+// not to (and not to be shared through); its return, and its next
+// failure, are each logged once. No line holds the API key.
+func TestRedisStateLogged(t *testing.T) {
+	srv := testkit.StartRedis(t)
+	srv.Kill()
+	api := testkit.Demo(t)
+	var log testkit.LockedBuffer
+	clients, _ := replicas(t, api, srv.URL, 1, &log)
+	if !strings.Contains(log.String(), "does not answer") || strings.Contains(log.String(), "sharing the rate limit through") {
+		t.Errorf("the start, without the Redis:\n%s", log.String())
+	}
+	call := func() {
+		t.Helper()
+		if _, err := clients[0].ListUsers(t.Context(), client.ListUsersParams{MaxResults: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	// The replica asks again within 5 s of its start.
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(log.String(), "answers again"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the return of the Redis was never logged:\n%s", log.String())
+		}
+		call()
+	}
+	srv.Kill()
+	call()
+	out := log.String()
+	for _, line := range []string{"does not answer", "answers again", "store failed"} {
+		if n := strings.Count(out, line); n != 1 {
+			t.Errorf("%q logged %d times, want once:\n%s", line, n, out)
+		}
+	}
+	if strings.Contains(out, api.APIKey) {
+		t.Error("the log holds the API key")
 	}
 }

@@ -25,8 +25,10 @@ type Issuer struct {
 	mu sync.Mutex
 	// Keys are the private keys by kid, those the JWKS lists.
 	Keys map[string]any
-	// JWKSFetches counts the fetches of the JWKS.
-	JWKSFetches atomic.Int32
+	// JWKSFetches counts the fetches of the JWKS, and DiscoveryFetches
+	// those of either discovery document, as they arrive.
+	JWKSFetches, DiscoveryFetches atomic.Int32
+	latency                       atomic.Int64 // SetLatency's
 	// OnlyOIDC serves only the OpenID Connect discovery document.
 	OnlyOIDC bool
 	// IssuerName is the issuer its documents name; "" is its URL.
@@ -39,6 +41,8 @@ func NewIssuer(t testing.TB) *Issuer {
 	is := &Issuer{Keys: map[string]any{}}
 	mux := http.NewServeMux()
 	doc := func(w http.ResponseWriter, r *http.Request) {
+		is.DiscoveryFetches.Add(1)
+		is.delay(r)
 		name := is.IssuerName
 		if name == "" {
 			name = is.URL
@@ -55,6 +59,7 @@ func NewIssuer(t testing.TB) *Issuer {
 	mux.HandleFunc("/.well-known/openid-configuration", doc)
 	mux.HandleFunc("/jwks", func(w http.ResponseWriter, r *http.Request) {
 		is.JWKSFetches.Add(1)
+		is.delay(r)
 		is.mu.Lock()
 		defer is.mu.Unlock()
 		var set jose.JSONWebKeySet
@@ -73,6 +78,19 @@ func NewIssuer(t testing.TB) *Issuer {
 	is.Server = httptest.NewServer(mux)
 	t.Cleanup(is.Close)
 	return is
+}
+
+// SetLatency makes the issuer answer each request d after it arrives (or
+// when its client goes away), as a slow authorization server does.
+func (is *Issuer) SetLatency(d time.Duration) { is.latency.Store(int64(d)) }
+
+func (is *Issuer) delay(r *http.Request) {
+	if d := time.Duration(is.latency.Load()); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+		}
+	}
 }
 
 // AddKey makes a key of the kind ("rsa" or "ec") under kid, listed in the

@@ -5,20 +5,23 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
 
 // A RedisServer is a redis-server process of the test's own, on loopback.
 type RedisServer struct {
-	URL string
-	cmd *exec.Cmd
+	URL  string
+	cmd  *exec.Cmd
+	args []string // redis-server's, to restart it alike
 }
 
-// StartRedis starts redis-server on a free loopback port (LaunchRedis),
+// StartRedis starts redis-server on a free loopback port (LaunchRedis, with
+// extra arguments),
 // stopped when the test ends. Without a redis-server on the PATH the test
 // is skipped, except under CI, whose .ci/run installs one: there it fails.
-func StartRedis(t testing.TB) *RedisServer {
+func StartRedis(t testing.TB, extra ...string) *RedisServer {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -26,7 +29,7 @@ func StartRedis(t testing.TB) *RedisServer {
 		}
 		t.Skip("no redis-server on the PATH (apt-get install redis-server)")
 	}
-	r, err := LaunchRedis(t.TempDir())
+	r, err := LaunchRedis(t.TempDir(), extra...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,13 +38,10 @@ func StartRedis(t testing.TB) *RedisServer {
 }
 
 // LaunchRedis starts redis-server on a free loopback port, with nothing
-// saved (dir is its working directory), and waits until it listens. The
-// caller must Kill it.
-func LaunchRedis(dir string) (*RedisServer, error) {
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		return nil, err
-	}
+// saved (dir is its working directory) and any further arguments (such as
+// "--cluster-enabled", "yes"), and waits until it listens. The caller must
+// Kill it.
+func LaunchRedis(dir string, extra ...string) (*RedisServer, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -49,26 +49,41 @@ func LaunchRedis(dir string) (*RedisServer, error) {
 	addr := l.Addr().String()
 	l.Close()
 	_, port, _ := net.SplitHostPort(addr)
-	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", dir)
-	if err := cmd.Start(); err != nil {
-		return nil, err
+	r := &RedisServer{URL: "redis://" + addr + "/0",
+		args: append([]string{"--bind", "127.0.0.1", "--port", port, "--save", "", "--appendonly", "no", "--dir", dir}, extra...)}
+	return r, r.start()
+}
+
+// Restart starts the server again, empty, on the same port, as a Redis
+// that crashed and came back; it waits until it listens. Kill it first.
+func (r *RedisServer) Restart() error { return r.start() }
+
+// start runs redis-server with r.args and waits until it listens.
+func (r *RedisServer) start() error {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return err
 	}
-	r := &RedisServer{URL: "redis://" + addr + "/0", cmd: cmd}
+	r.cmd = exec.Command(bin, r.args...)
+	if err := r.cmd.Start(); err != nil {
+		return err
+	}
+	addr := strings.TrimSuffix(strings.TrimPrefix(r.URL, "redis://"), "/0")
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return r, nil
+			return nil
 		}
 		if time.Now().After(deadline) {
 			r.Kill()
-			return nil, fmt.Errorf("redis-server did not listen on %s", addr)
+			return fmt.Errorf("redis-server did not listen on %s", addr)
 		}
 	}
 }
 
 // Kill stops the server at once, as a crash would.
 func (r *RedisServer) Kill() {
-	if r.cmd.Process != nil {
+	if r.cmd != nil && r.cmd.Process != nil && r.cmd.ProcessState == nil {
 		r.cmd.Process.Kill()
 		r.cmd.Wait()
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/sync/singleflight"
 )
 
 // signingAlgs are the algorithms a token may be signed with: public-key
@@ -31,15 +32,19 @@ var joseAlgs = func() []jose.SignatureAlgorithm {
 // A keySet is the issuer's JWKS, cached. A token signed with a key it does
 // not hold makes it fetch the set again, at most every minRefresh, so that
 // a rotated key is found and a flood of made-up key IDs costs one fetch.
+// A fetch runs on its own (fetchTimeout), shared by every caller waiting
+// for it: a caller that goes away neither cancels it nor counts as its
+// failure.
 type keySet struct {
 	url        string
 	client     *http.Client
 	minRefresh time.Duration
 	now        func() time.Time
+	fetches    singleflight.Group
 
-	mu      sync.Mutex
+	mu      sync.Mutex // guards what follows
 	keys    []jose.JSONWebKey
-	fetched time.Time // the last fetch, successful or not
+	fetched time.Time // the last fetch that ended, successful or not
 }
 
 // VerifySignature checks raw's signature with the key its kid names,
@@ -65,29 +70,64 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 }
 
 // key finds the signing key kid, fetching the set again when it is not
-// held (or never was fetched) and the last fetch is old enough.
+// held (or never was fetched) and the last fetch is old enough. When ctx
+// ends first, it returns ctx's error.
 func (k *keySet) key(ctx context.Context, kid string) (jose.JSONWebKey, error) {
+	k.mu.Lock()
+	key, ok := k.find(kid)
+	recent := !k.fetched.IsZero() && k.now().Sub(k.fetched) < k.minRefresh
+	none := k.keys == nil
+	k.mu.Unlock()
+	switch {
+	case ok:
+		return key, nil
+	case recent && none:
+		return jose.JSONWebKey{}, fmt.Errorf("%w: the key set could not be read less than %v ago", ErrUnavailable, k.minRefresh)
+	case recent:
+		return jose.JSONWebKey{}, fmt.Errorf("no key %q in the issuer's key set", kid)
+	}
+	var fetchErr error
+	select {
+	case res := <-k.fetches.DoChan("", k.fetch):
+		fetchErr = res.Err
+	case <-ctx.Done():
+		return jose.JSONWebKey{}, ctx.Err()
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if key, ok := k.find(kid); ok {
 		return key, nil
 	}
-	if !k.fetched.IsZero() && k.now().Sub(k.fetched) < k.minRefresh {
-		return jose.JSONWebKey{}, fmt.Errorf("no key %q in the issuer's key set", kid)
-	}
-	k.fetched = k.now()
-	var set jose.JSONWebKeySet
-	if err := getJSON(ctx, k.client, k.url, &set); err != nil {
-		if k.keys == nil {
-			return jose.JSONWebKey{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
-		}
-		return jose.JSONWebKey{}, fmt.Errorf("no key %q, and the key set could not be read again: %v", kid, err)
-	}
-	k.keys = set.Keys
-	if key, ok := k.find(kid); ok {
-		return key, nil
+	switch {
+	case fetchErr != nil && k.keys == nil:
+		return jose.JSONWebKey{}, fmt.Errorf("%w: %v", ErrUnavailable, fetchErr)
+	case fetchErr != nil:
+		return jose.JSONWebKey{}, fmt.Errorf("no key %q, and the key set could not be read again: %v", kid, fetchErr)
 	}
 	return jose.JSONWebKey{}, fmt.Errorf("no key %q in the issuer's key set", kid)
+}
+
+// fetch reads the key set, unless another fetch ended less than
+// minRefresh ago, under its own timeout.
+func (k *keySet) fetch() (any, error) {
+	k.mu.Lock()
+	recent := !k.fetched.IsZero() && k.now().Sub(k.fetched) < k.minRefresh
+	k.mu.Unlock()
+	if recent {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+	defer cancel()
+	var set jose.JSONWebKeySet
+	err := getJSON(ctx, k.client, k.url, &set)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fetched = k.now()
+	if err != nil {
+		return nil, err
+	}
+	k.keys = set.Keys
+	return nil, nil
 }
 
 // find is the public signing key kid; a token without a kid may use the

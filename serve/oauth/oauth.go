@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
+	"golang.org/x/sync/singleflight"
 )
 
 // Defaults of a Verifier.
@@ -50,6 +52,12 @@ type Config struct {
 	Leeway time.Duration
 	// MinRefresh bounds the fetches; zero is DefaultMinRefresh.
 	MinRefresh time.Duration
+	// AllowUntypedTokens accepts access tokens whose JOSE header has no
+	// typ, or the generic JWT, besides RFC 9068's at+jwt: for issuers
+	// known to type their access tokens so (Keycloak, Microsoft Entra ID,
+	// Okta). Off, a token must be typed at+jwt, so that an ID token (typ
+	// JWT) is never taken for an access token.
+	AllowUntypedTokens bool
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }
@@ -58,7 +66,11 @@ type Config struct {
 type Identity struct {
 	Subject string
 	Email   string // "" when the token carries none
-	Scopes  []string
+	// EmailVerified is the token's email_verified: whether the issuer
+	// checked that the person owns Email. An unverified email proves
+	// nothing: anyone may type any address at some issuers.
+	EmailVerified bool
+	Scopes        []string
 }
 
 // ErrInvalidToken is the error of a token that is not acceptable: not a
@@ -76,13 +88,19 @@ func (e *ScopeError) Error() string {
 	return "the token lacks the scope " + strings.Join(e.Missing, " ")
 }
 
+// fetchTimeout bounds each fetch from the issuer. Fetches run on their
+// own, not under any caller's request: a caller that goes away cancels
+// its own wait, never the fetch that others wait on too.
+const fetchTimeout = 10 * time.Second
+
 // A Verifier checks access tokens. It is safe for concurrent use; it
 // reads the issuer's discovery document on first use.
 type Verifier struct {
-	cfg  Config
-	keys *keySet
+	cfg       Config
+	discovery singleflight.Group // one discovery at a time, whoever waits
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards what follows
+	keys     *keySet
 	verifier *oidc.IDTokenVerifier
 	tried    time.Time // the last failed discovery
 }
@@ -128,7 +146,15 @@ func (v *Verifier) Metadata() map[string]any {
 // the resource's own path (RFC 9728 section 3.1).
 func (v *Verifier) MetadataURL() string {
 	u, _ := url.Parse(v.cfg.Audience)
-	return u.Scheme + "://" + u.Host + MetadataPath + strings.TrimSuffix(u.Path, "/")
+	return u.Scheme + "://" + u.Host + v.MetadataURLPath()
+}
+
+// MetadataURLPath is MetadataURL's path: MetadataPath alone only for a
+// resource that is a bare origin, since the metadata at a well-known URL
+// describes the resource it is named after (RFC 9728 section 3.3).
+func (v *Verifier) MetadataURLPath() string {
+	u, _ := url.Parse(v.cfg.Audience)
+	return MetadataPath + strings.TrimSuffix(u.EscapedPath(), "/")
 }
 
 // MetadataPath is the well-known path of protected-resource metadata.
@@ -139,23 +165,45 @@ func (v *Verifier) Scopes() []string { return slices.Clone(v.cfg.Scopes) }
 
 // Verify checks raw, an access token, and returns who it speaks for. Its
 // errors wrap ErrInvalidToken or ErrUnavailable, or are a *ScopeError.
+//
+// When ctx ends first, Verify returns ctx's error: the fetches it waited
+// on go on for the others, and its leaving counts against nobody.
 func (v *Verifier) Verify(ctx context.Context, raw string) (Identity, error) {
-	verifier, err := v.ready(ctx)
+	jws, err := jose.ParseSignedCompact(raw, joseAlgs)
+	if err != nil {
+		return Identity{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
+	if len(jws.Signatures) != 1 {
+		return Identity{}, fmt.Errorf("%w: want one signature", ErrInvalidToken)
+	}
+	header := jws.Signatures[0].Header
+	if typ, _ := header.ExtraHeaders[jose.HeaderType].(string); !v.acceptsType(typ) {
+		return Identity{}, fmt.Errorf("%w: typ %q, want at+jwt (RFC 9068: an access token, not an ID token)", ErrInvalidToken, typ)
+	}
+	verifier, keys, err := v.ready(ctx)
 	if err != nil {
 		return Identity{}, err
 	}
-	token, err := verifier.Verify(ctx, raw)
-	if err != nil {
-		if errors.Is(err, ErrUnavailable) {
+	// The key first, so that its errors keep their kind (go-oidc's do not).
+	if _, err := keys.key(ctx, header.KeyID); err != nil {
+		if ctx.Err() != nil || errors.Is(err, ErrUnavailable) {
 			return Identity{}, err
 		}
 		return Identity{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
 	}
+	token, err := verifier.Verify(ctx, raw)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Identity{}, ctx.Err()
+		}
+		return Identity{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
+	}
 	var claims struct {
-		NotBefore *float64        `json:"nbf"`
-		Email     string          `json:"email"`
-		Scope     string          `json:"scope"`
-		Scp       json.RawMessage `json:"scp"`
+		NotBefore     *float64        `json:"nbf"`
+		Email         string          `json:"email"`
+		EmailVerified json.RawMessage `json:"email_verified"`
+		Scope         string          `json:"scope"`
+		Scp           json.RawMessage `json:"scp"`
 	}
 	if err := token.Claims(&claims); err != nil {
 		return Identity{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)
@@ -182,24 +230,71 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Identity, error) {
 	if len(missing) > 0 {
 		return Identity{}, &ScopeError{missing}
 	}
-	return Identity{Subject: token.Subject, Email: claims.Email, Scopes: granted}, nil
+	// Some issuers (Amazon Cognito) send the boolean as a string.
+	verified := string(claims.EmailVerified) == "true" || string(claims.EmailVerified) == `"true"`
+	return Identity{Subject: token.Subject, Email: claims.Email, EmailVerified: verified, Scopes: granted}, nil
 }
 
-// ready returns the claim checker, reading the discovery document first
-// if it has not been read yet (at most every MinRefresh after a failure).
-func (v *Verifier) ready(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+// acceptsType reports whether typ, a JOSE header's, is an access token's:
+// at+jwt or application/at+jwt in any case (RFC 9068 section 2.1), or,
+// with AllowUntypedTokens, none or JWT.
+func (v *Verifier) acceptsType(typ string) bool {
+	if len(typ) > len("application/") && strings.EqualFold(typ[:len("application/")], "application/") {
+		typ = typ[len("application/"):]
+	}
+	return strings.EqualFold(typ, "at+jwt") || v.cfg.AllowUntypedTokens && (typ == "" || strings.EqualFold(typ, "jwt"))
+}
+
+// ready returns the claim checker and the key set, reading the discovery
+// document first if it has not been read yet (at most every MinRefresh
+// after a failure). The reading is shared by every caller that waits on
+// it, and is not cancelled when they go.
+func (v *Verifier) ready(ctx context.Context) (*oidc.IDTokenVerifier, *keySet, error) {
+	v.mu.Lock()
+	verifier, keys, tried := v.verifier, v.keys, v.tried
+	v.mu.Unlock()
+	if verifier != nil {
+		return verifier, keys, nil
+	}
+	if !tried.IsZero() && v.cfg.Now().Sub(tried) < v.cfg.MinRefresh {
+		return nil, nil, fmt.Errorf("%w: discovery failed less than %v ago", ErrUnavailable, v.cfg.MinRefresh)
+	}
+	done := v.discovery.DoChan("", func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
+		defer cancel()
+		return nil, v.discoverOnce(ctx)
+	})
+	select {
+	case res := <-done:
+		if res.Err != nil {
+			return nil, nil, res.Err
+		}
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.verifier != nil {
-		return v.verifier, nil
+	return v.verifier, v.keys, nil
+}
+
+// discoverOnce reads the discovery document, unless it was read (or
+// failed) meanwhile, and keeps what it says.
+func (v *Verifier) discoverOnce(ctx context.Context) error {
+	v.mu.Lock()
+	ready, tried := v.verifier != nil, v.tried
+	v.mu.Unlock()
+	if ready {
+		return nil
 	}
-	if !v.tried.IsZero() && v.cfg.Now().Sub(v.tried) < v.cfg.MinRefresh {
-		return nil, fmt.Errorf("%w: discovery failed less than %v ago", ErrUnavailable, v.cfg.MinRefresh)
+	if !tried.IsZero() && v.cfg.Now().Sub(tried) < v.cfg.MinRefresh {
+		return fmt.Errorf("%w: discovery failed less than %v ago", ErrUnavailable, v.cfg.MinRefresh)
 	}
 	jwksURL, err := v.discover(ctx)
+	v.mu.Lock()
+	defer v.mu.Unlock()
 	if err != nil {
 		v.tried = v.cfg.Now()
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
 	v.keys = &keySet{url: jwksURL, client: v.cfg.HTTPClient, minRefresh: v.cfg.MinRefresh, now: v.cfg.Now}
 	leeway, now := v.cfg.Leeway, v.cfg.Now
@@ -208,7 +303,7 @@ func (v *Verifier) ready(ctx context.Context) (*oidc.IDTokenVerifier, error) {
 		SupportedSigningAlgs: signingAlgs,
 		Now:                  func() time.Time { return now().Add(-leeway) }, // exp with leeway
 	})
-	return v.verifier, nil
+	return nil
 }
 
 // discover reads the issuer's metadata, RFC 8414's then OpenID

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
@@ -142,4 +144,92 @@ func hs256(t *testing.T, key []byte, claims map[string]any) string {
 
 func b64(s string) string {
 	return strings.TrimRight(base64.RawURLEncoding.EncodeToString([]byte(s)), "=")
+}
+
+// TestTokenType: RFC 9068's at+jwt is required, in any case and with or
+// without application/; a token typed JWT (an ID token's type) or not
+// typed is refused, unless AllowUntypedTokens takes it.
+func TestTokenType(t *testing.T) {
+	is := testkit.NewIssuer(t)
+	is.AddKey(t, "k1", "rsa")
+	strict := newVerifier(t, is, nil)
+	lenient := newVerifier(t, is, func(c *Config) { c.AllowUntypedTokens = true })
+	key := jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: is.Keys["k1"], KeyID: "k1"}}
+	for _, tc := range []struct {
+		typ             string // "-": none
+		strict, lenient bool
+	}{
+		{"at+jwt", true, true},
+		{"AT+JWT", true, true},
+		{"application/at+jwt", true, true},
+		{"Application/At+Jwt", true, true},
+		{"JWT", false, true},
+		{"-", false, true},
+		{"id+jwt", false, false},
+		{"application/jwt", false, true},
+	} {
+		opts := (&jose.SignerOptions{}).WithHeader("kid", "k1")
+		if tc.typ != "-" {
+			opts = opts.WithType(jose.ContentType(tc.typ))
+		}
+		signer, err := jose.NewSigner(key, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := jwt.Signed(signer).Claims(is.Claims(resource, nil)).Serialize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []struct {
+			name string
+			v    *Verifier
+			ok   bool
+		}{{"strict", strict, tc.strict}, {"lenient", lenient, tc.lenient}} {
+			_, err := v.v.Verify(t.Context(), raw)
+			if (err == nil) != v.ok || err != nil && !errors.Is(err, ErrInvalidToken) {
+				t.Errorf("typ %s, %s: %v, want ok %v", tc.typ, v.name, err, v.ok)
+			}
+		}
+	}
+}
+
+// TestEmailVerified: the identity says whether the issuer verified the
+// email, from a boolean or (as some issuers send it) a string.
+func TestEmailVerified(t *testing.T) {
+	is := testkit.NewIssuer(t)
+	is.AddKey(t, "k1", "rsa")
+	v := newVerifier(t, is, nil)
+	for _, tc := range []struct {
+		claim any
+		want  bool
+	}{{true, true}, {"true", true}, {false, false}, {"false", false}, {nil, false}, {1, false}} {
+		id, err := v.Verify(t.Context(), is.Sign(t, "k1", is.Claims(resource, map[string]any{"email_verified": tc.claim})))
+		if err != nil || id.EmailVerified != tc.want {
+			t.Errorf("email_verified %v: %+v, %v; want %v", tc.claim, id, err, tc.want)
+		}
+	}
+}
+
+// TestCallerCancels: a caller that gives up while the issuer answers
+// slowly gets its context's error, not the issuer's; the fetch goes on,
+// and the next caller is served by it.
+func TestCallerCancels(t *testing.T) {
+	is := testkit.NewIssuer(t)
+	is.AddKey(t, "k1", "rsa")
+	is.SetLatency(200 * time.Millisecond)
+	v := newVerifier(t, is, func(c *Config) { c.MinRefresh = time.Minute })
+	token := is.Sign(t, "k1", is.Claims(resource, nil))
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { _, err := v.Verify(ctx, token); done <- err }()
+	for is.DiscoveryFetches.Load() == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) || errors.Is(err, ErrUnavailable) || errors.Is(err, ErrInvalidToken) {
+		t.Errorf("the caller that gave up: %v", err)
+	}
+	if _, err := v.Verify(t.Context(), token); err != nil {
+		t.Errorf("the next caller: %v", err)
+	}
 }
