@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -72,5 +73,50 @@ func TestE2EOAuth(t *testing.T) {
 	}
 	if strings.Contains(srv.stderr.String(), api.APIKey) {
 		t.Error("the log holds the mapped key")
+	}
+}
+
+// TestE2EOAuthWritesBelongToThePerson: two people signed in on the
+// server's one key are two callers of a write: in the code mode, one
+// cannot redeem the other's code, and the audit line names each.
+func TestE2EOAuthWritesBelongToThePerson(t *testing.T) {
+	api := testkit.Fake(t, openphonetest.DemoWorkspace())
+	is := testkit.NewIssuer(t)
+	is.AddKey(t, "k1", "ec")
+	const resource = "http://127.0.0.1/mcp"
+	srv := startHTTP(t, []string{"OPENPHONE_API_KEY=" + api.APIKey, "QUO_API_KEY=", "OPENPHONE_BASE_URL=" + api.URL,
+		"OPENPHONE_MCP_OAUTH_ISSUER=" + is.URL, "OPENPHONE_MCP_OAUTH_AUDIENCE=" + resource,
+		"OPENPHONE_ALLOW_WRITES=true", "OPENPHONE_WRITE_CONFIRMATION=code", "OPENPHONE_STATE_DIR=" + t.TempDir()})
+	send := func(subject, code string) string {
+		t.Helper()
+		s, err := gosdk.NewClient(&gosdk.Implementation{Name: "e2e-oauth", Version: "1"}, nil).Connect(t.Context(),
+			&gosdk.StreamableClientTransport{Endpoint: srv.url, MaxRetries: -1,
+				HTTPClient: &http.Client{Transport: bearerTransport{is.Sign(t, "k1", is.Claims(resource, map[string]any{"sub": subject}))}}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		args := map[string]any{"from": "Sales", "to": []string{"+14155550112"}, "content": "We're open until 6 today."}
+		if code != "" {
+			args["confirm"] = code
+		}
+		res, err := s.CallTool(t.Context(), &gosdk.CallToolParams{Name: "send_message", Arguments: args})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sdkText(res)
+	}
+	code := regexp.MustCompile(`confirm "([\w-]+)"`).FindStringSubmatch(send("ana", ""))
+	if code == nil {
+		t.Fatal("ana got no code")
+	}
+	if out := send("ben", code[1]); !strings.Contains(out, "issued to another caller") || len(api.Sends()) != 0 {
+		t.Fatalf("ben redeemed ana's code (%d sends): %s", len(api.Sends()), out)
+	}
+	if out := send("ana", code[1]); !strings.Contains(out, "Sent: message") || len(api.Sends()) != 1 {
+		t.Fatalf("ana's own code (%d sends): %s", len(api.Sends()), out)
+	}
+	if log := srv.stderr.String(); !strings.Contains(log, `sub:\"ana\"`) || !strings.Contains(log, `sub:\"ben\"`) {
+		t.Errorf("the audit lines do not name the people:\n%s", log)
 	}
 }
