@@ -203,3 +203,45 @@ func TestFailedBuildSaysWhy(t *testing.T) {
 		t.Errorf("%d requests right after a failed build", n)
 	}
 }
+
+// TestALookUpWaitsOnlyForABuildThatEndsInTime: a look-up waits for the
+// first build while its pace says it will end within the wait, and not a
+// moment once it says it will not, so that a person's call during a long
+// build answers at once with what is indexed.
+func TestALookUpWaitsOnlyForABuildThatEndsInTime(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		contacts int
+		loading  bool
+	}{
+		{"a long build", 1000, true}, // 19 pages to go at 1 s each, a wait of 10 s
+		{"a short build", 120, false}, // 2 pages to go
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := openphonetest.GenerateWorkspace(1, 20)
+			ws.Contacts = openphonetest.GenerateContacts(ws, 1, tc.contacts)
+			api, c := testkit.NewAPI(t, ws, client.WithRateLimit(1000))
+			if tc.loading { // the second page never comes
+				api.Inject(openphonetest.Fault{Path: "/v1/contacts", Delay: time.Millisecond}, openphonetest.Fault{Path: "/v1/contacts", Delay: time.Hour})
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			x := New(ctx, c, WithWait(10*time.Second))
+			start := time.Now()
+			x.now = func() time.Time { // each page takes a second, on this clock
+				return start.Add(time.Duration(len(api.RequestsTo("/v1/contacts"))) * time.Second)
+			}
+			bounded, stop := context.WithTimeout(context.Background(), 5*time.Second)
+			defer stop()
+			v := x.View(bounded)
+			if bounded.Err() != nil {
+				t.Fatalf("the look-up waited for the build until its own end (%d of %d indexed)", v.Indexed(), tc.contacts)
+			}
+			if v.Loading != tc.loading || (!tc.loading && v.Indexed() != tc.contacts) {
+				t.Errorf("loading %v with %d indexed; want loading %v", v.Loading, v.Indexed(), tc.loading)
+			}
+			cancel()
+			x.built()
+		})
+	}
+}

@@ -101,16 +101,51 @@ func configured(ctx context.Context, opts []Option) *Index {
 // build adds to it page by page; a look-up reads it as it was when the
 // look-up began (a View), without copying it.
 type snapshot struct {
-	// mu guards contacts (the slice, not its elements) and byNumber while
-	// a build adds to them. An element once added is never written again,
-	// nor is an entry of a byNumber slice: a View reads both outside mu.
+	// mu guards contacts (the slice, not its elements), byNumber and the
+	// build's progress while a build adds to them. An element once added
+	// is never written again, nor is an entry of a byNumber slice: a View
+	// reads both outside mu.
 	mu       sync.RWMutex
 	contacts []client.Contact
 	byNumber map[string][]int32 // E.164 -> indexes into contacts, ascending
 	built    time.Time
+	// The build's progress: when it started, the pages read, the total
+	// the first page announced (OpenPhone's totalItems: an estimate), and
+	// a channel closed at each page.
+	started time.Time
+	pages   int
+	total   int
+	paged   chan struct{}
 }
 
-func newSnapshot() *snapshot { return &snapshot{byNumber: map[string][]int32{}} }
+func newSnapshot(now time.Time) *snapshot {
+	return &snapshot{byNumber: map[string][]int32{}, started: now, paged: make(chan struct{})}
+}
+
+// pageRead records a page read, of a workspace of about total contacts, and
+// tells those waiting for it.
+func (s *snapshot) pageRead(total int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pages++
+	s.total = max(total, len(s.contacts))
+	close(s.paged)
+	s.paged = make(chan struct{})
+}
+
+// endsBy reports whether the build of s may be expected to end by
+// deadline, at the pace of its pages so far, and the channel closed at its
+// next page. Before its first page it cannot tell, and says yes.
+func (s *snapshot) endsBy(deadline, now time.Time) (bool, <-chan struct{}) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.pages == 0 {
+		return true, s.paged
+	}
+	perPage := now.Sub(s.started) / time.Duration(s.pages)
+	left := (s.total - len(s.contacts) + pageSize - 1) / pageSize
+	return !now.Add(time.Duration(left) * perPage).After(deadline), s.paged
+}
 
 // add indexes contacts by each number they hold, in E.164.
 func (s *snapshot) add(contacts []client.Contact) {
@@ -193,13 +228,7 @@ func (x *Index) View(ctx context.Context) View {
 	done, ready := x.done, x.ready
 	x.mu.Unlock()
 	if ready == nil && done != nil {
-		timer := time.NewTimer(x.wait)
-		defer timer.Stop()
-		select {
-		case <-done:
-		case <-timer.C:
-		case <-ctx.Done():
-		}
+		x.waitForBuild(ctx, done)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -212,6 +241,38 @@ func (x *Index) View(ctx context.Context) View {
 		return v
 	}
 	return View{Err: x.err}
+}
+
+// waitForBuild waits for the first build to end (done closed), for as
+// long as the index's wait allows and the build may be expected to end
+// within it: a look-up never waits for a build that will not bring its
+// answer in time, so that a person's call during a long build costs no
+// more than its own place in the rate limit.
+func (x *Index) waitForBuild(ctx context.Context, done <-chan struct{}) {
+	deadline := x.now().Add(x.wait)
+	timer := time.NewTimer(x.wait)
+	defer timer.Stop()
+	for {
+		x.mu.Lock()
+		partial := x.partial
+		x.mu.Unlock()
+		paged := make(<-chan struct{}) // never, when the build is already over
+		if partial != nil {
+			var worth bool
+			if worth, paged = partial.endsBy(deadline, x.now()); !worth {
+				return
+			}
+		}
+		select {
+		case <-done:
+			return
+		case <-paged: // look again at its pace
+		case <-timer.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // startIfDue starts a build when there is none under way and the index is
@@ -228,7 +289,7 @@ func (x *Index) startIfDue() {
 		return
 	}
 	x.done = make(chan struct{})
-	x.partial = newSnapshot()
+	x.partial = newSnapshot(now)
 	go x.build(x.partial, x.done)
 }
 
@@ -251,7 +312,7 @@ func (x *Index) build(s *snapshot, done chan struct{}) {
 		}
 		x.drop(k, err)
 		if x.builder() != nil {
-			s = newSnapshot() // the next key starts afresh
+			s = newSnapshot(x.now()) // the next key starts afresh
 			x.mu.Lock()
 			x.partial = s
 			x.mu.Unlock()
@@ -333,6 +394,7 @@ func (x *Index) pageAll(ctx context.Context, c *client.Client, s *snapshot) erro
 			return fmt.Errorf("contacts: %w", err)
 		}
 		s.add(page.Data)
+		s.pageRead(page.TotalItems)
 		if page.NextPageToken == nil {
 			return nil
 		}
