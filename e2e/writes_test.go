@@ -105,7 +105,7 @@ func TestE2EElicitation(t *testing.T) {
 	for _, transport := range []string{"stdio", "http"} {
 		for _, protocol := range []string{modernProtocol, legacyProtocol} {
 			if transport == "http" && protocol == legacyProtocol {
-				continue // stateless HTTP cannot carry the server's request: TestE2EHTTPLegacyClientGetsACode
+				continue // stateless HTTP cannot carry the server's request: TestE2EHTTPLegacyClientGetsAPage
 			}
 			for _, tc := range []struct {
 				action string
