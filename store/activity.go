@@ -104,11 +104,15 @@ func (s *Store) SetReadThrough(ctx context.Context, ws, conversationID string, t
 	return err
 }
 
-// PutMessages records messages of the conversation conversationID, and
-// indexes their text.
+// PutMessages records messages read from the conversation conversationID
+// (the conversation a message names itself wins), and indexes their text.
 func (s *Store) PutMessages(ctx context.Context, ws, conversationID string, msgs []client.Message) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, m := range msgs {
+			conversationID := conversationID
+			if m.ConversationID != nil && *m.ConversationID != "" {
+				conversationID = *m.ConversationID // the API's word, where it gives it
+			}
 			line := ""
 			if m.PhoneNumberID != nil {
 				line = *m.PhoneNumberID
@@ -210,10 +214,12 @@ type DueCall struct {
 }
 
 // CallsDue lists up to limit calls of ws with a text pending or
-// processing, oldest first.
-func (s *Store) CallsDue(ctx context.Context, ws string, limit int) ([]DueCall, error) {
+// processing, oldest first: of the conversation conversationID, or of
+// every conversation when it is "".
+func (s *Store) CallsDue(ctx context.Context, ws, conversationID string, limit int) ([]DueCall, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, conversation_id, created_at, voicemail_status, summary_status, transcript_status
-		FROM calls WHERE workspace_id = ? AND texts_due = 1 ORDER BY created_at LIMIT ?`, ws, limit)
+		FROM calls WHERE workspace_id = ? AND texts_due = 1 AND (? = '' OR conversation_id = ?) ORDER BY created_at LIMIT ?`,
+		ws, conversationID, conversationID, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -336,14 +336,14 @@ func TestCallTexts(t *testing.T) {
 	if err := st.PutCalls(ctx, ws, "CN1", []client.Call{answered}); err != nil {
 		t.Fatal(err)
 	}
-	due, _ := st.CallsDue(ctx, ws, 10)
+	due, _ := st.CallsDue(ctx, ws, "", 10)
 	if len(due) != 1 || due[0].Summary != TextPending || due[0].Voicemail != TextAbsent {
 		t.Fatalf("due: %+v", due)
 	}
 	if err := st.PutCallTexts(ctx, ws, "ACans", CallTexts{SummaryStatus: TextProcessing, TranscriptStatus: TextAbsent}); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ := st.CallsDue(ctx, ws, 10); len(due) != 1 || due[0].Summary != TextProcessing {
+	if due, _ := st.CallsDue(ctx, ws, "", 10); len(due) != 1 || due[0].Summary != TextProcessing {
 		t.Fatalf("processing summary not due: %+v", due)
 	}
 	// Listed again, unchanged: its texts keep their states.
@@ -353,7 +353,7 @@ func TestCallTexts(t *testing.T) {
 	if err := st.PutCallTexts(ctx, ws, "ACans", CallTexts{SummaryStatus: TextDone, Summary: "Moved to Friday at 9:30"}); err != nil {
 		t.Fatal(err)
 	}
-	if due, _ := st.CallsDue(ctx, ws, 10); len(due) != 0 {
+	if due, _ := st.CallsDue(ctx, ws, "", 10); len(due) != 0 {
 		t.Errorf("still due: %+v", due)
 	}
 	calls, _ := st.Calls(ctx, ws, "CN1")
