@@ -23,7 +23,6 @@ CREATE TABLE documents (
     UNIQUE (workspace_id, kind, ref_id)
 );
 CREATE INDEX documents_by_conversation ON documents (workspace_id, conversation_id);
-CREATE INDEX documents_by_time ON documents (workspace_id, created_at);
 
 CREATE VIRTUAL TABLE documents_fts USING fts5(
     body,
