@@ -1,8 +1,10 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -182,6 +184,13 @@ func TestBackfillThenIncremental(t *testing.T) {
 	}
 	if msgs, _ := st.Messages(ctx, r.Workspace, gone.ID); len(msgs) != 0 {
 		t.Errorf("deleted conversation's %d messages kept", len(msgs))
+	}
+	// The key is nowhere on disk.
+	files, _ := filepath.Glob(st.Path() + "*")
+	for _, f := range files {
+		if b, _ := os.ReadFile(f); bytes.Contains(b, []byte(api.APIKey)) {
+			t.Errorf("%s holds the API key", f)
+		}
 	}
 }
 
@@ -428,5 +437,59 @@ func TestInsightsForbidden(t *testing.T) {
 	}
 	if due, _ := st.CallsDue(context.Background(), r.Workspace, "", 100); len(due) != 0 {
 		t.Errorf("calls left due: %+v", due)
+	}
+}
+
+func TestRenewedLeaseKeepsOthersOut(t *testing.T) {
+	const ttl = 200 * time.Millisecond
+	ws := generated(10, 350) // four pages of conversations
+	_, c := testkit.NewAPI(t, ws, client.WithRateLimit(1000))
+	path := storePath(t)
+	other := newSyncer(c, openStore(t, path), Options{LeaseTTL: ttl})
+	start := time.Now()
+	pages := 0
+	var otherErr error
+	tried := time.Duration(0)
+	first := newSyncer(c, openStore(t, path), Options{LeaseTTL: ttl, Progress: func(p Progress) {
+		if p.Phase != PhaseBackfill || p.Done {
+			return
+		}
+		pages++
+		if pages < 3 {
+			time.Sleep(3 * ttl / 4) // between pages: renewed by the next page's work
+			return
+		}
+		if tried == 0 {
+			tried = time.Since(start)
+			_, otherErr = other.Sync(context.Background())
+		}
+	}})
+	if r, err := first.Sync(context.Background()); err != nil || !r.Backfilled {
+		t.Fatalf("first: %+v, %v", r, err)
+	}
+	if tried <= ttl || !errors.Is(otherErr, ErrLeaseHeld) {
+		t.Errorf("another syncer %v after the lease was first taken: %v; want ErrLeaseHeld after more than %v", tried, otherErr, ttl)
+	}
+}
+
+func TestRun(t *testing.T) {
+	ws := generated(11, 20)
+	_, c := testkit.NewAPI(t, ws, client.WithRateLimit(1000))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	incremental := 0
+	s := newSyncer(c, openStore(t, storePath(t)), Options{Progress: func(p Progress) {
+		if p.Phase == PhaseIncremental && p.Done {
+			if incremental++; incremental == 2 {
+				cancel()
+			}
+		}
+	}})
+	var errs []error
+	if err := s.Run(ctx, 10*time.Millisecond, func(err error) { errs = append(errs, err) }); !errors.Is(err, context.Canceled) || len(errs) > 0 {
+		t.Errorf("Run: %v, errors %v", err, errs)
+	}
+	if incremental != 2 {
+		t.Errorf("%d incremental syncs, want 2 after the backfill", incremental)
 	}
 }

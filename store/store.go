@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -61,6 +62,9 @@ func OpenSQLite(path string, opts ...Option) (*Store, error) {
 }
 
 func openSQLite(path string, migrations []migration, opts ...Option) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: path %q: SQLite's file names cannot hold ? or #", path)
+	}
 	if err := statedir.Ensure(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("store: directory of %s: %w", path, err)
 	}
@@ -143,3 +147,6 @@ func str(p *string) any {
 // ErrNoWorkspace is the error of a read of a workspace the store does not
 // hold.
 var ErrNoWorkspace = errors.New("store: no such workspace")
+
+// Path is the store's file.
+func (s *Store) Path() string { return s.path }

@@ -48,8 +48,9 @@ func message(id, conv, line, text string, at time.Time) client.Message {
 }
 
 func TestOpenMakesPrivateFile(t *testing.T) {
-	_, path := open(t)
-	for p, want := range map[string]os.FileMode{path: 0o600, filepath.Dir(path): 0o700} {
+	st, path := open(t)
+	workspace(t, st, "PN1", "US1") // something in the write-ahead log
+	for p, want := range map[string]os.FileMode{path: 0o600, path + "-wal": 0o600, filepath.Dir(path): 0o700} {
 		info, err := os.Stat(p)
 		if err != nil {
 			t.Fatal(err)
