@@ -75,8 +75,9 @@ type Progress struct {
 	// Conversations counts the conversations read in this phase: for the
 	// backfill, since it began, across restarts.
 	Conversations int
-	// Reached is the oldest activity read so far, in a backfill; Horizon
-	// the oldest it will read.
+	// Reached is how far back a backfill has read: every conversation
+	// active since is stored whole (store.SyncState.CoveredSince). Horizon
+	// is how far back it will read.
 	Reached, Horizon time.Time
 	// Done is set on the phase's last report.
 	Done bool
@@ -301,8 +302,12 @@ func (r *run) sync(ctx context.Context) error {
 			return err
 		}
 	}
-	if r.report.Pruned, err = r.store.Prune(ctx, r.ws, r.horizon()); err != nil {
+	cut := r.horizon()
+	if r.report.Pruned, err = r.store.Prune(ctx, r.ws, cut); err != nil {
 		return err
+	}
+	if st.CoveredSince != nil && st.CoveredSince.Before(cut) {
+		st.CoveredSince = &cut
 	}
 	now := r.opts.Now()
 	st.LastSyncAt, st.LastError = &now, ""

@@ -114,8 +114,8 @@ func TestBackfillThenIncremental(t *testing.T) {
 	if got.Counts.Conversations != convs || got.Counts.Messages != messages || got.Counts.Calls != calls || got.Counts.Contacts != len(demo.Contacts) {
 		t.Errorf("after backfill: %+v; want %d conversations, %d messages, %d calls, %d contacts", got.Counts, convs, messages, calls, len(demo.Contacts))
 	}
-	if got.Sync.BackfillDoneAt == nil || got.Sync.IncrementalMark == nil {
-		t.Errorf("sync state: %+v", got.Sync)
+	if sy := got.Sync; sy.BackfillDoneAt == nil || !sy.AsOf().Equal(now) || !sy.CoveredSince.Equal(now.AddDate(0, 0, -DefaultDays)) {
+		t.Errorf("sync state: %+v; want covered from %d days back as of now", sy, DefaultDays)
 	}
 	// Every request went in the background lane: the fake cannot tell, but
 	// a summary that is still being made is due, and the rest done.
@@ -252,6 +252,10 @@ func TestRestartResumesWithoutRereading(t *testing.T) {
 	st := openStore(t, path)
 	if _, err := newSyncer(c, st, Options{Holder: "this-machine", Progress: cancelAfterFirstPage(cancel)}).Sync(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted sync: %v", err)
+	}
+	sy, _ := st.SyncState(context.Background(), mustWorkspace(t, st))
+	if sy.BackfillDoneAt != nil || sy.CoveredSince == nil || sy.BackfillConversations != conversationsPerPage || sy.BackfillPageToken == "" {
+		t.Errorf("interrupted backfill's state: %+v", sy)
 	}
 	st.Close()
 
@@ -408,6 +412,11 @@ func TestRetention(t *testing.T) {
 	}
 	check()
 	clock = clock.Add(36 * time.Hour)
+	defer func() {
+		if sy := status(t, st, r.Workspace).Sync; !sy.CoveredSince.Equal(clock.AddDate(0, 0, -2)) {
+			t.Errorf("covered since %v after pruning, want the window's start %v", sy.CoveredSince, clock.AddDate(0, 0, -2))
+		}
+	}()
 	if r, err = s.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -492,4 +501,14 @@ func TestRun(t *testing.T) {
 	if incremental != 2 {
 		t.Errorf("%d incremental syncs, want 2 after the backfill", incremental)
 	}
+}
+
+// mustWorkspace is the one workspace of st.
+func mustWorkspace(t *testing.T, st *store.Store) string {
+	t.Helper()
+	ids, err := st.Workspaces(context.Background())
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("workspaces %v, %v", ids, err)
+	}
+	return ids[0]
 }

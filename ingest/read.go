@@ -85,18 +85,22 @@ func (r *run) backfill(ctx context.Context, st *store.SyncState) error {
 			token = *page.NextPageToken
 			st.BackfillPageToken = token
 		}
+		if len(inWindow) > 0 {
+			reached := activityAt(inWindow[len(inWindow)-1])
+			st.CoveredSince = &reached
+		}
 		if last {
 			now := r.opts.Now()
 			mark := *st.BackfillStartedAt
-			st.BackfillDoneAt, st.IncrementalMark = &now, &mark
+			st.BackfillDoneAt, st.IncrementalMark, st.CoveredSince = &now, &mark, &horizon
 			r.report.Backfilled = true
 		}
 		if err := r.store.SetSyncState(ctx, r.ws, *st); err != nil {
 			return err
 		}
 		p := Progress{Phase: PhaseBackfill, Conversations: st.BackfillConversations, Horizon: horizon, Done: last}
-		if len(inWindow) > 0 {
-			p.Reached = activityAt(inWindow[len(inWindow)-1])
+		if st.CoveredSince != nil {
+			p.Reached = *st.CoveredSince
 		}
 		r.progress(p)
 		if last {

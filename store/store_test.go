@@ -362,3 +362,35 @@ func TestCallTexts(t *testing.T) {
 		t.Errorf("stored: %+v", calls)
 	}
 }
+
+func TestOpenConcurrently(t *testing.T) {
+	// Processes starting at once on a new file: one migrates, the others
+	// wait and find it done.
+	path := filepath.Join(t.TempDir(), FileName)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			st, err := OpenSQLite(path)
+			if err == nil {
+				_, err = st.Workspace(context.Background(), []client.PhoneNumber{{ID: "PN1"}}, nil)
+				st.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	st, err := OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var applied int
+	st.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&applied)
+	if ids, _ := st.Workspaces(context.Background()); applied != len(sqliteMigrations) || len(ids) != 1 {
+		t.Errorf("%d migrations applied, workspaces %v; want each migration once, one workspace", applied, ids)
+	}
+}

@@ -144,6 +144,7 @@ CREATE TABLE sync_state (
     backfill_page_token    TEXT,   -- the page of conversations to read next
     backfill_conversations BIGINT NOT NULL DEFAULT 0, -- conversations read so far
     backfill_done_at       BIGINT,
+    covered_since          BIGINT, -- all activity from here to incremental_mark is stored
     incremental_mark       BIGINT, -- the next incremental read lists changes since here
     contacts_read_at       BIGINT, -- the last full read of the contacts
     last_sync_at           BIGINT,
