@@ -186,9 +186,9 @@ func (s *Syncer) Run(ctx context.Context, interval time.Duration, onError func(e
 }
 
 // Sync syncs the workspace once: it tells which workspace the key reads
-// (a live read of its lines and users), takes the lease, then backfills
-// or reads what changed, reads the calls' texts that are due, the contacts
-// when due, and drops what has left the window. It returns a
+// (a live read of its lines and users), takes the lease, reads the
+// contacts when due, then backfills or reads what changed, reads the
+// calls' texts that are due, and drops what has left the window. It returns a
 // *LeaseHeldError, sending no other request, while another holder syncs.
 //
 // A Sync stopped by ctx leaves its lease to expire, as a killed process
@@ -286,6 +286,13 @@ func (r *run) sync(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Contacts first: every answer names people by them, and a full read
+	// costs one request per 50.
+	if st.ContactsReadAt == nil || r.opts.Now().Sub(*st.ContactsReadAt) >= r.opts.ContactsEvery {
+		if err := r.contacts(ctx, &st); err != nil {
+			return err
+		}
+	}
 	if st.BackfillDoneAt == nil {
 		err = r.backfill(ctx, &st)
 	} else {
@@ -296,11 +303,6 @@ func (r *run) sync(ctx context.Context) error {
 	}
 	if err := r.callTexts(ctx); err != nil {
 		return err
-	}
-	if st.ContactsReadAt == nil || r.opts.Now().Sub(*st.ContactsReadAt) >= r.opts.ContactsEvery {
-		if err := r.contacts(ctx, &st); err != nil {
-			return err
-		}
 	}
 	cut := r.horizon()
 	if r.report.Pruned, err = r.store.Prune(ctx, r.ws, cut); err != nil {

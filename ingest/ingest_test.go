@@ -106,7 +106,7 @@ func TestBackfillThenIncremental(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Backfilled || !slices.Equal(phases, []Phase{PhaseBackfill, PhaseCallTexts, PhaseContacts}) {
+	if !r.Backfilled || !slices.Equal(phases, []Phase{PhaseContacts, PhaseBackfill, PhaseCallTexts}) {
 		t.Errorf("first sync: %+v, phases %v", r, phases)
 	}
 	convs, messages, calls := live(api, demo)
