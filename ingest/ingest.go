@@ -72,9 +72,10 @@ type Options struct {
 type Progress struct {
 	Workspace string
 	Phase     Phase
-	// Conversations counts the conversations read in this phase: for the
-	// backfill, since it began, across restarts.
-	Conversations int
+	// Read counts what the phase has read: conversations (for the
+	// backfill, since it began, across restarts), calls (call texts) or
+	// contacts.
+	Read int
 	// Reached is how far back a backfill has read: every conversation
 	// active since is stored whole (store.SyncState.CoveredSince). Horizon
 	// is how far back it will read.

@@ -236,7 +236,7 @@ func rereadThreads(t *testing.T, api *openphonetest.Server) {
 // is stored, as a kill would.
 func cancelAfterFirstPage(cancel context.CancelFunc) func(Progress) {
 	return func(p Progress) {
-		if p.Phase == PhaseBackfill && p.Conversations > 0 {
+		if p.Phase == PhaseBackfill && p.Read > 0 {
 			cancel()
 		}
 	}
@@ -511,4 +511,41 @@ func mustWorkspace(t *testing.T, st *store.Store) string {
 		t.Fatalf("workspaces %v, %v", ids, err)
 	}
 	return ids[0]
+}
+
+func TestSummaryNotMadeYet(t *testing.T) {
+	ctx := context.Background()
+	ws := generated(12, 20)
+	api, c := testkit.NewAPI(t, ws, client.WithRateLimit(1000))
+	clock := now
+	s := newSyncer(c, openStore(t, storePath(t)), Options{Now: func() time.Time { return clock }})
+	r, err := s.Sync(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(ws.Conversations, func(c client.Conversation) bool { return len(c.Participants) == 1 && c.DeletedAt == nil })
+	conv := ws.Conversations[i]
+	at := clock.Add(5 * time.Minute)
+	// A call just answered: OpenPhone has made no summary or transcript
+	// yet (404), and the caller left no voicemail.
+	api.AddCall(conv.ID, client.Call{ID: "ACjustnow01", PhoneNumberID: conv.PhoneNumberID, Participants: conv.Participants,
+		Direction: "incoming", Status: "completed", Duration: 120, CreatedAt: at, AnsweredAt: &at, CompletedAt: new(at.Add(2 * time.Minute))})
+	clock = clock.Add(10 * time.Minute)
+	if _, err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	due, _ := s.store.CallsDue(ctx, r.Workspace, conv.ID, 10)
+	if len(due) != 1 || due[0].Summary != store.TextProcessing || due[0].Transcript != store.TextProcessing {
+		t.Fatalf("a summary not made yet, just after the call: %+v", due)
+	}
+	// Two hours on, still nothing: there will be none.
+	clock = clock.Add(2 * time.Hour)
+	if _, err := s.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	calls, _ := s.store.Calls(ctx, r.Workspace, conv.ID)
+	if i := slices.IndexFunc(calls, func(c store.StoredCall) bool { return c.ID == "ACjustnow01" }); i < 0 ||
+		calls[i].Texts.SummaryStatus != store.TextAbsent || calls[i].Texts.VoicemailStatus != store.TextAbsent {
+		t.Errorf("stored: %+v", calls)
+	}
 }

@@ -98,7 +98,7 @@ func (r *run) backfill(ctx context.Context, st *store.SyncState) error {
 		if err := r.store.SetSyncState(ctx, r.ws, *st); err != nil {
 			return err
 		}
-		p := Progress{Phase: PhaseBackfill, Conversations: st.BackfillConversations, Horizon: horizon, Done: last}
+		p := Progress{Phase: PhaseBackfill, Read: st.BackfillConversations, Horizon: horizon, Done: last}
 		if st.CoveredSince != nil {
 			p.Reached = *st.CoveredSince
 		}
@@ -144,7 +144,7 @@ func (r *run) incremental(ctx context.Context, st *store.SyncState) error {
 				return err
 			}
 			read += len(changed)
-			r.progress(Progress{Phase: PhaseIncremental, Conversations: read})
+			r.progress(Progress{Phase: PhaseIncremental, Read: read})
 			if older || page.NextPageToken == nil {
 				break
 			}
@@ -152,7 +152,7 @@ func (r *run) incremental(ctx context.Context, st *store.SyncState) error {
 		}
 	}
 	st.IncrementalMark = &start
-	r.progress(Progress{Phase: PhaseIncremental, Conversations: read, Done: true})
+	r.progress(Progress{Phase: PhaseIncremental, Read: read, Done: true})
 	return r.store.SetSyncState(ctx, r.ws, *st)
 }
 
@@ -281,7 +281,7 @@ func (r *run) callTexts(ctx context.Context) error {
 			return err
 		}
 	}
-	r.progress(Progress{Phase: PhaseCallTexts, Conversations: len(due), Done: true})
+	r.progress(Progress{Phase: PhaseCallTexts, Read: len(due), Done: true})
 	return nil
 }
 
@@ -289,10 +289,10 @@ func (r *run) callTexts(ctx context.Context) error {
 func (r *run) callText(ctx context.Context, d store.DueCall) error {
 	due := func(state string) bool { return state == store.TextPending || state == store.TextProcessing }
 	age := r.opts.Now().Sub(d.CreatedAt)
-	// state is what an answer of status says of a text, or of err. A
-	// voicemail not found was not left; a summary or a transcript not
-	// found just after the call may not be made yet.
-	state := func(status string, err error, forbidden *bool) (string, error) {
+	// state is what an answer of status, or err, says of a text. A 403
+	// sets *forbidden: the rest of the sync asks for no more. missing is
+	// what a 404 means.
+	state := func(status string, err error, forbidden *bool, missing string) (string, error) {
 		var apiErr *client.APIError
 		switch {
 		case errors.As(err, &apiErr) && apiErr.Status == http.StatusForbidden:
@@ -301,10 +301,7 @@ func (r *run) callText(ctx context.Context, d store.DueCall) error {
 			r.mu.Unlock()
 			return store.TextAbsent, nil
 		case errors.As(err, &apiErr) && apiErr.Status == http.StatusNotFound:
-			if forbidden != &r.noMedia && age < missingWhileRecent {
-				return store.TextProcessing, nil
-			}
-			return store.TextAbsent, nil
+			return missing, nil
 		case err != nil:
 			return "", err
 		case status == client.InsightCompleted:
@@ -313,6 +310,12 @@ func (r *run) callText(ctx context.Context, d store.DueCall) error {
 			return store.TextProcessing, nil
 		}
 		return store.TextAbsent, nil
+	}
+	// A voicemail not found was not left; a summary or a transcript not
+	// found just after the call may not be made yet.
+	notMadeYet := store.TextAbsent
+	if age < missingWhileRecent {
+		notMadeYet = store.TextProcessing
 	}
 	r.mu.Lock()
 	noMedia, noAI := r.noMedia, r.noAITxts
@@ -331,7 +334,7 @@ func (r *run) callText(ctx context.Context, d store.DueCall) error {
 					t.Voicemail = *vm.Transcript
 				}
 			}
-			if t.VoicemailStatus, err = state(status, vmErr, &r.noMedia); err != nil {
+			if t.VoicemailStatus, err = state(status, vmErr, &r.noMedia, store.TextAbsent); err != nil {
 				return fmt.Errorf("ingest: voicemail of %s: %w", d.ID, err)
 			}
 		}
@@ -349,7 +352,7 @@ func (r *run) callText(ctx context.Context, d store.DueCall) error {
 					t.Summary += "\nNext steps:\n" + strings.Join(sum.NextSteps, "\n")
 				}
 			}
-			if t.SummaryStatus, err = state(status, sumErr, &r.noAITxts); err != nil {
+			if t.SummaryStatus, err = state(status, sumErr, &r.noAITxts, notMadeYet); err != nil {
 				return fmt.Errorf("ingest: summary of %s: %w", d.ID, err)
 			}
 		}
@@ -368,7 +371,7 @@ func (r *run) callText(ctx context.Context, d store.DueCall) error {
 				}
 				t.Transcript = strings.Join(lines, "\n")
 			}
-			if t.TranscriptStatus, err = state(status, trErr, &r.noAITxts); err != nil {
+			if t.TranscriptStatus, err = state(status, trErr, &r.noAITxts, notMadeYet); err != nil {
 				return fmt.Errorf("ingest: transcript of %s: %w", d.ID, err)
 			}
 		}
@@ -401,7 +404,7 @@ func (r *run) contacts(ctx context.Context, st *store.SyncState) error {
 			return err
 		}
 		n += len(page.Data)
-		r.progress(Progress{Phase: PhaseContacts, Conversations: n})
+		r.progress(Progress{Phase: PhaseContacts, Read: n})
 		if page.NextPageToken == nil {
 			break
 		}
@@ -413,6 +416,6 @@ func (r *run) contacts(ctx context.Context, st *store.SyncState) error {
 	}
 	r.report.Contacts, r.report.ContactsRemoved = n, int(removed)
 	st.ContactsReadAt = &start
-	r.progress(Progress{Phase: PhaseContacts, Conversations: n, Done: true})
+	r.progress(Progress{Phase: PhaseContacts, Read: n, Done: true})
 	return r.store.SetSyncState(ctx, r.ws, *st)
 }
