@@ -196,7 +196,7 @@ func (s *Syncer) Run(ctx context.Context, interval time.Duration, onError func(e
 // would; the next Sync resumes where it stopped.
 func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 	ctx = client.WithLane(ctx, client.LaneBackground)
-	ws, err := s.workspace(ctx)
+	ws, err := Workspace(ctx, s.client, s.store)
 	if err != nil {
 		return Report{}, err
 	}
@@ -216,17 +216,19 @@ func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 	return r.report, err
 }
 
-// workspace reads the key's lines and users, and returns the store's ID
-// of their workspace.
-func (s *Syncer) workspace(ctx context.Context) (string, error) {
-	lines, err := s.client.ListPhoneNumbers(ctx, client.ListPhoneNumbersParams{})
+// Workspace tells which workspace of st the key of c reads: a live read
+// of the key's lines and users (store.Workspace says how they name it),
+// which are recorded. It is how a caller is tied to the rows it may read,
+// never on its own word. Its requests go in ctx's lane (client.WithLane).
+func Workspace(ctx context.Context, c *client.Client, st *store.Store) (string, error) {
+	lines, err := c.ListPhoneNumbers(ctx, client.ListPhoneNumbersParams{})
 	if err != nil {
 		return "", fmt.Errorf("ingest: lines: %w", err)
 	}
 	var users []client.User
 	token := ""
 	for {
-		page, err := s.client.ListUsers(ctx, client.ListUsersParams{MaxResults: client.MaxUsersPerPage, PageToken: token})
+		page, err := c.ListUsers(ctx, client.ListUsersParams{MaxResults: client.MaxUsersPerPage, PageToken: token})
 		if err != nil {
 			return "", fmt.Errorf("ingest: users: %w", err)
 		}
@@ -236,7 +238,7 @@ func (s *Syncer) workspace(ctx context.Context) (string, error) {
 		}
 		token = *page.NextPageToken
 	}
-	return s.store.Workspace(ctx, lines.Data, users)
+	return st.Workspace(ctx, lines.Data, users)
 }
 
 // A run is one Sync.

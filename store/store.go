@@ -12,8 +12,13 @@
 // SQLite (OpenSQLite, through the cgo-free modernc.org/sqlite) is the one
 // engine today. The schema is versioned migrations, numbered SQL files
 // under migrations/<engine>/, applied in one transaction when the store is
-// opened; the statements the methods run are plain SQL with ? placeholders
-// that PostgreSQL can share once rebound.
+// opened. A second engine brings its own directory with the same numbers,
+// tables and columns (0001 is already SQL that PostgreSQL takes as is;
+// 0002's full-text index is the engine's own), and a test that holds the
+// two equal. The statements the methods run are plain SQL (upserts as
+// INSERT … ON CONFLICT … DO UPDATE, times as BIGINT milliseconds) with ?
+// placeholders, for PostgreSQL to rebind to $1…; only Search's MATCH and
+// snippet are SQLite's.
 //
 //	st, err := store.OpenSQLite(filepath.Join(stateDir, store.FileName))
 //	defer st.Close()
