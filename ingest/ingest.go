@@ -49,7 +49,8 @@ type Options struct {
 	Days int
 	// Holder names this Syncer in the store's lease; by default a random
 	// ID. A process that restarts with the same Holder takes its own lease
-	// back at once; another waits for it to expire.
+	// back at once; another waits for it to expire. Two live Syncers must
+	// never share one.
 	Holder string
 	// LeaseTTL is how long the lease lasts unless renewed: how long a
 	// dead Syncer holds the workspace up.
@@ -169,8 +170,9 @@ func New(c *client.Client, st *store.Store, opts Options) *Syncer {
 func (s *Syncer) Holder() string { return s.opts.Holder }
 
 // Run syncs now and then every interval until ctx is done, reporting each
-// failed sync (a held lease included) to onError, which may be nil. It
-// returns ctx's error.
+// failed sync to onError, which may be nil: ErrLeaseHeld among them, which
+// only says that another process syncs the workspace, and is normal where
+// several share a store. It returns ctx's error.
 func (s *Syncer) Run(ctx context.Context, interval time.Duration, onError func(error)) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
