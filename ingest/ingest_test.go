@@ -20,8 +20,16 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/store"
 )
 
-// TestMain fails the package's tests if any goroutine outlives them.
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain fails the package's tests if any goroutine outlives them. With
+// syncerProcess set, the test binary is a syncer process instead, which
+// TestKilledProcess kills.
+func TestMain(m *testing.M) {
+	if os.Getenv(syncerProcess) != "" {
+		runSyncerProcess()
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // now is the tests' clock: an hour after the fake's data ends.
 var now = openphonetest.DemoEpoch.Add(time.Hour)
@@ -55,26 +63,26 @@ func newSyncer(c *client.Client, st *store.Store, opts Options) *Syncer {
 }
 
 // live counts what the fake holds that the store should: its conversations
-// not deleted, and their messages and calls.
+// not deleted, and the messages and calls of their threads (a thread being
+// a line and its outside numbers, as the API lists them: the generator may
+// give a deleted conversation and a live one the same thread).
 func live(api *openphonetest.Server, ws openphonetest.Workspace) (convs, messages, calls int) {
+	threadOf := map[string]string{}
 	alive := map[string]bool{}
-	byThread := map[string]bool{}
 	for _, c := range api.Conversations() {
+		threadOf[c.ID] = threadKey(c.PhoneNumberID, c.Participants)
 		if c.DeletedAt == nil {
 			convs++
-			alive[c.ID] = true
-			if len(c.Participants) == 1 {
-				byThread[c.PhoneNumberID+c.Participants[0]] = true
-			}
+			alive[threadOf[c.ID]] = true
 		}
 	}
 	for _, m := range ws.Messages {
-		if m.ConversationID != nil && alive[*m.ConversationID] {
+		if m.ConversationID != nil && alive[threadOf[*m.ConversationID]] {
 			messages++
 		}
 	}
 	for _, c := range ws.Calls {
-		if byThread[c.PhoneNumberID+c.Participants[0]] {
+		if alive[threadKey(c.PhoneNumberID, c.Participants)] {
 			calls++
 		}
 	}

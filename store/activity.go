@@ -104,14 +104,28 @@ func (s *Store) SetReadThrough(ctx context.Context, ws, conversationID string, t
 	return err
 }
 
-// PutMessages records messages read from the conversation conversationID
-// (the conversation a message names itself wins), and indexes their text.
+// PutMessages records messages read from the conversation conversationID,
+// and indexes their text. A message that names another conversation the
+// store holds is filed under that one; it is never filed under one the
+// store does not hold (a deleted one), so that no message is kept without
+// its conversation.
 func (s *Store) PutMessages(ctx context.Context, ws, conversationID string, msgs []client.Message) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
+		held := map[string]bool{conversationID: true}
 		for _, m := range msgs {
 			conversationID := conversationID
-			if m.ConversationID != nil && *m.ConversationID != "" {
-				conversationID = *m.ConversationID // the API's word, where it gives it
+			if named := m.ConversationID; named != nil && *named != conversationID {
+				known, ok := held[*named]
+				if !ok {
+					var n int
+					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE workspace_id = ? AND id = ?`, ws, *named).Scan(&n); err != nil {
+						return err
+					}
+					known, held[*named] = n > 0, n > 0
+				}
+				if known {
+					conversationID = *named // the API's word, for a conversation the store holds
+				}
 			}
 			line := ""
 			if m.PhoneNumberID != nil {
