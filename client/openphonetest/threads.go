@@ -57,13 +57,20 @@ func sameNumbers(a, b []string) bool {
 func (s *Server) listMessages(r *http.Request, c *checks) http.HandlerFunc {
 	t := readThread(r, c)
 	return func(w http.ResponseWriter, r *http.Request) {
-		serveThread(s, w, r, t, s.workspace().Messages, func(m client.Message) threadItem {
+		ws := s.workspace()
+		// The participants of each conversation, looked up once a request:
+		// a workspace of thousands of conversations is read thread by thread.
+		participants := make(map[string][]string, len(ws.Conversations))
+		for _, cv := range ws.Conversations {
+			participants[cv.ID] = cv.Participants
+		}
+		serveThread(s, w, r, t, ws.Messages, func(m client.Message) threadItem {
 			item := threadItem{userID: m.UserID, createdAt: m.CreatedAt}
 			if m.PhoneNumberID != nil {
 				item.lineID = *m.PhoneNumberID
 			}
-			if cv := s.conversation(m.ConversationID); cv != nil {
-				item.participants = cv.Participants
+			if m.ConversationID != nil {
+				item.participants = participants[*m.ConversationID]
 			}
 			return item
 		}, messagesBody)

@@ -1,0 +1,104 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+)
+
+// PutContacts records contacts read in the full read of the workspace's
+// contacts that began at read (Unix ms, the same for every page of the
+// read), with their numbers normalized to E.164. A full read ends with
+// DeleteContactsNotIn(read), which removes the contacts it did not list.
+// Contacts are kept whatever their age: retention does not touch them.
+func (s *Store) PutContacts(ctx context.Context, ws string, contacts []client.Contact, read int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		for _, c := range contacts {
+			d := c.DefaultFields
+			if _, err := tx.ExecContext(ctx, `INSERT INTO contacts (workspace_id, id, first_name, last_name, company, role, updated_at, seen)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (workspace_id, id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+					company = excluded.company, role = excluded.role, updated_at = excluded.updated_at, seen = excluded.seen`,
+				ws, c.ID, deref(d.FirstName), deref(d.LastName), deref(d.Company), deref(d.Role), ms(&c.UpdatedAt), read); err != nil {
+				return fmt.Errorf("store: contact %s: %w", c.ID, err)
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM contact_numbers WHERE workspace_id = ? AND contact_id = ?`, ws, c.ID); err != nil {
+				return err
+			}
+			for i, n := range d.PhoneNumbers {
+				if n.Value == nil || strings.TrimSpace(*n.Value) == "" {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO contact_numbers (workspace_id, contact_id, position, label, raw, number) VALUES (?, ?, ?, ?, ?, ?)`,
+					ws, c.ID, i, n.Name, *n.Value, NormalizeNumber(*n.Value)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteContactsNotIn removes the contacts that the full read begun at
+// read did not list: deleted in OpenPhone since. It returns how many.
+func (s *Store) DeleteContactsNotIn(ctx context.Context, ws string, read int64) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_numbers WHERE workspace_id = ? AND contact_id IN
+			(SELECT id FROM contacts WHERE workspace_id = ? AND seen < ?)`, ws, ws, read); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE workspace_id = ? AND seen < ?`, ws, read)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// ContactsByNumber returns the IDs of the contacts with the number (E.164).
+func (s *Store) ContactsByNumber(ctx context.Context, ws, number string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT contact_id FROM contact_numbers WHERE workspace_id = ? AND number = ? ORDER BY contact_id`, ws, number)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// NormalizeNumber writes a phone number as people type it in E.164, read
+// as a North American number when it has no country code; "" when it is
+// not a valid number.
+func NormalizeNumber(raw string) string {
+	if strings.IndexFunc(raw, unicode.IsDigit) < 0 {
+		return ""
+	}
+	n, err := phonenumbers.Parse(raw, "US")
+	if err != nil || !phonenumbers.IsValidNumber(n) {
+		return ""
+	}
+	return phonenumbers.Format(n, phonenumbers.E164)
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}

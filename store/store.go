@@ -1,0 +1,157 @@
+// Package store is the memory of OpenPhone workspaces: their lines, users,
+// contacts, conversations, texts and calls (with the calls' voicemail
+// transcripts, summaries and transcripts), kept in a SQL database by
+// package ingest and read by the tools.
+//
+// A Store holds any number of workspaces, each row tagged with its
+// workspace's ID: every method takes the ID, and no query reads across
+// workspaces. A workspace's ID is derived from what a live read of the
+// API shows (Workspace), never from a caller's word. The store keeps no
+// API key, token or secret.
+//
+// SQLite (OpenSQLite, through the cgo-free modernc.org/sqlite) is the one
+// engine today. The schema is versioned migrations, numbered SQL files
+// under migrations/<engine>/, applied in one transaction when the store is
+// opened. A second engine brings its own directory with the same numbers,
+// tables and columns (0001 is already SQL that PostgreSQL takes as is;
+// 0002's full-text index is the engine's own), and a test that holds the
+// two equal. The statements the methods run are plain SQL (upserts as
+// INSERT … ON CONFLICT … DO UPDATE, times as BIGINT milliseconds) with ?
+// placeholders, for PostgreSQL to rebind to $1…; only Search's MATCH and
+// snippet are SQLite's.
+//
+//	st, err := store.OpenSQLite(filepath.Join(stateDir, store.FileName))
+//	defer st.Close()
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/openphone-mcp/openphone-mcp/internal/statedir"
+)
+
+// FileName is the store's file in the state directory.
+const FileName = "store.db"
+
+// A Store is the memory of workspaces in a SQL database. It is safe for
+// concurrent use, and several processes may open one SQLite file: writes
+// take turns, and a Lease decides which process syncs a workspace.
+type Store struct {
+	db   *sql.DB
+	path string
+	now  func() time.Time
+}
+
+// An Option configures a Store.
+type Option func(*Store)
+
+// WithClock makes the store read the time from now, for leases and
+// retention in tests.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// OpenSQLite opens the SQLite store at path, creating the file (mode 0600)
+// and its directory (0700) when they do not exist, and brings its schema
+// up to date. A store written by a newer openphone-mcp is refused with a
+// *VersionError. The caller must Close it.
+func OpenSQLite(path string, opts ...Option) (*Store, error) {
+	return openSQLite(path, sqliteMigrations, opts...)
+}
+
+func openSQLite(path string, migrations []migration, opts ...Option) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: path %q: SQLite's file names cannot hold ? or #", path)
+	}
+	if err := statedir.Ensure(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("store: directory of %s: %w", path, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	f.Close()
+	if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+	}
+	// WAL lets readers read while the syncer writes; a writer waits up to
+	// 10 s for another (process) to finish; transactions take the write
+	// lock when they begin, so that two never deadlock upgrading.
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &Store{db: db, path: path, now: time.Now}
+	for _, opt := range opts {
+		opt(s)
+	}
+	if err := s.migrate(context.Background(), migrations); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// String says where the store is.
+func (s *Store) String() string { return "SQLite " + s.path }
+
+// tx runs f in a transaction, committed when f returns nil.
+func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
+// ms is t in Unix milliseconds, or NULL for nil.
+func ms(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMS reads a nullable time.
+func fromMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := time.UnixMilli(v.Int64).UTC()
+	return &t
+}
+
+// str is *p, or NULL for nil.
+func str(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// ErrNoWorkspace is the error of a read of a workspace the store does not
+// hold.
+var ErrNoWorkspace = errors.New("store: no such workspace")
+
+// Path is the store's file.
+func (s *Store) Path() string { return s.path }
