@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -33,12 +34,14 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 	"github.com/openphone-mcp/openphone-mcp/contacts"
+	"github.com/openphone-mcp/openphone-mcp/ingest"
 	"github.com/openphone-mcp/openphone-mcp/internal/statedir"
 	"github.com/openphone-mcp/openphone-mcp/ledger"
 	"github.com/openphone-mcp/openphone-mcp/metrics"
 	"github.com/openphone-mcp/openphone-mcp/serve"
 	"github.com/openphone-mcp/openphone-mcp/serve/oauth"
 	"github.com/openphone-mcp/openphone-mcp/sharedlimit"
+	"github.com/openphone-mcp/openphone-mcp/store"
 	"github.com/openphone-mcp/openphone-mcp/tools"
 )
 
@@ -56,6 +59,9 @@ Commands:
   call TOOL [JSON]        call a tool once and print what an assistant would read
                           (exit status 1 when the result is an error)
   tools                   print the published tools with their schemas, as JSON
+  store status            what the store holds of each workspace, and how fresh it is
+  store sync              sync the key's workspace into the store now, then exit
+  store forget [WS]       delete a workspace's rows (default: the key's workspace)
 
 Environment:
   OPENPHONE_API_KEY       the OpenPhone API key (QUO_API_KEY is read if it is unset)
@@ -75,8 +81,12 @@ Environment:
                           on the server's confirmation page; code: the model relays a code
                           (trusts the model to ask); off: writes are sent unasked, for
                           unattended agents (see the README for what each risks)
-  OPENPHONE_STATE_DIR     where the write ledger is kept without Redis (default: the per-user
-                          state directory, ~/.local/state/openphone-mcp on Linux)
+  OPENPHONE_STATE_DIR     where the write ledger (without Redis) and the store are kept (default:
+                          the per-user state directory, ~/.local/state/openphone-mcp on Linux)
+  OPENPHONE_STORE         off (default, for now), sqlite (store.db in the state directory) or
+                          sqlite:PATH: a copy of the workspace on disk, kept current by a sync
+  OPENPHONE_STORE_DAYS    how many days of activity the store keeps (default 90)
+  OPENPHONE_SYNC_INTERVAL how often the store syncs while the server runs (default 60s)
   OPENPHONE_CONFIRMATION_SECRET
                           at least 32 characters that sign confirmation codes; replicas behind
                           one address must share it (default: random, this process only)
@@ -145,6 +155,9 @@ type config struct {
 	secret          []byte // OPENPHONE_CONFIRMATION_SECRET
 	stateDir        string
 	redisURL        string
+	storePath       string // "" when the store is off
+	storeDays       int
+	syncInterval    time.Duration
 	transport       string
 	http            serve.HTTPConfig
 	metricsAddr     string
@@ -166,7 +179,7 @@ var envOf = map[string]string{
 	"oauth-issuer":  "OPENPHONE_MCP_OAUTH_ISSUER", "oauth-audience": "OPENPHONE_MCP_OAUTH_AUDIENCE", "oauth-scopes": "OPENPHONE_MCP_OAUTH_SCOPES",
 	"oauth-keys": "OPENPHONE_MCP_OAUTH_KEYS", "oauth-allow-untyped": "OPENPHONE_MCP_OAUTH_ALLOW_UNTYPED", "caller-keys": "OPENPHONE_MCP_CALLER_KEYS", "metrics-addr": "OPENPHONE_MCP_METRICS_ADDR",
 	"redis-url": "OPENPHONE_REDIS_URL", "redis-fallback-rps": "OPENPHONE_REDIS_FALLBACK_RPS",
-	"state-dir": "OPENPHONE_STATE_DIR",
+	"state-dir": "OPENPHONE_STATE_DIR", "store": "OPENPHONE_STORE", "store-days": "OPENPHONE_STORE_DAYS", "sync-interval": "OPENPHONE_SYNC_INTERVAL",
 }
 
 // parseConfig reads the configuration from args and the environment. On
@@ -184,7 +197,10 @@ func parseConfig(args []string) (*config, int) {
 	structured := flags.Bool("structured-output", false, "publish outputSchemas and answer with structuredContent beside the text, for programmatic clients (several assistants then show the model the JSON instead of the summary)")
 	allowWrites := flags.Bool("allow-writes", false, "publish send_message, mark_conversation, create_task and update_task; a person confirms each write (default with --demo, unless set to false)")
 	confirmation := flags.String("write-confirmation", "ask", "ask: a person confirms every write, in the client's form or on the server's page; code: the model relays a one-time code (trusts the model to ask); off: writes are sent without asking, for unattended agents")
-	stateDir := flags.String("state-dir", "", "where the write ledger is kept when there is no --redis-url (default: the per-user state directory)")
+	stateDir := flags.String("state-dir", "", "where the write ledger (without --redis-url) and the store are kept (default: the per-user state directory)")
+	storeSetting := flags.String("store", "off", "a copy of the workspace on disk, kept current by a background sync: off (the default, for now), sqlite (store.db in the state directory) or sqlite:PATH")
+	storeDays := flags.Int("store-days", ingest.DefaultDays, "how many days of activity the store keeps")
+	syncInterval := flags.Duration("sync-interval", time.Minute, "how often the store syncs while the server runs")
 	transport := flags.String("transport", "stdio", "how clients reach the server: stdio, or http (Streamable HTTP, for a team)")
 	addr := flags.String("addr", "127.0.0.1:8080", "with --transport http: the host:port to listen on")
 	allowedOrigins := flags.String("allowed-origins", "", "with --transport http: browser origins allowed besides loopback ones, comma-separated")
@@ -227,7 +243,7 @@ func parseConfig(args []string) (*config, int) {
 		fmt.Println(tools.Name, buildVersion())
 		return nil, 0
 	}
-	if cmd := flags.Arg(0); cmd != "" && cmd != "call" && cmd != "tools" {
+	if cmd := flags.Arg(0); cmd != "" && cmd != "call" && cmd != "tools" && cmd != "store" {
 		fmt.Fprintf(os.Stderr, "openphone-mcp: unknown command %q\n", cmd)
 		flags.Usage()
 		return nil, 2
@@ -253,10 +269,32 @@ func parseConfig(args []string) (*config, int) {
 	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
 		allowWrites: writes, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
-	if cfg.stateDir == "" && writes && *redisURL == "" {
+	switch {
+	case *storeSetting == "off":
+	case *storeSetting == "sqlite":
+		cfg.storePath = store.FileName // in the state directory, below
+	case strings.HasPrefix(*storeSetting, "sqlite:") && len(*storeSetting) > len("sqlite:"):
+		cfg.storePath = strings.TrimPrefix(*storeSetting, "sqlite:")
+	default:
+		return fail("--store %q: want off, sqlite, or sqlite:PATH such as sqlite:/var/lib/openphone-mcp/store.db", *storeSetting)
+	}
+	if *storeDays < 1 {
+		return fail("--store-days %d: want at least 1, such as 90", *storeDays)
+	}
+	if *syncInterval < 10*time.Second {
+		return fail("--sync-interval %v: want at least 10s, such as 60s", *syncInterval)
+	}
+	cfg.storeDays, cfg.syncInterval = *storeDays, *syncInterval
+	if cfg.stateDir == "" && (writes && *redisURL == "" || cfg.storePath == store.FileName) {
 		if cfg.stateDir, err = statedir.Default(); err != nil {
 			return fail("--state-dir: no per-user state directory here (%v): name one with --state-dir or OPENPHONE_STATE_DIR", err)
 		}
+	}
+	if cfg.storePath == store.FileName {
+		cfg.storePath = filepath.Join(cfg.stateDir, store.FileName)
+	}
+	if flags.Arg(0) == "store" && cfg.storePath == "" {
+		return fail("store: the store is off; turn it on with --store sqlite (OPENPHONE_STORE=sqlite)")
 	}
 	cfg.http.CallerKeys = *callerKeys
 	if *oauthIssuer != "" || *oauthAudience != "" {
@@ -475,6 +513,15 @@ func (cfg *config) run() int {
 		if cfg.demo {
 			logger.Info("serving the demo workspace", "api", cfg.baseURL)
 		}
+		if cfg.storePath != "" && api != nil {
+			st, err := store.OpenSQLite(cfg.storePath)
+			if err != nil {
+				logger.Error("the store cannot be opened", "path", cfg.storePath, "err", err)
+				return 1
+			}
+			defer st.Close()
+			go cfg.keepCurrent(ctx, api, st, logger)
+		}
 		if cfg.metricsAddr != "" {
 			if err := serveMetrics(ctx, cfg.metricsAddr, reg.Handler(), logger); err != nil {
 				logger.Error("cannot serve metrics", "addr", cfg.metricsAddr, "err", err)
@@ -497,6 +544,8 @@ func (cfg *config) run() int {
 		return serveStdio(ctx, mcpServer, logger)
 	case "call":
 		return call(ctx, mcpServer, cmd[1], cmd[2], terminalPerson())
+	case "store":
+		return cfg.storeCommand(ctx, api, cmd[1], cmd[2], logger)
 	default: // tools
 		return printTools(ctx, mcpServer, logger)
 	}
@@ -534,7 +583,7 @@ func checkArgs(args []string) error {
 	if len(args) == 0 {
 		return nil
 	}
-	most := map[string]int{"call": 3, "tools": 1}[args[0]]
+	most := map[string]int{"call": 3, "tools": 1, "store": 3}[args[0]]
 	if most == 0 || len(args) <= most {
 		return nil // an unknown command is reported by parseConfig
 	}

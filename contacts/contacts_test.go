@@ -214,7 +214,7 @@ func TestALookUpWaitsOnlyForABuildThatEndsInTime(t *testing.T) {
 		contacts int
 		loading  bool
 	}{
-		{"a long build", 1000, true}, // 19 pages to go at 1 s each, a wait of 10 s
+		{"a long build", 1000, true},  // 19 pages to go at 1 s each, a wait of 10 s
 		{"a short build", 120, false}, // 2 pages to go
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -426,6 +426,9 @@ func TestE2ECommandLine(t *testing.T) {
 		{"a plain-http OAuth issuer off loopback", []string{"--transport", "http", "--oauth-issuer", "http://login.example.com", "--oauth-audience", "https://mcp.example.com/mcp"}, 2, nil, nil},
 		{"OAuth over stdio", []string{"--oauth-issuer", "https://login.example.com", "--oauth-audience", "https://mcp.example.com/mcp"}, 2, nil, nil},
 		{"an OAuth key map without OAuth", []string{"--transport", "http", "--oauth-keys", "keys.json"}, 2, nil, nil},
+		{"a store of no known kind", []string{"tools"}, 2, nil, []string{"OPENPHONE_STORE=mysql"}},
+		{"a store command with the store off", []string{"store", "status"}, 2, nil, nil},
+		{"a sync interval too short", []string{"--sync-interval", "1s", "tools"}, 2, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,69 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
+)
+
+// TestE2EStoreCommands: store sync fills the store from the key's
+// workspace, store status says what it holds and as of when, store
+// forget deletes it; the store's file is private.
+func TestE2EStoreCommands(t *testing.T) {
+	api := testkit.Fake(t, openphonetest.DemoWorkspace())
+	path := filepath.Join(t.TempDir(), "state", "store.db")
+	run := func(args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(binary, append([]string{"--store", "sqlite:" + path, "--max-rps", "1000"}, args...)...)
+		cmd.Env = append(os.Environ(), apiEnv(api)...)
+		out, code := output(t, cmd)
+		return string(out), code
+	}
+	if out, code := run("store", "status"); code != 0 || !strings.Contains(out, "holds no workspace yet") {
+		t.Fatalf("status of an empty store: exit %d:\n%s", code, out)
+	}
+	out, code := run("store", "sync")
+	if code != 0 || !strings.Contains(out, "Synced workspace ws") {
+		t.Fatalf("sync: exit %d:\n%s", code, out)
+	}
+	ws := api.Conversations()
+	out, code = run("store", "status")
+	if code != 0 || !strings.Contains(out, "covers: from ") || !strings.Contains(out, "backfill done") ||
+		!strings.Contains(out, "3 lines, 5 users") || !strings.Contains(out, " conversations, ") {
+		t.Fatalf("status after the sync (%d conversations in the fake): exit %d:\n%s", len(ws), code, out)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the store's file: %v %v; want mode 0600", info.Mode(), err)
+	}
+	if out, code := run("store", "forget"); code != 0 || !strings.Contains(out, "Forgot workspace ws") {
+		t.Fatalf("forget: exit %d:\n%s", code, out)
+	}
+	if out, _ := run("store", "status"); !strings.Contains(out, "holds no workspace yet") {
+		t.Fatalf("status after forget:\n%s", out)
+	}
+}
+
+// TestE2EStoreSyncsWhileServing: a server with the store on keeps it
+// current in the background, with the server's key.
+func TestE2EStoreSyncsWhileServing(t *testing.T) {
+	api := testkit.Fake(t, openphonetest.DemoWorkspace())
+	path := filepath.Join(t.TempDir(), "store.db")
+	startHTTP(t, append(apiEnv(api), "OPENPHONE_STORE=sqlite:"+path, "OPENPHONE_MAX_RPS=1000"))
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		cmd := exec.Command(binary, "--store", "sqlite:"+path, "store", "status")
+		cmd.Env = append(os.Environ(), noKeyEnv...)
+		out, _ := output(t, cmd)
+		if strings.Contains(string(out), "backfill done") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not fill its store in a minute:\n%s", out)
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/ingest"
+	"github.com/openphone-mcp/openphone-mcp/store"
+)
+
+// keepCurrent syncs st with the workspace of c every cfg.syncInterval
+// until ctx is done. Another process syncing it (holding the lease) is
+// not news; a failure is logged once until the sync works again.
+func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.Store, logger *slog.Logger) {
+	syncer := ingest.New(c, st, ingest.Options{Days: cfg.storeDays})
+	logger.Info("keeping the store current", "path", cfg.storePath, "every", cfg.syncInterval, "days", cfg.storeDays)
+	last := ""
+	syncer.Run(ctx, cfg.syncInterval, func(err error) {
+		switch {
+		case errors.Is(err, ingest.ErrLeaseHeld):
+			logger.Debug("another process syncs the store", "err", err)
+		case err.Error() != last:
+			logger.Warn("the store's sync failed; the tools read OpenPhone live meanwhile", "err", err)
+		}
+		last = err.Error()
+	})
+}
+
+// storeCommand runs `store status`, `store sync` or `store forget [WS]`,
+// and returns the exit status.
+func (cfg *config) storeCommand(ctx context.Context, c *client.Client, verb, arg string, logger *slog.Logger) int {
+	st, err := store.OpenSQLite(cfg.storePath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "openphone-mcp: the store %s: %v\n", cfg.storePath, err)
+		return 1
+	}
+	defer st.Close()
+	needKey := func() bool {
+		if c == nil {
+			fmt.Fprintln(os.Stderr, "openphone-mcp: store "+verb+" reads OpenPhone: set OPENPHONE_API_KEY")
+		}
+		return c != nil
+	}
+	switch verb {
+	case "status":
+		return storeStatus(ctx, st, os.Stdout)
+	case "sync":
+		if !needKey() {
+			return 2
+		}
+		return cfg.storeSync(ctx, c, st)
+	case "forget":
+		ws := arg
+		if ws == "" {
+			if !needKey() {
+				return 2
+			}
+			if ws, err = ingest.Workspace(ctx, c, st); err != nil {
+				fmt.Fprintf(os.Stderr, "openphone-mcp: the key's workspace: %v\n", err)
+				return 1
+			}
+		}
+		if err := st.Forget(ctx, ws); err != nil {
+			fmt.Fprintf(os.Stderr, "openphone-mcp: forget %s: %v\n", ws, err)
+			return 1
+		}
+		fmt.Printf("Forgot workspace %s: its rows are deleted from %s.\n", ws, cfg.storePath)
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "openphone-mcp: store %q: want status, sync or forget\n", verb)
+	return 2
+}
+
+// storeStatus writes, per workspace of st, the window it covers, its last
+// sync and its counts.
+func storeStatus(ctx context.Context, st *store.Store, w io.Writer) int {
+	workspaces, err := st.Workspaces(ctx)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
+		return 1
+	}
+	if len(workspaces) == 0 {
+		fmt.Fprintf(w, "The store %s holds no workspace yet: openphone-mcp store sync fills it.\n", st.Path())
+		return 0
+	}
+	for _, ws := range workspaces {
+		s, err := st.Status(ctx, ws)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "openphone-mcp: %s: %v\n", ws, err)
+			return 1
+		}
+		fmt.Fprintf(w, "Workspace %s in %s\n", ws, st.Path())
+		covered := "nothing yet"
+		if since, asOf := s.Sync.CoveredSince, s.Sync.AsOf(); since != nil && asOf != nil {
+			covered = fmt.Sprintf("from %s to %s", since.UTC().Format(time.RFC3339), asOf.UTC().Format(time.RFC3339))
+		}
+		backfill := "under way"
+		if s.Sync.BackfillDoneAt != nil {
+			backfill = "done " + s.Sync.BackfillDoneAt.UTC().Format(time.RFC3339)
+		}
+		last := "never"
+		if s.Sync.LastSyncAt != nil {
+			last = fmt.Sprintf("%s (%s ago)", s.Sync.LastSyncAt.UTC().Format(time.RFC3339), time.Since(*s.Sync.LastSyncAt).Round(time.Second))
+		}
+		fmt.Fprintf(w, "  covers: %s; backfill %s; last sync %s\n", covered, backfill, last)
+		if s.Sync.LastError != "" {
+			fmt.Fprintf(w, "  last error: %s\n", s.Sync.LastError)
+		}
+		n := s.Counts
+		fmt.Fprintf(w, "  %d lines, %d users, %d contacts, %d conversations, %d texts, %d calls\n", n.Lines, n.Users, n.Contacts, n.Conversations, n.Messages, n.Calls)
+	}
+	return 0
+}
+
+// storeSync syncs the key's workspace once, with its progress on stderr
+// when stderr is a terminal, and says what it read.
+func (cfg *config) storeSync(ctx context.Context, c *client.Client, st *store.Store) int {
+	opts := ingest.Options{Days: cfg.storeDays}
+	if info, err := os.Stderr.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+		opts.Progress = func(p ingest.Progress) {
+			fmt.Fprintf(os.Stderr, "\r\033[K%s: %d read", p.Phase, p.Read)
+			if !p.Reached.IsZero() {
+				fmt.Fprintf(os.Stderr, ", back to %s", p.Reached.UTC().Format("Jan 2"))
+			}
+		}
+		defer fmt.Fprintln(os.Stderr)
+	}
+	r, err := ingest.New(c, st, opts).Sync(ctx)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "openphone-mcp: store sync: %v\n", err)
+		return 1
+	}
+	fmt.Printf("Synced workspace %s into %s: %d conversations read, %d texts and %d calls stored, %d calls' texts read, %d contacts read (%d removed).\n",
+		r.Workspace, st.Path(), r.Conversations, r.Messages, r.Calls, r.CallTexts, r.Contacts, r.ContactsRemoved)
+	return 0
+}
