@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+	"golang.org/x/term"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
@@ -659,8 +660,7 @@ func (cfg *config) openLedger() (ledger.Ledger, error) {
 // terminalPerson asks the person at the terminal to confirm a write, when
 // standard input is a terminal; else nil.
 func terminalPerson() func(message string) bool {
-	info, err := os.Stdin.Stat()
-	if err != nil || info.Mode()&os.ModeCharDevice == 0 {
+	if !term.IsTerminal(int(os.Stdin.Fd())) { // not /dev/null, a pipe or a file
 		return nil
 	}
 	in := bufio.NewReader(os.Stdin)

@@ -9,6 +9,8 @@ import (
 	"os"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/ingest"
 	"github.com/openphone-mcp/openphone-mcp/store"
@@ -122,7 +124,7 @@ func storeStatus(ctx context.Context, st *store.Store, w io.Writer) int {
 // when stderr is a terminal, and says what it read.
 func (cfg *config) storeSync(ctx context.Context, c *client.Client, st *store.Store) int {
 	opts := ingest.Options{Days: cfg.storeDays}
-	if info, err := os.Stderr.Stat(); err == nil && info.Mode()&os.ModeCharDevice != 0 {
+	if term.IsTerminal(int(os.Stderr.Fd())) {
 		opts.Progress = func(p ingest.Progress) {
 			fmt.Fprintf(os.Stderr, "\r\033[K%s: %d read", p.Phase, p.Read)
 			if !p.Reached.IsZero() {

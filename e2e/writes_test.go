@@ -349,6 +349,18 @@ func TestE2ECallAsksAtTheTerminal(t *testing.T) {
 	if out, code := demoSend(t, t.TempDir(), false, "y\n"); code != 1 || !strings.Contains(out, "Run the command in a terminal") || strings.Contains(out, "Sent") {
 		t.Errorf("without a terminal: exit %d:\n%s", code, out)
 	}
+	// /dev/null is a character device, not a terminal.
+	cmd := exec.Command(binary, "--demo", "call", "send_message", `{"from":"Sales","to":["+14155550112"],"content":"hi"}`)
+	cmd.Env = append(append(os.Environ(), noKeyEnv...), "OPENPHONE_STATE_DIR="+t.TempDir())
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	cmd.Stdin = devnull
+	if out, _ := cmd.CombinedOutput(); !strings.Contains(string(out), "Run the command in a terminal") {
+		t.Errorf("with /dev/null for a terminal:\n%s", out)
+	}
 }
 
 // TestE2EDemoCodesLineUpAcrossRuns: in the code mode, the demo's fixed key
