@@ -391,14 +391,23 @@ func TestRefusedSendsAreExplained(t *testing.T) {
 // TestIdenticalSendsAtOnceSendOne: ten confirmations of one text, used at
 // once, send it once; the others are refused or asked again as repeats.
 func TestIdenticalSendsAtOnceSendOne(t *testing.T) {
-	f := newWriteFixture(t, nil)
+	secret := []byte("a secret the replicas share, 32+ bytes long")
+	f := newWriteFixture(t, func(c *Config) { c.ConfirmationSecret = secret })
+	// A second server on the same ledger: a replica.
+	replica := NewServer(Config{Client: f.client, Version: "test", Context: t.Context(), ContactsWait: time.Minute, AllowWrites: true,
+		Confirmation: ConfirmCode, ConfirmationSecret: secret, Ledger: f.ledger, Logger: slog.New(slog.DiscardHandler)})
 	codes := make([]string, 10)
 	for i := range codes {
 		_, codes[i] = f.preview(t, "send_message", f.textArgs())
 	}
 	var wg sync.WaitGroup
-	for _, code := range codes {
-		wg.Go(func() { f.confirmed(t, "send_message", f.textArgs(), code) })
+	for i, code := range codes {
+		s := []*server.MCPServer{f.server, replica}[i%2]
+		wg.Go(func() {
+			with := f.textArgs()
+			with["confirm"] = code
+			call(t, s, "send_message", with)
+		})
 	}
 	wg.Wait()
 	if n := len(f.api.Sends()); n != 1 {
