@@ -389,7 +389,8 @@ func TestRefusedSendsAreExplained(t *testing.T) {
 }
 
 // TestIdenticalSendsAtOnceSendOne: ten confirmations of one text, used at
-// once, send it once; the others are refused or asked again as repeats.
+// once on two servers that share a ledger, send it once; the others are
+// refused or asked again as repeats.
 func TestIdenticalSendsAtOnceSendOne(t *testing.T) {
 	secret := []byte("a secret the replicas share, 32+ bytes long")
 	f := newWriteFixture(t, func(c *Config) { c.ConfirmationSecret = secret })
