@@ -66,20 +66,25 @@ func (s *Store) DeleteContactsNotIn(ctx context.Context, ws string, read int64) 
 
 // ContactsByNumber returns the IDs of the contacts with the number (E.164).
 func (s *Store) ContactsByNumber(ctx context.Context, ws, number string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT contact_id FROM contact_numbers WHERE workspace_id = ? AND number = ? ORDER BY contact_id`, ws, number)
+	return s.strings(ctx, `SELECT DISTINCT contact_id FROM contact_numbers WHERE workspace_id = ? AND number = ? ORDER BY contact_id`, ws, number)
+}
+
+// strings runs query, which selects one text column, and returns its rows.
+func (s *Store) strings(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []string
+	var out []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out = append(out, v)
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
 }
 
 // NormalizeNumber writes a phone number as people type it in E.164, read

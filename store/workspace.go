@@ -135,20 +135,7 @@ func putDirectory(ctx context.Context, tx *sql.Tx, ws string, lines []client.Pho
 
 // Workspaces lists the IDs of the workspaces the store holds.
 func (s *Store) Workspaces(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM workspaces ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return s.strings(ctx, `SELECT id FROM workspaces ORDER BY id`)
 }
 
 // workspaceTables are the tables that hold a workspace's rows, by the
