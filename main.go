@@ -521,7 +521,7 @@ func (cfg *config) run() int {
 				return 1
 			}
 			defer st.Close()
-			go cfg.keepCurrent(ctx, api, st, logger)
+			go cfg.keepCurrent(ctx, api, st, reg, logger)
 		}
 		if cfg.metricsAddr != "" {
 			if err := serveMetrics(ctx, cfg.metricsAddr, reg.Handler(), logger); err != nil {

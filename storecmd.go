@@ -16,22 +16,60 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/store"
 )
 
-// keepCurrent syncs st with the workspace of c every cfg.syncInterval
-// until ctx is done. Another process syncing it (holding the lease) is
-// not news; a failure is logged once until the sync works again.
-func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.Store, logger *slog.Logger) {
-	syncer := ingest.New(c, st, ingest.Options{Days: cfg.storeDays})
-	logger.Info("keeping the store current", "path", cfg.storePath, "every", cfg.syncInterval, "days", cfg.storeDays)
-	last := ""
-	syncer.Run(ctx, cfg.syncInterval, func(err error) {
-		switch {
-		case errors.Is(err, ingest.ErrLeaseHeld):
-			logger.Debug("another process syncs the store", "err", err)
-		case err.Error() != last:
-			logger.Warn("the store's sync failed; the tools read OpenPhone live meanwhile", "err", err)
+// syncMetrics receives what the store's sync does.
+type syncMetrics interface {
+	Synced(outcome string, at time.Time)
+	StoreRows(kind string, n int)
+	Backfilled(n int)
+}
+
+// keepCurrent syncs st with the workspace of c now and every
+// cfg.syncInterval until ctx is done, and reports each sync to m. Another
+// process syncing it (holding the lease) is not news; a failure is logged
+// once until the sync works again.
+func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.Store, m syncMetrics, logger *slog.Logger) {
+	syncer := ingest.New(c, st, ingest.Options{Days: cfg.storeDays, Progress: func(p ingest.Progress) {
+		if p.Phase == ingest.PhaseBackfill {
+			m.Backfilled(p.Read)
 		}
-		last = err.Error()
-	})
+	}})
+	logger.Info("keeping the store current", "path", cfg.storePath, "every", cfg.syncInterval, "days", cfg.storeDays)
+	tick := time.NewTicker(cfg.syncInterval)
+	defer tick.Stop()
+	failing := ""
+	for {
+		r, err := syncer.Sync(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, ingest.ErrLeaseHeld):
+			m.Synced("elsewhere", time.Time{})
+			logger.Debug("another process syncs the store", "err", err)
+		case err != nil:
+			m.Synced("failed", time.Time{})
+			if err.Error() != failing {
+				logger.Warn("the store's sync failed; the tools read OpenPhone live meanwhile", "err", err)
+			}
+			failing = err.Error()
+		default:
+			m.Synced("ok", time.Now())
+			if failing != "" {
+				logger.Info("the store syncs again")
+			}
+			failing = ""
+			if s, err := st.Status(ctx, r.Workspace); err == nil {
+				for kind, n := range map[string]int{"lines": s.Counts.Lines, "users": s.Counts.Users, "contacts": s.Counts.Contacts,
+					"conversations": s.Counts.Conversations, "messages": s.Counts.Messages, "calls": s.Counts.Calls} {
+					m.StoreRows(kind, n)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // storeCommand runs `store status`, `store sync` or `store forget [WS]`,

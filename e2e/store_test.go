@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,7 +56,7 @@ func TestE2EStoreCommands(t *testing.T) {
 func TestE2EStoreSyncsWhileServing(t *testing.T) {
 	api := testkit.Fake(t, openphonetest.DemoWorkspace())
 	path := filepath.Join(t.TempDir(), "store.db")
-	startHTTP(t, append(apiEnv(api), "OPENPHONE_STORE=sqlite:"+path, "OPENPHONE_MAX_RPS=1000"))
+	srv := startHTTP(t, append(apiEnv(api), "OPENPHONE_STORE=sqlite:"+path, "OPENPHONE_MAX_RPS=1000"))
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
 		cmd := exec.Command(binary, "--store", "sqlite:"+path, "store", "status")
 		cmd.Env = append(os.Environ(), noKeyEnv...)
@@ -64,6 +66,21 @@ func TestE2EStoreSyncsWhileServing(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the server did not fill its store in a minute:\n%s", out)
+		}
+	}
+	// Its metrics say so: a sync, and the rows.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		resp, err := http.Get(strings.TrimSuffix(srv.url, "/mcp") + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(body), `openphone_mcp_store_syncs_total{outcome="ok"}`) && strings.Contains(string(body), `openphone_mcp_store_rows{kind="messages"}`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no store metrics after a minute:\n%s", body)
 		}
 	}
 }

@@ -31,6 +31,10 @@ type Registry struct {
 	indexSeconds    prometheus.Histogram
 	indexContacts   prometheus.Gauge
 	accounts        prometheus.Gauge
+	syncs           *prometheus.CounterVec
+	lastSync        prometheus.Gauge
+	storeRows       *prometheus.GaugeVec
+	backfill        prometheus.Gauge
 }
 
 // New returns a Registry with every metric at zero, and the Go runtime's
@@ -39,7 +43,7 @@ func New() *Registry {
 	r := &Registry{
 		reg: prometheus.NewRegistry(),
 		toolCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openphone_mcp_tool_calls_total",
-			Help: "Tool calls, by tool and outcome: ok, error (an isError result), confirm (a question to the person), failed (a protocol error)."}, []string{"tool", "outcome"}),
+			Help: "Tool calls, by tool and outcome: ok, error (an isError result), confirm (a question to the person), declined (the person said no), failed (a protocol error)."}, []string{"tool", "outcome"}),
 		toolSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "openphone_mcp_tool_call_seconds",
 			Help: "How long tool calls took, by tool.", Buckets: prometheus.ExponentialBuckets(0.005, 2.5, 10)}, []string{"tool"}),
 		upstream: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openphone_mcp_upstream_requests_total",
@@ -58,9 +62,17 @@ func New() *Registry {
 			Help: "Contacts read by the last contact index build."}),
 		accounts: prometheus.NewGauge(prometheus.GaugeOpts{Name: "openphone_mcp_caller_accounts",
 			Help: "Accounts of callers' own OpenPhone keys kept by the HTTP transport."}),
+		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openphone_mcp_store_syncs_total",
+			Help: "Syncs of the store, by outcome: ok, failed, or elsewhere (another process holds the workspace's lease)."}, []string{"outcome"}),
+		lastSync: prometheus.NewGauge(prometheus.GaugeOpts{Name: "openphone_mcp_store_last_sync_timestamp_seconds",
+			Help: "When the store last synced, in Unix seconds: the sync's lag is time() minus this."}),
+		storeRows: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "openphone_mcp_store_rows",
+			Help: "What the store holds of the server's workspace, by kind: lines, users, contacts, conversations, messages, calls."}, []string{"kind"}),
+		backfill: prometheus.NewGauge(prometheus.GaugeOpts{Name: "openphone_mcp_store_backfill_conversations",
+			Help: "Conversations the store's backfill has read so far."}),
 	}
 	r.reg.MustRegister(r.toolCalls, r.toolSeconds, r.upstream, r.upstreamSeconds, r.waits, r.pauses,
-		r.indexBuilds, r.indexSeconds, r.indexContacts, r.accounts,
+		r.indexBuilds, r.indexSeconds, r.indexContacts, r.accounts, r.syncs, r.lastSync, r.storeRows, r.backfill,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
@@ -106,6 +118,21 @@ func (r *Registry) Waited(kind client.WaitKind, d time.Duration) {
 
 // Paused reports a pause OpenPhone asked for.
 func (r *Registry) Paused(d time.Duration) { r.pauses.Observe(d.Seconds()) }
+
+// Synced reports a sync of the store that ended with outcome (ok, failed
+// or elsewhere), at when it ended when ok.
+func (r *Registry) Synced(outcome string, at time.Time) {
+	r.syncs.WithLabelValues(outcome).Inc()
+	if outcome == "ok" {
+		r.lastSync.Set(float64(at.UnixMilli()) / 1000)
+	}
+}
+
+// StoreRows reports how many rows of kind the store holds.
+func (r *Registry) StoreRows(kind string, n int) { r.storeRows.WithLabelValues(kind).Set(float64(n)) }
+
+// Backfilled reports how many conversations the backfill has read.
+func (r *Registry) Backfilled(n int) { r.backfill.Set(float64(n)) }
 
 // Accounts reports how many callers' accounts are kept.
 func (r *Registry) Accounts(n int) { r.accounts.Set(float64(n)) }

@@ -23,6 +23,10 @@ func TestRegistry(t *testing.T) {
 	r.IndexBuilt(2*time.Second, 1200, nil)
 	r.IndexBuilt(time.Second, 50, errors.New("403"))
 	r.Accounts(3)
+	r.Synced("ok", time.Unix(1700000000, 0))
+	r.Synced("elsewhere", time.Time{})
+	r.StoreRows("messages", 183)
+	r.Backfilled(44)
 	rec := httptest.NewRecorder()
 	r.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -36,6 +40,11 @@ func TestRegistry(t *testing.T) {
 		`openphone_mcp_contact_index_builds_total{outcome="failed"} 1`,
 		`openphone_mcp_contact_index_contacts 1200`,
 		`openphone_mcp_caller_accounts 3`,
+		`openphone_mcp_store_syncs_total{outcome="ok"} 1`,
+		`openphone_mcp_store_syncs_total{outcome="elsewhere"} 1`,
+		`openphone_mcp_store_last_sync_timestamp_seconds 1.7e+09`,
+		`openphone_mcp_store_rows{kind="messages"} 183`,
+		`openphone_mcp_store_backfill_conversations 44`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {
