@@ -70,12 +70,7 @@ func TestRecentActivityFromStore(t *testing.T) {
 		{"since": "2026-11-01T00:00:00Z", "phoneNumbers": []string{lines[len(lines)-1].Number}, "userId": lines[len(lines)-1].UserIDs[0]},
 		{"since": "2026-11-01T00:00:00Z", "userId": lines[0].UserIDs[0]},
 	}
-	var deleted []string
-	for _, c := range openphonetest.DemoWorkspace().Conversations {
-		if c.DeletedAt != nil {
-			deleted = append(deleted, c.ID)
-		}
-	}
+	deleted := deletedInDemo()
 	shown := 0
 	for _, w := range windows {
 		for _, only := range []string{onlyAll, onlyNeedsReply, onlyMissedCalls} {
@@ -130,6 +125,17 @@ func TestRecentActivityBeforeTheStore(t *testing.T) {
 	}
 }
 
+// deletedInDemo are the conversations the demo workspace has deleted.
+func deletedInDemo() []string {
+	var ids []string
+	for _, c := range openphonetest.DemoWorkspace().Conversations {
+		if c.DeletedAt != nil {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
+}
+
 // blocks are the conversation blocks of an answer of recent_activity,
 // but those of the conversations skip.
 func blocks(answer string, skip []string) []string {
@@ -168,4 +174,79 @@ func blockDiff(s, l []string) string {
 		return " the same blocks, in another order"
 	}
 	return d.String()
+}
+
+// TestRecentActivityStoreFreshness: an answer from a store synced an hour
+// ago says so, and that what came since is not in it.
+func TestRecentActivityStoreFreshness(t *testing.T) {
+	st := syncedDemo(t)
+	_, c := testkit.NewAPI(t, openphonetest.DemoWorkspace(), client.WithRateLimit(1000))
+	s := NewServer(Config{Client: c, Version: "test", Context: t.Context(), ContactsWait: time.Minute, Store: st,
+		Now: func() time.Time { return openphonetest.DemoEpoch.Add(time.Hour) }})
+	head, _, _ := strings.Cut(text(call(t, s, "recent_activity", map[string]any{})), "\n")
+	if want := "From the store, as of 17:00:00 UTC (synced 1 h ago); activity after it is not included."; !strings.Contains(head, want) {
+		t.Errorf("header %q, want %q", head, want)
+	}
+	// A window that ended before the store's last sync is whole.
+	head, _, _ = strings.Cut(text(call(t, s, "recent_activity", map[string]any{"since": "2026-11-19T00:00:00Z", "until": "2026-11-20T00:00:00Z"})), "\n")
+	if want := "From the store, as of 17:00:00 UTC (synced 1 h ago)."; !strings.Contains(head, want) {
+		t.Errorf("header %q, want %q", head, want)
+	}
+}
+
+// TestRecentActivityStoreLacksAVoicemail: a voicemail the store has not
+// read yet is the one request an answer from the store sends.
+func TestRecentActivityStoreLacksAVoicemail(t *testing.T) {
+	st := syncedDemo(t)
+	ws, err := st.Workspaces(t.Context())
+	if err != nil || len(ws) != 1 {
+		t.Fatalf("workspaces %v, %v", ws, err)
+	}
+	if err := st.PutCallTexts(t.Context(), ws[0], "ACbzW78kKN", store.CallTexts{VoicemailStatus: store.TextPending}); err != nil {
+		t.Fatal(err)
+	}
+	api, s := demoServer(t, st)
+	_, live := demoServer(t, nil)
+	args := map[string]any{"since": "2026-11-17T17:00:00Z"}
+	fromStore := text(call(t, s, "recent_activity", args))
+	if got := notDirectory(api.Requests()); !slices.Equal(got, []string{"/v1/call-voicemails/ACbzW78kKN"}) {
+		t.Errorf("requests %v, want the one voicemail's", got)
+	}
+	if !strings.Contains(fromStore, "From the store") || !strings.Contains(fromStore, `"Calling about the invoice`) {
+		t.Errorf("the voicemail read live is not in the answer from the store:\n%s", fromStore)
+	}
+	if s, l := blocks(fromStore, nil), blocks(text(call(t, live, "recent_activity", args)), deletedInDemo()); !slices.Equal(s, l) {
+		t.Errorf("the blocks differ:%s", blockDiff(s, l))
+	}
+}
+
+// TestRecentActivityStoreWithoutTheWorkspace: a store that never synced
+// the key's workspace leaves the answer to a live read.
+func TestRecentActivityStoreWithoutTheWorkspace(t *testing.T) {
+	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), store.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	api, s := demoServer(t, st)
+	if out := text(call(t, s, "recent_activity", map[string]any{})); strings.Contains(out, "From the store") {
+		t.Errorf("an empty store answered:\n%s", out)
+	}
+	if len(api.RequestsTo("/v1/conversations")) == 0 {
+		t.Error("an empty store's answer was not read live")
+	}
+	if list, _ := st.Workspaces(t.Context()); len(list) != 0 {
+		t.Errorf("reading recorded a workspace in the store: %v", list)
+	}
+}
+
+// TestRecentActivityStoreNotShown: from the store, the conversations kept
+// past maxConversations are counted, not silently dropped.
+func TestRecentActivityStoreNotShown(t *testing.T) {
+	_, s := demoServer(t, syncedDemo(t))
+	out := text(call(t, s, "recent_activity", map[string]any{"maxConversations": 5, "since": "2026-11-17T17:00:00Z"}))
+	head, _, _ := strings.Cut(out, "\n")
+	if n := len(blocks(out, nil)); n != 5 || !strings.Contains(head, "Examined: every conversation with activity in the window (43). 38 more are not shown (maxConversations)") {
+		t.Errorf("%d blocks; header %s", n, head)
+	}
 }
