@@ -149,7 +149,7 @@ func storeLines(n *names, refs []string, userID string) (_ []string, ok bool) {
 // calls, oldest first; the wait for a reply dated over the stored history
 // (whole from coveredSince); the voicemails of the latest
 // maxVoicemailsRead missed calls, as stored. Those the store has not read
-// yet are left in rc.VoicemailsNotRead for askPendingVoicemails.
+// yet are left in rc.pending, for askPendingVoicemails.
 func storedConversation(ctx context.Context, st *store.Store, ws string, c client.Conversation, since time.Time, until *time.Time, coveredSince time.Time) (recentConversation, error) {
 	rc := recentConversation{Conversation: c, Messages: []client.Message{}, Calls: []client.Call{}}
 	messages, err := st.Messages(ctx, ws, c.ID) // newest first
