@@ -507,6 +507,17 @@ func (cfg *config) run() int {
 	if cfg.transport == "http" { // the keys of one workspace share its contact index
 		toolsConfig.Contacts = contacts.NewRegistry(ctx, toolsConfig.ContactOptions()...)
 	}
+	serving := len(cfg.command) == 0 || cfg.command[0] == ""
+	if serving && cfg.storePath != "" && api != nil {
+		// The tools answer from the store while the sync keeps it current.
+		st, err := store.OpenSQLite(cfg.storePath)
+		if err != nil {
+			logger.Error("the store cannot be opened", "path", cfg.storePath, "err", err)
+			return 1
+		}
+		defer st.Close()
+		toolsConfig.Store = st
+	}
 	mcpServer := tools.NewServer(toolsConfig)
 
 	switch cmd := append(cfg.command, "", "", "")[:3]; cmd[0] {
@@ -514,14 +525,8 @@ func (cfg *config) run() int {
 		if cfg.demo {
 			logger.Info("serving the demo workspace", "api", cfg.baseURL)
 		}
-		if cfg.storePath != "" && api != nil {
-			st, err := store.OpenSQLite(cfg.storePath)
-			if err != nil {
-				logger.Error("the store cannot be opened", "path", cfg.storePath, "err", err)
-				return 1
-			}
-			defer st.Close()
-			go cfg.keepCurrent(ctx, api, st, reg, logger)
+		if toolsConfig.Store != nil {
+			go cfg.keepCurrent(ctx, api, toolsConfig.Store, reg, logger)
 		}
 		if cfg.metricsAddr != "" {
 			if err := serveMetrics(ctx, cfg.metricsAddr, reg.Handler(), logger); err != nil {

@@ -39,6 +39,9 @@ func (s *Store) PutConversations(ctx context.Context, ws string, convs []client.
 				}
 				continue
 			}
+			// The column keeps the API's order, for answers read from the
+			// store to list them as a live read does; the index table is
+			// sorted and holds each number once.
 			participants := slices.Clone(c.Participants)
 			slices.Sort(participants)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO conversations (workspace_id, id, line_id, participants, name, assigned_to,
@@ -48,7 +51,7 @@ func (s *Store) PutConversations(ctx context.Context, ws string, convs []client.
 					name = excluded.name, assigned_to = excluded.assigned_to, created_at = excluded.created_at,
 					updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at,
 					last_activity_id = excluded.last_activity_id, muted_until = excluded.muted_until, snoozed_until = excluded.snoozed_until`,
-				ws, c.ID, c.PhoneNumberID, strings.Join(participants, ","), str(c.Name), str(c.AssignedTo),
+				ws, c.ID, c.PhoneNumberID, strings.Join(c.Participants, ","), str(c.Name), str(c.AssignedTo),
 				ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.LastActivityAt), str(c.LastActivityID), ms(c.MutedUntil), ms(c.SnoozedUntil)); err != nil {
 				return fmt.Errorf("store: conversation %s: %w", c.ID, err)
 			}

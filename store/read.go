@@ -117,7 +117,7 @@ type StoredCall struct {
 
 // Calls returns the stored calls of a conversation, newest first.
 func (s *Store) Calls(ctx context.Context, ws, conversationID string) ([]StoredCall, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, line_id, direction, status, participant, user_id, created_at, answered_at, completed_at, duration,
+	rows, err := s.db.QueryContext(ctx, `SELECT id, line_id, direction, status, participant, user_id, answered_by, initiated_by, created_at, answered_at, completed_at, duration,
 			voicemail_status, COALESCE(voicemail_transcript, ''), summary_status, COALESCE(summary, ''), transcript_status, COALESCE(transcript, '')
 		FROM calls WHERE workspace_id = ? AND conversation_id = ? ORDER BY created_at DESC, id`, ws, conversationID)
 	if err != nil {
@@ -128,20 +128,86 @@ func (s *Store) Calls(ctx context.Context, ws, conversationID string) ([]StoredC
 	for rows.Next() {
 		c := StoredCall{ConversationID: conversationID}
 		var participant string
-		var user sql.NullString
+		var user, answeredBy, initiatedBy sql.NullString
 		var created int64
 		var answered, completed sql.NullInt64
 		t := &c.Texts
-		if err := rows.Scan(&c.ID, &c.PhoneNumberID, &c.Direction, &c.Status, &participant, &user, &created, &answered, &completed, &c.Duration,
+		if err := rows.Scan(&c.ID, &c.PhoneNumberID, &c.Direction, &c.Status, &participant, &user, &answeredBy, &initiatedBy, &created, &answered, &completed, &c.Duration,
 			&t.VoicemailStatus, &t.Voicemail, &t.SummaryStatus, &t.Summary, &t.TranscriptStatus, &t.Transcript); err != nil {
 			return nil, err
 		}
 		c.Participants = []string{participant}
-		if user.Valid {
-			c.UserID = &user.String
-		}
+		c.UserID, c.AnsweredBy, c.InitiatedBy = nullString(user), nullString(answeredBy), nullString(initiatedBy)
 		c.CreatedAt, c.AnsweredAt, c.CompletedAt = time.UnixMilli(created).UTC(), fromMS(answered), fromMS(completed)
 		calls = append(calls, c)
 	}
 	return calls, rows.Err()
+}
+
+// ActivityParams select the conversations ActiveConversations lists.
+type ActivityParams struct {
+	Workspace string
+	// Since and Until bound the window, both excluded, as the API's
+	// createdAfter and createdBefore do; a nil Until is open.
+	Since time.Time
+	Until *time.Time
+	// Lines, when not nil, keeps the conversations on these lines (PN…)
+	// only: an empty, non-nil Lines keeps none.
+	Lines []string
+}
+
+// ActiveConversations returns the conversations of p.Workspace with a
+// message or a call in the window, most recent activity first, each with
+// its participants in the order the API listed them.
+func (s *Store) ActiveConversations(ctx context.Context, p ActivityParams) ([]client.Conversation, error) {
+	if p.Lines != nil && len(p.Lines) == 0 {
+		return nil, nil
+	}
+	until := int64(1<<63 - 1)
+	if p.Until != nil {
+		until = p.Until.UnixMilli()
+	}
+	since := p.Since.UnixMilli()
+	query := `SELECT id, line_id, participants, name, assigned_to, created_at, updated_at, last_activity_at, last_activity_id, muted_until, snoozed_until
+		FROM conversations c WHERE workspace_id = ?
+			AND (EXISTS (SELECT 1 FROM messages m WHERE m.workspace_id = c.workspace_id AND m.conversation_id = c.id AND m.created_at > ? AND m.created_at < ?)
+				OR EXISTS (SELECT 1 FROM calls k WHERE k.workspace_id = c.workspace_id AND k.conversation_id = c.id AND k.created_at > ? AND k.created_at < ?))`
+	args := []any{p.Workspace, since, until, since, until}
+	if p.Lines != nil {
+		query += ` AND line_id IN (?` + strings.Repeat(`, ?`, len(p.Lines)-1) + `)`
+		for _, l := range p.Lines {
+			args = append(args, l)
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, query+` ORDER BY last_activity_at DESC, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var convs []client.Conversation
+	for rows.Next() {
+		var c client.Conversation
+		var participants string
+		var name, assigned, lastID sql.NullString
+		var created, updated, last, muted, snoozed sql.NullInt64
+		if err := rows.Scan(&c.ID, &c.PhoneNumberID, &participants, &name, &assigned, &created, &updated, &last, &lastID, &muted, &snoozed); err != nil {
+			return nil, err
+		}
+		c.Participants = []string{}
+		if participants != "" {
+			c.Participants = strings.Split(participants, ",")
+		}
+		c.Name, c.AssignedTo, c.LastActivityID = nullString(name), nullString(assigned), nullString(lastID)
+		c.CreatedAt, c.UpdatedAt, c.LastActivityAt, c.MutedUntil, c.SnoozedUntil = fromMS(created), fromMS(updated), fromMS(last), fromMS(muted), fromMS(snoozed)
+		convs = append(convs, c)
+	}
+	return convs, rows.Err()
+}
+
+// nullString is v's string, or nil for NULL.
+func nullString(v sql.NullString) *string {
+	if !v.Valid {
+		return nil
+	}
+	return &v.String
 }

@@ -63,6 +63,30 @@ func (s *Store) Workspace(ctx context.Context, lines []client.PhoneNumber, users
 	return ws, nil
 }
 
+// FindWorkspace returns the ID of the workspace of the store that holds
+// any of lines, as Workspace recognises one, without recording anything:
+// the way a reader ties a key to its rows. It returns ErrNoWorkspace when
+// the store holds none of the lines.
+func (s *Store) FindWorkspace(ctx context.Context, lines []client.PhoneNumber) (string, error) {
+	var ids []string
+	for _, l := range lines {
+		ids = append(ids, l.ID)
+	}
+	var ws string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ws, err = findWorkspace(ctx, tx, "lines", ids)
+		return err
+	})
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("store: workspace: %w", err)
+	case ws == "":
+		return "", ErrNoWorkspace
+	}
+	return ws, nil
+}
+
 // workspaceID names a new workspace after its lines, or its users.
 func workspaceID(lineIDs, userIDs []string) string {
 	ids := slices.Clone(lineIDs)

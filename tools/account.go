@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/contacts"
@@ -15,6 +16,9 @@ type Account struct {
 	client   *client.Client
 	dir      *directory
 	contacts contactIndex
+	// storeWorkspace is the ID of the key's workspace in the server's
+	// store (Config.Store), once a read of its lines has found it there.
+	storeWorkspace atomic.Pointer[string]
 }
 
 // A contactIndex is the contact index an account reads: one of its own
@@ -29,7 +33,7 @@ type contactIndex interface {
 // contact index of its own. Its background work (indexing the contacts)
 // stops when ctx is done.
 func NewAccount(ctx context.Context, c *client.Client, opts ...contacts.Option) *Account {
-	return &Account{c, newDirectory(c), contacts.New(ctx, c, opts...)}
+	return &Account{client: c, dir: newDirectory(c), contacts: contacts.New(ctx, c, opts...)}
 }
 
 // NewSharedAccount returns the account that reads OpenPhone with c, whose
@@ -37,7 +41,7 @@ func NewAccount(ctx context.Context, c *client.Client, opts ...contacts.Option) 
 // workspace made from indexes reads one index, built once. The key joins
 // it only after its own read shows the workspace (contacts.Registry).
 func NewSharedAccount(c *client.Client, indexes *contacts.Registry) *Account {
-	return &Account{c, newDirectory(c), indexes.Key(c)}
+	return &Account{client: c, dir: newDirectory(c), contacts: indexes.Key(c)}
 }
 
 // Context returns a context whose tool calls read OpenPhone with a instead

@@ -105,7 +105,13 @@ type recentResult struct {
 	// window's start: passed back with the same arguments, it examines
 	// the next ones. Until then, the answer covers the listed ones only.
 	NextPageToken *string `json:"nextPageToken,omitempty"`
-	only          string
+	// FromStore is set when the answer was read from the store, not
+	// live: then every conversation with activity in the window was
+	// examined (Listed and Read count them), and NotShown counts those
+	// kept past maxConversations.
+	FromStore *storeFreshness `json:"fromStore,omitempty"`
+	NotShown  int             `json:"notShown,omitempty"`
+	only      string
 }
 
 // A recentConversation is one conversation's activity in the window.
@@ -132,6 +138,9 @@ type recentConversation struct {
 	// the page read.
 	MoreMessages bool `json:"moreMessages,omitempty"`
 	MoreCalls    bool `json:"moreCalls,omitempty"`
+	// pending are the missed calls whose voicemail the store has not read
+	// yet: askPendingVoicemails reads them live.
+	pending []client.Call
 }
 
 // active reports whether c had texts or calls in the window.
@@ -181,8 +190,9 @@ const (
 	maxRequestsPerConversation = 2 + 2 + maxVoicemailsRead
 )
 
-// readRecent lists one page of the conversations updated since the
-// window's start (without an upper bound: a conversation active in the
+// readRecent answers from the store when it covers the window
+// (readRecentStored). Otherwise it lists one page of the conversations
+// updated since the window's start (without an upper bound: a conversation active in the
 // window may have been updated since), reads those that can have activity
 // in the window, and keeps those that had some.
 //
@@ -202,6 +212,9 @@ func readRecent(ctx context.Context, a *Account, p recentRequest) (recentResult,
 	if p.Until != "" {
 		until, _ := time.Parse(time.RFC3339, p.Until)
 		r.Until = &until
+	}
+	if stored, ok := readRecentStored(ctx, a, p, r); ok {
+		return stored, nil
 	}
 	q := client.ListConversationsParams{PhoneNumbers: p.PhoneNumbers, UserID: p.UserID, UpdatedAfter: r.Since.Format(time.RFC3339Nano),
 		MaxResults: p.MaxConversations, PageToken: p.PageToken}
@@ -376,14 +389,7 @@ func readVoicemails(ctx context.Context, a *Account, rc *recentConversation, fai
 			v, err := a.client.GetCallVoicemail(ctx, call.ID)
 			mu.Lock()
 			defer mu.Unlock()
-			switch {
-			case apiStatus(err) == http.StatusNotFound: // no voicemail was left
-				none = append(none, call.ID)
-			case err != nil:
-				failed("the voicemail of missed call "+call.ID+" at "+call.CreatedAt.UTC().Format("Jan 2 15:04"), err)
-			default:
-				voicemails[call.ID] = *v
-			}
+			noteVoicemail(voicemails, &none, call, v, err, failed)
 		})
 	}
 	wg.Wait()
@@ -391,6 +397,19 @@ func readVoicemails(ctx context.Context, a *Account, rc *recentConversation, fai
 	rc.NoVoicemail = none
 	if len(voicemails) > 0 {
 		rc.Voicemails = voicemails
+	}
+}
+
+// noteVoicemail files what the voicemail of a missed call read as: the
+// voicemail v, none (a 404: no voicemail was left), or a failure.
+func noteVoicemail(voicemails map[string]client.CallVoicemail, none *[]string, call client.Call, v *client.CallVoicemail, err error, failed func(string, error)) {
+	switch {
+	case apiStatus(err) == http.StatusNotFound: // no voicemail was left
+		*none = append(*none, call.ID)
+	case err != nil:
+		failed("the voicemail of missed call "+call.ID+" at "+call.CreatedAt.UTC().Format("Jan 2 15:04"), err)
+	default:
+		voicemails[call.ID] = *v
 	}
 }
 

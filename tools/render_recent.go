@@ -32,11 +32,15 @@ func renderRecent(p recentRequest, r recentResult, l legend) string {
 	default:
 		fmt.Fprintf(&b, "%d conversations %s %s, most recent first.", n, kept, window)
 	}
-	fmt.Fprintf(&b, " Examined: %s updated since %s, %d read", plural(r.Listed, "conversation"), since, r.Read)
-	if r.Read < r.Listed {
-		b.WriteString(" (the others were created after the window or last active before it)")
+	if r.FromStore != nil {
+		writeStoreExamined(&b, r)
+	} else {
+		fmt.Fprintf(&b, " Examined: %s updated since %s, %d read", plural(r.Listed, "conversation"), since, r.Read)
+		if r.Read < r.Listed {
+			b.WriteString(" (the others were created after the window or last active before it)")
+		}
+		b.WriteString(".")
 	}
-	b.WriteString(".")
 	if r.NextPageToken != nil {
 		fmt.Fprintf(&b, " More were updated since %s: this answer covers only those examined; call again with the same arguments and pageToken %s for the next ones.", since, strconv.Quote(*r.NextPageToken))
 	}
@@ -49,6 +53,44 @@ func renderRecent(p recentRequest, r recentResult, l legend) string {
 		writeRecentBlock(&b, c, l, r.Until != nil && r.Until.Before(r.Now))
 	}
 	return b.String()
+}
+
+// writeStoreExamined writes what an answer read from the store examined,
+// and how fresh it is.
+func writeStoreExamined(b *strings.Builder, r recentResult) {
+	f := r.FromStore
+	fmt.Fprintf(b, " Examined: every conversation with activity in the window (%d).", r.Listed)
+	if r.NotShown > 0 {
+		fmt.Fprintf(b, " %d more are not shown (maxConversations): narrow the window, the lines or only to see them.", r.NotShown)
+	}
+	b.WriteString(" From the store, as of " + f.AsOf.UTC().Format("15:04:05") + " UTC")
+	if f.AsOf.UTC().Format("2006-01-02") != r.Now.UTC().Format("2006-01-02") {
+		b.WriteString(" on " + f.AsOf.UTC().Format("Jan 2"))
+	}
+	if f.SyncedAt != nil && !f.SyncedAt.After(r.Now) {
+		b.WriteString(" (synced " + ago(r.Now.Sub(*f.SyncedAt)) + " ago)")
+	}
+	end := r.Now
+	if r.Until != nil {
+		end = *r.Until
+	}
+	if f.AsOf.Before(end) {
+		b.WriteString("; activity after it is not included")
+	}
+	b.WriteString(".")
+}
+
+// ago writes a duration as a person reads one: 8 s, 4 min, 2 h, 3 days.
+func ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
 // plural writes n things, such as "1 conversation" or "2 conversations".

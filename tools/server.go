@@ -24,6 +24,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/contacts"
 	"github.com/openphone-mcp/openphone-mcp/ledger"
+	"github.com/openphone-mcp/openphone-mcp/store"
 )
 
 // Name is the server's name in the MCP handshake.
@@ -128,6 +129,11 @@ type Config struct {
 	ConfirmationSecret []byte
 	// Metrics receives what the tools do; nil reports nothing.
 	Metrics Metrics
+	// Store, when set, is a copy of the workspaces kept current by a
+	// sync (package ingest): recent_activity answers from it when it
+	// covers the window asked for, and says how fresh it is. Nil: every
+	// answer is read live.
+	Store *store.Store
 	// writeClock is the clock of confirmations and repeats; nil is
 	// time.Now. Tests move it.
 	writeClock func() time.Time
@@ -248,6 +254,9 @@ func callMiddleware(cfg Config) server.ToolHandlerMiddleware {
 			p := newProgress(ctx, req)
 			ctx = context.WithValue(client.WithTrace(ctx, &client.Trace{Wait: p.waiting}), progressKey{}, p)
 			ctx = context.WithValue(ctx, clockKey{}, cfg.Now)
+			if cfg.Store != nil {
+				ctx = context.WithValue(ctx, storeKey{}, cfg.Store)
+			}
 			said := new(string)
 			ctx = context.WithValue(ctx, outcomeKey{}, said)
 			res, err := next(ctx, req)

@@ -60,7 +60,7 @@ CREATE TABLE conversations (
     workspace_id     TEXT NOT NULL,
     id               TEXT NOT NULL, -- CN…
     line_id          TEXT NOT NULL,
-    participants     TEXT NOT NULL, -- E.164 numbers, sorted, comma-separated
+    participants     TEXT NOT NULL, -- E.164 numbers, in the API's order, comma-separated
     name             TEXT,
     assigned_to      TEXT,
     created_at       BIGINT,
