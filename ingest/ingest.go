@@ -259,7 +259,7 @@ type run struct {
 // always, with force).
 func (r *run) renew(ctx context.Context, force bool) error {
 	r.mu.Lock()
-	due := force || time.Since(r.renewed) > r.opts.LeaseTTL/3
+	due := force || r.store.Now().Sub(r.renewed) > r.opts.LeaseTTL/3 // on the lease's own clock
 	r.mu.Unlock()
 	if !due {
 		return nil
@@ -274,7 +274,7 @@ func (r *run) renew(ctx context.Context, force bool) error {
 		return fmt.Errorf("%w (now held by %s)", ErrLeaseLost, l.Holder)
 	}
 	r.mu.Lock()
-	r.renewed = time.Now()
+	r.renewed = r.store.Now()
 	r.mu.Unlock()
 	return nil
 }

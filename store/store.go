@@ -153,5 +153,8 @@ func str(p *string) any {
 // hold.
 var ErrNoWorkspace = errors.New("store: no such workspace")
 
+// Now is the store's clock: when a lease is taken, by whom it expires.
+func (s *Store) Now() time.Time { return s.now() }
+
 // Path is the store's file.
 func (s *Store) Path() string { return s.path }
