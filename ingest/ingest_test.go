@@ -288,6 +288,19 @@ func TestKilledSyncerLeaseTakenOver(t *testing.T) {
 	api, c := testkit.NewAPI(t, ws, client.WithRateLimit(1000))
 	path := storePath(t)
 	const ttl = 400 * time.Millisecond
+	// The lease's clock stands still until the test moves it past the
+	// lease: the dead syncer's lease holds until then, however slow the
+	// machine, and not after.
+	var mu sync.Mutex
+	leaseNow := time.Now()
+	openStore := func(t *testing.T, path string) *store.Store {
+		st, err := store.OpenSQLite(path, store.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return leaseNow }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -309,7 +322,9 @@ func TestKilledSyncerLeaseTakenOver(t *testing.T) {
 		}
 	}
 
-	time.Sleep(time.Until(held.Lease.Expires) + 50*time.Millisecond)
+	mu.Lock()
+	leaseNow = held.Lease.Expires.Add(time.Millisecond)
+	mu.Unlock()
 	r, err := other.Sync(context.Background())
 	if err != nil || !r.Backfilled {
 		t.Fatalf("sync after the lease expired: %+v, %v", r, err)

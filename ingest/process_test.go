@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,11 +84,20 @@ func TestKilledProcess(t *testing.T) {
 	}
 	db.Close()
 
-	st := openStore(t, path)
+	// This process's clock of the lease stands at the kill until the test
+	// moves it past the lease: however slow the machine, the lease holds
+	// until then, and not after.
+	var mu sync.Mutex
+	leaseNow := killedAt
+	st, err := store.OpenSQLite(path, store.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return leaseNow }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	var tookOver time.Time // when the second syncer began, its lease taken
 	s := newSyncer(c, st, Options{LeaseTTL: ttl, Progress: func(Progress) {
 		if tookOver.IsZero() {
-			tookOver = time.Now()
+			tookOver = st.Now()
 		}
 	}})
 	_, err = s.Sync(context.Background())
@@ -95,7 +105,9 @@ func TestKilledProcess(t *testing.T) {
 	if !errors.As(err, &held) || held.Lease.Holder != "the-killed-process" {
 		t.Fatalf("sync while the dead process's lease holds: %v", err)
 	}
-	time.Sleep(time.Until(held.Lease.Expires) + 50*time.Millisecond)
+	mu.Lock()
+	leaseNow = held.Lease.Expires.Add(time.Millisecond)
+	mu.Unlock()
 	r, err := s.Sync(context.Background())
 	if err != nil || !r.Backfilled {
 		t.Fatalf("sync after the lease expired: %+v, %v", r, err)
