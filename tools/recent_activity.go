@@ -367,9 +367,10 @@ func readConversation(ctx context.Context, a *Account, c client.Conversation, si
 	return rc
 }
 
-// readVoicemails asks for the voicemails of rc's latest maxVoicemailsRead
-// missed calls, at once, and names the others in VoicemailsNotRead.
-func readVoicemails(ctx context.Context, a *Account, rc *recentConversation, failed func(string, error)) {
+// voicemailsToRead returns rc's latest maxVoicemailsRead missed calls,
+// newest first, whose voicemails an answer shows, and names the others in
+// rc.VoicemailsNotRead.
+func voicemailsToRead(rc *recentConversation) []client.Call {
 	var missed []client.Call
 	for _, call := range slices.Backward(rc.Calls) { // newest first
 		if isMissed(call) {
@@ -380,6 +381,13 @@ func readVoicemails(ctx context.Context, a *Account, rc *recentConversation, fai
 	for _, call := range slices.Backward(missed[len(asked):]) {
 		rc.VoicemailsNotRead = append(rc.VoicemailsNotRead, call.ID)
 	}
+	return asked
+}
+
+// readVoicemails asks for the voicemails of rc's latest maxVoicemailsRead
+// missed calls, at once, and names the others in VoicemailsNotRead.
+func readVoicemails(ctx context.Context, a *Account, rc *recentConversation, failed func(string, error)) {
+	asked := voicemailsToRead(rc)
 	var mu sync.Mutex
 	voicemails := map[string]client.CallVoicemail{}
 	var none []string

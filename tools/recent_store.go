@@ -199,18 +199,8 @@ func storedConversation(ctx context.Context, st *store.Store, ws string, c clien
 		rc.AwaitingMayBeEarlier = !begun && !slices.ContainsFunc(earlierMessages, isReply) && !slices.ContainsFunc(earlierCalls, isHandled)
 	}
 
-	var missed []client.Call
-	for _, call := range slices.Backward(rc.Calls) { // newest first
-		if isMissed(call) {
-			missed = append(missed, call)
-		}
-	}
-	asked := missed[:min(len(missed), maxVoicemailsRead)]
-	for _, call := range slices.Backward(missed[len(asked):]) {
-		rc.VoicemailsNotRead = append(rc.VoicemailsNotRead, call.ID)
-	}
 	voicemails := map[string]client.CallVoicemail{}
-	for _, call := range asked {
+	for _, call := range voicemailsToRead(&rc) {
 		t := texts[call.ID]
 		switch t.VoicemailStatus {
 		case store.TextDone:
