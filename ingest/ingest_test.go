@@ -37,15 +37,25 @@ var now = openphonetest.DemoEpoch.Add(time.Hour)
 
 func clock() time.Time { return now }
 
-func openStore(t testing.TB, path string) *store.Store {
+func openStore(t testing.TB, path string, opts ...store.Option) *store.Store {
 	t.Helper()
-	st, err := store.OpenSQLite(path)
+	st, err := store.OpenSQLite(path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
 }
+
+// A leaseClock is a clock of the lease that moves only when a test says.
+type leaseClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *leaseClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *leaseClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 func storePath(t testing.TB) string { return filepath.Join(t.TempDir(), store.FileName) }
 
@@ -291,25 +301,16 @@ func TestKilledSyncerLeaseTakenOver(t *testing.T) {
 	// The lease's clock stands still until the test moves it past the
 	// lease: the dead syncer's lease holds until then, however slow the
 	// machine, and not after.
-	var mu sync.Mutex
-	leaseNow := time.Now()
-	openStore := func(t *testing.T, path string) *store.Store {
-		st, err := store.OpenSQLite(path, store.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return leaseNow }))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
+	lease := &leaseClock{now: time.Now()}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	killed := newSyncer(c, openStore(t, path), Options{LeaseTTL: ttl, Progress: cancelAfterFirstPage(cancel)})
+	killed := newSyncer(c, openStore(t, path, store.WithClock(lease.Now)), Options{LeaseTTL: ttl, Progress: cancelAfterFirstPage(cancel)})
 	if _, err := killed.Sync(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("killed sync: %v", err)
 	}
 
-	other := newSyncer(c, openStore(t, path), Options{LeaseTTL: ttl})
+	other := newSyncer(c, openStore(t, path, store.WithClock(lease.Now)), Options{LeaseTTL: ttl})
 	start := len(api.Requests())
 	_, err := other.Sync(context.Background())
 	var held *LeaseHeldError
@@ -322,9 +323,7 @@ func TestKilledSyncerLeaseTakenOver(t *testing.T) {
 		}
 	}
 
-	mu.Lock()
-	leaseNow = held.Lease.Expires.Add(time.Millisecond)
-	mu.Unlock()
+	lease.Set(held.Lease.Expires.Add(time.Millisecond))
 	r, err := other.Sync(context.Background())
 	if err != nil || !r.Backfilled {
 		t.Fatalf("sync after the lease expired: %+v, %v", r, err)
@@ -481,30 +480,18 @@ func TestRenewedLeaseKeepsOthersOut(t *testing.T) {
 	// The lease's clock moves only between pages, 3/4 of the lease each
 	// time: the lease holds only if each page's work renews it, however
 	// slow this machine is.
-	var mu sync.Mutex
-	now := time.Now()
-	leaseClock := store.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
-	open := func() *store.Store {
-		st, err := store.OpenSQLite(path, leaseClock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	other := newSyncer(c, open(), Options{LeaseTTL: ttl})
+	lease := &leaseClock{now: time.Now()}
+	other := newSyncer(c, openStore(t, path, store.WithClock(lease.Now)), Options{LeaseTTL: ttl})
 	pages := 0
 	var otherErr error
 	moved := time.Duration(0)
-	first := newSyncer(c, open(), Options{LeaseTTL: ttl, Progress: func(p Progress) {
+	first := newSyncer(c, openStore(t, path, store.WithClock(lease.Now)), Options{LeaseTTL: ttl, Progress: func(p Progress) {
 		if p.Phase != PhaseBackfill || p.Done {
 			return
 		}
 		pages++
 		if pages < 3 {
-			mu.Lock()
-			now = now.Add(3 * ttl / 4)
-			mu.Unlock()
+			lease.Set(lease.Now().Add(3 * ttl / 4))
 			moved += 3 * ttl / 4
 			return
 		}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"sync"
 	"testing"
 	"time"
 
@@ -87,13 +86,8 @@ func TestKilledProcess(t *testing.T) {
 	// This process's clock of the lease stands at the kill until the test
 	// moves it past the lease: however slow the machine, the lease holds
 	// until then, and not after.
-	var mu sync.Mutex
-	leaseNow := killedAt
-	st, err := store.OpenSQLite(path, store.WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return leaseNow }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	lease := &leaseClock{now: killedAt}
+	st := openStore(t, path, store.WithClock(lease.Now))
 	var tookOver time.Time // when the second syncer began, its lease taken
 	s := newSyncer(c, st, Options{LeaseTTL: ttl, Progress: func(Progress) {
 		if tookOver.IsZero() {
@@ -105,9 +99,7 @@ func TestKilledProcess(t *testing.T) {
 	if !errors.As(err, &held) || held.Lease.Holder != "the-killed-process" {
 		t.Fatalf("sync while the dead process's lease holds: %v", err)
 	}
-	mu.Lock()
-	leaseNow = held.Lease.Expires.Add(time.Millisecond)
-	mu.Unlock()
+	lease.Set(held.Lease.Expires.Add(time.Millisecond))
 	r, err := s.Sync(context.Background())
 	if err != nil || !r.Backfilled {
 		t.Fatalf("sync after the lease expired: %+v, %v", r, err)
