@@ -320,61 +320,62 @@ func (r *run) callText(ctx context.Context, d store.DueCall) error {
 	r.mu.Lock()
 	noMedia, noAI := r.noMedia, r.noAITxts
 	r.mu.Unlock()
+	// read reads one of the call's texts when it is due, unless skip says
+	// it cannot be (no right to voicemails, no plan for summaries): fetch
+	// gives OpenPhone's status and the text's words.
+	read := func(what, stored string, skip bool, forbidden *bool, missing string, fetch func() (status, words string, err error)) (words, st string, err error) {
+		switch {
+		case !due(stored):
+			return "", "", nil
+		case skip:
+			return "", store.TextAbsent, nil
+		}
+		status, words, fetchErr := fetch()
+		if st, err = state(status, fetchErr, forbidden, missing); err != nil {
+			return "", "", fmt.Errorf("ingest: %s of %s: %w", what, d.ID, err)
+		}
+		return words, st, nil
+	}
 	var t store.CallTexts
 	var err error
-	if due(d.Voicemail) {
-		if noMedia {
-			t.VoicemailStatus = store.TextAbsent
-		} else {
-			vm, vmErr := r.client.GetCallVoicemail(ctx, d.ID)
-			status := ""
-			if vm != nil {
-				status = vm.Status
-				if vm.Transcript != nil {
-					t.Voicemail = *vm.Transcript
-				}
-			}
-			if t.VoicemailStatus, err = state(status, vmErr, &r.noMedia, store.TextAbsent); err != nil {
-				return fmt.Errorf("ingest: voicemail of %s: %w", d.ID, err)
-			}
+	if t.Voicemail, t.VoicemailStatus, err = read("voicemail", d.Voicemail, noMedia, &r.noMedia, store.TextAbsent, func() (string, string, error) {
+		vm, err := r.client.GetCallVoicemail(ctx, d.ID)
+		if vm == nil {
+			return "", "", err
 		}
+		words := ""
+		if vm.Transcript != nil {
+			words = *vm.Transcript
+		}
+		return vm.Status, words, err
+	}); err != nil {
+		return err
 	}
-	if due(d.Summary) {
-		if noAI {
-			t.SummaryStatus = store.TextAbsent
-		} else {
-			sum, sumErr := r.client.GetCallSummary(ctx, d.ID)
-			status := ""
-			if sum != nil {
-				status = sum.Status
-				t.Summary = strings.Join(sum.Summary, "\n")
-				if len(sum.NextSteps) > 0 {
-					t.Summary += "\nNext steps:\n" + strings.Join(sum.NextSteps, "\n")
-				}
-			}
-			if t.SummaryStatus, err = state(status, sumErr, &r.noAITxts, notMadeYet); err != nil {
-				return fmt.Errorf("ingest: summary of %s: %w", d.ID, err)
-			}
+	if t.Summary, t.SummaryStatus, err = read("summary", d.Summary, noAI, &r.noAITxts, notMadeYet, func() (string, string, error) {
+		sum, err := r.client.GetCallSummary(ctx, d.ID)
+		if sum == nil {
+			return "", "", err
 		}
+		words := strings.Join(sum.Summary, "\n")
+		if len(sum.NextSteps) > 0 {
+			words += "\nNext steps:\n" + strings.Join(sum.NextSteps, "\n")
+		}
+		return sum.Status, words, err
+	}); err != nil {
+		return err
 	}
-	if due(d.Transcript) {
-		if noAI {
-			t.TranscriptStatus = store.TextAbsent
-		} else {
-			tr, trErr := r.client.GetCallTranscript(ctx, d.ID)
-			status := ""
-			if tr != nil {
-				status = tr.Status
-				var lines []string
-				for _, seg := range tr.Dialogue {
-					lines = append(lines, seg.Content)
-				}
-				t.Transcript = strings.Join(lines, "\n")
-			}
-			if t.TranscriptStatus, err = state(status, trErr, &r.noAITxts, notMadeYet); err != nil {
-				return fmt.Errorf("ingest: transcript of %s: %w", d.ID, err)
-			}
+	if t.Transcript, t.TranscriptStatus, err = read("transcript", d.Transcript, noAI, &r.noAITxts, notMadeYet, func() (string, string, error) {
+		tr, err := r.client.GetCallTranscript(ctx, d.ID)
+		if tr == nil {
+			return "", "", err
 		}
+		lines := make([]string, len(tr.Dialogue))
+		for i, seg := range tr.Dialogue {
+			lines[i] = seg.Content
+		}
+		return tr.Status, strings.Join(lines, "\n"), err
+	}); err != nil {
+		return err
 	}
 	if err := r.store.PutCallTexts(ctx, r.ws, d.ID, t); err != nil {
 		return err
