@@ -84,8 +84,9 @@ Environment:
                           unattended agents (see the README for what each risks)
   OPENPHONE_STATE_DIR     where the write ledger (without Redis) and the store are kept (default:
                           the per-user state directory, ~/.local/state/openphone-mcp on Linux)
-  OPENPHONE_STORE         off (default, for now), sqlite (store.db in the state directory) or
-                          sqlite:PATH: a copy of the workspace on disk, kept current by a sync
+  OPENPHONE_STORE         sqlite (default: store.db in the state directory), sqlite:PATH or off:
+                          a copy of the workspace on disk, kept current by a sync (--demo: a
+                          temporary one, deleted at exit)
   OPENPHONE_STORE_DAYS    how many days of activity the store keeps (default 90)
   OPENPHONE_SYNC_INTERVAL how often the store syncs while the server runs (default 60s)
   OPENPHONE_CONFIRMATION_SECRET
@@ -157,6 +158,9 @@ type config struct {
 	stateDir        string
 	redisURL        string
 	storePath       string // "" when the store is off
+	storeExplicit   bool   // the operator chose the store: failing to open it is fatal
+	storeOff        string // why the default store is off, to be logged
+	clock           func() time.Time // the demo's; nil is time.Now
 	storeDays       int
 	syncInterval    time.Duration
 	transport       string
@@ -199,7 +203,7 @@ func parseConfig(args []string) (*config, int) {
 	allowWrites := flags.Bool("allow-writes", false, "publish send_message, mark_conversation, create_task and update_task; a person confirms each write (default with --demo, unless set to false)")
 	confirmation := flags.String("write-confirmation", "ask", "ask: a person confirms every write, in the client's form or on the server's page; code: the model relays a one-time code (trusts the model to ask); off: writes are sent without asking, for unattended agents")
 	stateDir := flags.String("state-dir", "", "where the write ledger (without --redis-url) and the store are kept (default: the per-user state directory)")
-	storeSetting := flags.String("store", "off", "a copy of the workspace on disk, kept current by a background sync: off (the default, for now), sqlite (store.db in the state directory) or sqlite:PATH")
+	storeSetting := flags.String("store", "sqlite", "a copy of the workspace on disk, kept current by a background sync: sqlite (store.db in the state directory), sqlite:PATH, or off (with --demo: a temporary one, deleted at exit)")
 	storeDays := flags.Int("store-days", ingest.DefaultDays, "how many days of activity the store keeps")
 	syncInterval := flags.Duration("sync-interval", time.Minute, "how often the store syncs while the server runs")
 	transport := flags.String("transport", "stdio", "how clients reach the server: stdio, or http (Streamable HTTP, for a team)")
@@ -285,17 +289,24 @@ func parseConfig(args []string) (*config, int) {
 	if *syncInterval < 10*time.Second {
 		return fail("--sync-interval %v: want at least 10s, such as 60s", *syncInterval)
 	}
-	cfg.storeDays, cfg.syncInterval = *storeDays, *syncInterval
-	if cfg.stateDir == "" && (writes && *redisURL == "" || cfg.storePath == store.FileName) {
+	cfg.storeDays, cfg.syncInterval, cfg.storeExplicit = *storeDays, *syncInterval, explicit["store"]
+	if flags.Arg(0) == "store" && (cfg.storePath == "" || *demo) {
+		return fail("store: the store is off; turn it on with --store sqlite (OPENPHONE_STORE=sqlite), without --demo (whose store is temporary)")
+	}
+	if *demo && cfg.storePath != "" {
+		cfg.storePath = demoStore // a temporary one, made at start
+	}
+	needDir := writes && *redisURL == "" || cfg.storePath == store.FileName
+	if cfg.stateDir == "" && needDir {
 		if cfg.stateDir, err = statedir.Default(); err != nil {
-			return fail("--state-dir: no per-user state directory here (%v): name one with --state-dir or OPENPHONE_STATE_DIR", err)
+			if cfg.storeExplicit || writes && *redisURL == "" {
+				return fail("--state-dir: no per-user state directory here (%v): name one with --state-dir or OPENPHONE_STATE_DIR", err)
+			}
+			cfg.storePath, cfg.storeOff = "", fmt.Sprintf("no per-user state directory here (%v): name one with --state-dir or OPENPHONE_STATE_DIR", err)
 		}
 	}
 	if cfg.storePath == store.FileName {
 		cfg.storePath = filepath.Join(cfg.stateDir, store.FileName)
-	}
-	if flags.Arg(0) == "store" && cfg.storePath == "" {
-		return fail("store: the store is off; turn it on with --store sqlite (OPENPHONE_STORE=sqlite)")
 	}
 	cfg.http.CallerKeys = *callerKeys
 	if *oauthIssuer != "" || *oauthAudience != "" {
@@ -445,6 +456,19 @@ func (cfg *config) run() int {
 		if len(cfg.secret) == 0 {
 			cfg.secret = []byte(demoSecret)
 		}
+		cfg.clock = func() time.Time { return openphonetest.DemoEpoch }
+		if cfg.storePath == demoStore {
+			dir, err := os.MkdirTemp("", "openphone-mcp-demo-")
+			if err != nil {
+				logger.Error("the demo's store cannot be made", "err", err)
+				return 1
+			}
+			defer os.RemoveAll(dir)
+			cfg.storePath = filepath.Join(dir, store.FileName)
+		}
+	}
+	if cfg.storeOff != "" {
+		logger.Warn("the store is off: every answer is read live", "why", cfg.storeOff)
 	}
 	if cfg.redis != nil {
 		defer cfg.redis.Close()
@@ -476,9 +500,7 @@ func (cfg *config) run() int {
 	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
 		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx,
 		AllowWrites: cfg.allowWrites, Confirmation: cfg.confirmation, ConfirmationSecret: cfg.secret, Metrics: reg}
-	if cfg.demo {
-		toolsConfig.Now = func() time.Time { return openphonetest.DemoEpoch }
-	}
+	toolsConfig.Now = cfg.clock
 	oneCall := len(cfg.command) > 0 && cfg.command[0] == "call"
 	if oneCall {
 		toolsConfig.ContactsWait = cfg.callTimeout // the one call there is may wait for every name
@@ -508,15 +530,30 @@ func (cfg *config) run() int {
 		toolsConfig.Contacts = contacts.NewRegistry(ctx, toolsConfig.ContactOptions()...)
 	}
 	serving := len(cfg.command) == 0 || cfg.command[0] == ""
-	if serving && cfg.storePath != "" && api != nil {
+	if (serving || oneCall && cfg.demo) && cfg.storePath != "" && api != nil {
 		// The tools answer from the store while the sync keeps it current.
 		st, err := store.OpenSQLite(cfg.storePath)
-		if err != nil {
+		switch {
+		case err != nil && cfg.storeExplicit:
 			logger.Error("the store cannot be opened", "path", cfg.storePath, "err", err)
 			return 1
+		case err != nil:
+			logger.Warn("the store cannot be opened: every answer is read live; --store off says so for good", "path", cfg.storePath, "err", err)
+		default:
+			defer st.Close()
+			toolsConfig.Store = st
 		}
-		defer st.Close()
-		toolsConfig.Store = st
+	}
+	syncer := api
+	if cfg.demo && api != nil {
+		// The demo's API is in this process: its sync need not keep to
+		// OpenPhone's rate, and takes a moment instead of a quarter minute.
+		syncer, _ = client.New(cfg.apiKey, client.WithBaseURL(cfg.baseURL), client.WithRateLimit(demoSyncRPS))
+	}
+	if oneCall && toolsConfig.Store != nil { // the demo's, synced first
+		if _, err := ingest.New(syncer, toolsConfig.Store, cfg.syncOptions()).Sync(ctx); err != nil {
+			logger.Warn("the demo's store could not be synced: answers are read live", "err", err)
+		}
 	}
 	mcpServer := tools.NewServer(toolsConfig)
 
@@ -526,7 +563,7 @@ func (cfg *config) run() int {
 			logger.Info("serving the demo workspace", "api", cfg.baseURL)
 		}
 		if toolsConfig.Store != nil {
-			go cfg.keepCurrent(ctx, api, toolsConfig.Store, reg, logger)
+			go cfg.keepCurrent(ctx, syncer, toolsConfig.Store, reg, logger)
 		}
 		if cfg.metricsAddr != "" {
 			if err := serveMetrics(ctx, cfg.metricsAddr, reg.Handler(), logger); err != nil {
@@ -652,6 +689,13 @@ func serveStdio(ctx context.Context, s *server.MCPServer, logger *slog.Logger) i
 // demoSecret signs the demo's confirmations: the same in every process, so
 // that a code from one `--demo call` confirms in the next.
 const demoSecret = "openphone-mcp demo: not a secret, for the sandbox only"
+
+// demoStore stands for the demo's store until run makes it: a temporary
+// file, deleted at exit.
+const demoStore = "(temporary)"
+
+// demoSyncRPS is the rate of the demo's sync.
+const demoSyncRPS = 2000
 
 // openLedger opens the write ledger: in Redis with --redis-url, so that
 // replicas share it, else in a file of the state directory.

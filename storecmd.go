@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/term"
@@ -28,11 +29,13 @@ type syncMetrics interface {
 // process syncing it (holding the lease) is not news; a failure is logged
 // once until the sync works again.
 func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.Store, m syncMetrics, logger *slog.Logger) {
-	syncer := ingest.New(c, st, ingest.Options{Days: cfg.storeDays, Progress: func(p ingest.Progress) {
+	opts := cfg.syncOptions()
+	opts.Progress = func(p ingest.Progress) {
 		if p.Phase == ingest.PhaseBackfill {
 			m.Backfilled(p.Read)
 		}
-	}})
+	}
+	syncer := ingest.New(c, st, opts)
 	logger.Info("keeping the store current", "path", cfg.storePath, "every", cfg.syncInterval, "days", cfg.storeDays)
 	tick := time.NewTicker(cfg.syncInterval)
 	defer tick.Stop()
@@ -158,17 +161,33 @@ func storeStatus(ctx context.Context, st *store.Store, w io.Writer) int {
 	return 0
 }
 
+// syncOptions are the sync's options, as the flags set them.
+func (cfg *config) syncOptions() ingest.Options {
+	return ingest.Options{Days: cfg.storeDays, ContactsEvery: cfg.contactsRefresh, Now: cfg.clock}
+}
+
+// progressLine is a sync's progress as a terminal shows it: a bar of how
+// far back the backfill has read, out of how far it reads; or a count.
+func progressLine(p ingest.Progress, now time.Time) string {
+	line := fmt.Sprintf("%s: %d read", p.Phase, p.Read)
+	if p.Reached.IsZero() || !p.Horizon.Before(now) {
+		return line
+	}
+	done := min(max(now.Sub(p.Reached).Seconds()/now.Sub(p.Horizon).Seconds(), 0), 1)
+	if p.Done {
+		done = 1
+	}
+	const width = 24
+	bar := strings.Repeat("█", int(done*width)) + strings.Repeat("·", width-int(done*width))
+	return fmt.Sprintf("%s %3.0f%% %s, back to %s", bar, done*100, line, p.Reached.UTC().Format("Jan 2"))
+}
+
 // storeSync syncs the key's workspace once, with its progress on stderr
 // when stderr is a terminal, and says what it read.
 func (cfg *config) storeSync(ctx context.Context, c *client.Client, st *store.Store) int {
-	opts := ingest.Options{Days: cfg.storeDays}
+	opts := cfg.syncOptions()
 	if term.IsTerminal(int(os.Stderr.Fd())) {
-		opts.Progress = func(p ingest.Progress) {
-			fmt.Fprintf(os.Stderr, "\r\033[K%s: %d read", p.Phase, p.Read)
-			if !p.Reached.IsZero() {
-				fmt.Fprintf(os.Stderr, ", back to %s", p.Reached.UTC().Format("Jan 2"))
-			}
-		}
+		opts.Progress = func(p ingest.Progress) { fmt.Fprint(os.Stderr, "\r\033[K"+progressLine(p, time.Now())) }
 		defer fmt.Fprintln(os.Stderr)
 	}
 	r, err := ingest.New(c, st, opts).Sync(ctx)

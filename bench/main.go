@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -77,7 +78,10 @@ func run() error {
 	ws.Activity = openphonetest.GenerateActivity(ws, 1) // texts and calls, for recent_activity
 	b.api = openphonetest.NewServer(ws)
 	defer b.api.Close()
-	b.env = []string{"OPENPHONE_API_KEY=" + b.api.APIKey, "OPENPHONE_BASE_URL=" + b.api.URL, "OPENPHONE_LOG_LEVEL=error"}
+	// The measures read live unless they say otherwise, and nothing is
+	// kept in the person's own state directory.
+	b.env = []string{"OPENPHONE_API_KEY=" + b.api.APIKey, "OPENPHONE_BASE_URL=" + b.api.URL, "OPENPHONE_LOG_LEVEL=error",
+		"OPENPHONE_STORE=off", "OPENPHONE_STATE_DIR=" + filepath.Join(dir, "state")}
 	for _, measure := range []func() error{b.startup, b.overhead, b.httpAgainstStdio, b.httpWithRedis, b.roundTrip,
 		b.definitionTokens, b.pageTokens, b.messageTokens, b.contactTokens, b.concurrentCalls, b.recentActivity, b.contactIndex, b.indexingLatency} {
 		if err := measure(); err != nil {
@@ -731,5 +735,77 @@ func (b *bench) recentActivity() error {
 	b.add("recent_activity, 20 conversations at 10 requests/s", fmt.Sprintf("%.2f s vs a floor of %.2f s (%.2f×)", wall.Seconds(), floor.Seconds(), float64(wall)/float64(floor)),
 		fmt.Sprintf("%d requests (conversations, texts, calls, voicemails, names, the contact index); the floor is requests ÷ 10/s", requests))
 	b.addShare("tokens, recent_activity of 20 conversations", summary, raw, "o200k; the answer vs the raw JSON of the same upstream answers; texts whole")
+	return b.recentActivityFromStore(since, wall, requests)
+}
+
+// recentActivityFromStore: the same recent_activity, at the same limit,
+// answered from a store that a sync filled first, against the live
+// answer's wall time and requests.
+func (b *bench) recentActivityFromStore(since string, liveWall time.Duration, liveRequests int) error {
+	dir, err := os.MkdirTemp("", "openphone-mcp-bench-store")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	env := append(slices.Clone(b.env), "OPENPHONE_STORE=sqlite:"+filepath.Join(dir, "store.db"))
+	fill := exec.Command(b.binary, "--max-rps", "1000", "store", "sync")
+	fill.Env = append(os.Environ(), env...)
+	if out, err := fill.CombinedOutput(); err != nil {
+		return fmt.Errorf("store sync: %v\n%s", err, out)
+	}
+	metrics, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	s, err := spawn(b.binary, append(env, "OPENPHONE_SYNC_INTERVAL=1h", "OPENPHONE_MCP_METRICS_ADDR="+metrics))
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	// The server syncs once as it starts: wait for that to end, so that
+	// the requests counted are the call's own.
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(scrape(metrics), `openphone_mcp_store_syncs_total{outcome="ok"} 1`); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return errors.New("the server's first sync did not end in a minute")
+		}
+	}
+	start := time.Now()
+	summary, err := s.callTool("recent_activity", fmt.Sprintf(`{"since":%q,"maxConversations":20}`, since))
+	if err != nil {
+		return err
+	}
+	wall := time.Since(start)
+	if !strings.Contains(summary, "From the store") {
+		return fmt.Errorf("recent_activity did not answer from the store:\n%s", summary)
+	}
+	requests := 0
+	for _, r := range b.api.Requests() {
+		if !r.At.Before(start) {
+			requests++
+		}
+	}
+	b.add("recent_activity from the store, the same 20 conversations", fmt.Sprintf("%s, %d requests, vs %.2f s and %d requests live (%.0f× faster)", ms(wall), requests, liveWall.Seconds(), liveRequests, float64(liveWall)/float64(wall)),
+		"same run, same 10 requests/s; the store filled by store sync first; its requests: the key's lines and any voicemail the store has not read")
 	return nil
+}
+
+// freeAddr is a loopback address with a port free now.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// scrape is the text of the metrics at addr, or "".
+func scrape(addr string) string {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return string(body)
 }

@@ -245,3 +245,46 @@ func TestALookUpWaitsOnlyForABuildThatEndsInTime(t *testing.T) {
 		})
 	}
 }
+
+// TestASourceSparesTheRead: a build takes the contacts of its source when
+// the source read them recently, and reads OpenPhone otherwise.
+func TestASourceSparesTheRead(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	stored := []client.Contact{{ID: "stored1", DefaultFields: client.ContactFields{FirstName: new("Stored"),
+		PhoneNumbers: []client.ContactValue{{Name: "mobile", Value: new("+1 (212) 555-0199")}}}}}
+	for _, tt := range []struct {
+		name     string
+		readAt   time.Time
+		err      error
+		fromAPI  bool
+		contacts int
+	}{
+		{"read a minute ago", now.Add(-time.Minute), nil, false, 1},
+		{"read too long ago", now.Add(-time.Hour), nil, true, len(ws.Contacts)},
+		{"never read whole", time.Time{}, nil, true, len(ws.Contacts)},
+		{"the source fails", now, errors.New("disk gone"), true, len(ws.Contacts)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var asked int
+			src := func(ctx context.Context, c *client.Client) ([]client.Contact, time.Time, error) {
+				asked++
+				return stored, tt.readAt, tt.err
+			}
+			x, api := newIndex(t, ws, WithSource(src, 20*time.Minute))
+			x.now = func() time.Time { return now }
+			x.View(context.Background())
+			x.built()
+			v := x.View(context.Background())
+			if asked != 1 || v.Indexed() != tt.contacts {
+				t.Errorf("source asked %d times, %d contacts indexed; want once, %d", asked, v.Indexed(), tt.contacts)
+			}
+			if read := len(api.RequestsTo("/v1/contacts")) > 0; read != tt.fromAPI {
+				t.Errorf("read the contacts from OpenPhone: %v, want %v", read, tt.fromAPI)
+			}
+			if !tt.fromAPI && len(v.Of("+12125550199")) != 1 {
+				t.Errorf("the stored contact's number is not indexed")
+			}
+		})
+	}
+}

@@ -46,6 +46,8 @@ type Index struct {
 	wait    time.Duration
 	now     func() time.Time
 	onBuilt func(took time.Duration, contacts int, err error)
+	source  Source
+	maxAge  time.Duration // of the source's contacts
 
 	// own is the key of an index made by New, held for as long as the
 	// index is; nil in a Registry, whose keys are held by their users.
@@ -77,6 +79,20 @@ func WithWait(d time.Duration) Option { return func(x *Index) { x.wait = d } }
 // how many contacts it read, and why it failed (nil when it did not).
 func WithBuildHook(f func(took time.Duration, contacts int, err error)) Option {
 	return func(x *Index) { x.onBuilt = f }
+}
+
+// A Source holds a workspace's contacts read before, elsewhere: the
+// store, which a sync keeps current (package ingest). It returns, for the
+// workspace that c reads, every contact and when they were read; a zero
+// time when it does not hold them all. It is told which workspace by a
+// live read with c, never by its caller's word.
+type Source func(ctx context.Context, c *client.Client) (contacts []client.Contact, readAt time.Time, err error)
+
+// WithSource has a build take the contacts from src when src read them
+// within maxAge, and read OpenPhone only when it did not: then a process
+// that starts, or an index that is rebuilt, reads no contact again.
+func WithSource(src Source, maxAge time.Duration) Option {
+	return func(x *Index) { x.source, x.maxAge = src, maxAge }
 }
 
 // New returns the index of c's contacts, built on first use with c. Its
@@ -374,7 +390,7 @@ func (x *Index) drop(k *Key, err error) {
 }
 
 // pageAll reads, with c, the custom fields and every page of contacts
-// into s.
+// into s; or the contacts from the index's source, when it has them.
 func (x *Index) pageAll(ctx context.Context, c *client.Client, s *snapshot) error {
 	fields, err := c.ListCustomFields(ctx)
 	switch {
@@ -387,6 +403,14 @@ func (x *Index) pageAll(ctx context.Context, c *client.Client, s *snapshot) erro
 	x.mu.Lock()
 	x.fields = fields
 	x.mu.Unlock()
+	if x.source != nil {
+		stored, readAt, err := x.source(ctx, c)
+		if err == nil && !readAt.IsZero() && x.now().Sub(readAt) < x.maxAge {
+			s.add(stored)
+			s.pageRead(len(stored))
+			return nil
+		}
+	}
 	p := client.ListContactsParams{MaxResults: pageSize}
 	for {
 		page, err := c.ListContacts(ctx, p)

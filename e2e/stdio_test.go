@@ -46,6 +46,11 @@ func TestMain(m *testing.M) {
 	// the person's own state directory; a test that needs a ledger of its
 	// own sets OPENPHONE_STATE_DIR itself.
 	os.Setenv("OPENPHONE_STATE_DIR", filepath.Join(dir, "state"))
+	// Each fake is a workspace of its own, though their IDs may be the
+	// same: one store shared by the tests would mix them. So the store is
+	// off, but in the tests of the store (store_test.go), each with a file
+	// of its own, or the demo's temporary one (storeDefault).
+	os.Setenv("OPENPHONE_STORE", "off")
 	if out, err := testkit.StaticBuild(binary, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "building the binary: %v\n%s", err, out)
 		os.Exit(1)
@@ -467,7 +472,7 @@ func TestE2EReadmeSamples(t *testing.T) {
 			t.Errorf("the README does not show %s", command)
 		}
 		cmd := exec.Command(binary, "--demo", "call", tool, args)
-		cmd.Env = append(os.Environ(), noKeyEnv...)
+		cmd.Env = append(os.Environ(), append(noKeyEnv, storeDefault)...) // as a newcomer runs them
 		out, _ := output(t, cmd)
 		if *updateReadme {
 			readme = replaceSample(t, readme, command, out)

@@ -84,3 +84,71 @@ func TestE2EStoreSyncsWhileServing(t *testing.T) {
 		}
 	}
 }
+
+// storeDefault leaves the store as a newcomer has it: OPENPHONE_STORE
+// unset (an empty value counts as unset).
+const storeDefault = "OPENPHONE_STORE="
+
+// TestE2EStoreIsOnByDefault: with no setting, a server keeps store.db in
+// its state directory (0600 in 0700) and syncs it; a server started again
+// builds its contact index from the store, reading no contact from
+// OpenPhone.
+func TestE2EStoreIsOnByDefault(t *testing.T) {
+	api := testkit.Fake(t, openphonetest.DemoWorkspace())
+	state := filepath.Join(t.TempDir(), "state")
+	env := append(apiEnv(api), storeDefault, "OPENPHONE_STATE_DIR="+state, "OPENPHONE_MAX_RPS=1000")
+	first := startClient(t, env)
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		cmd := exec.Command(binary, "store", "status")
+		cmd.Env = append(os.Environ(), append(noKeyEnv, storeDefault, "OPENPHONE_STATE_DIR="+state)...)
+		out, _ := output(t, cmd)
+		if strings.Contains(string(out), "backfill done") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not fill its default store in a minute:\n%s", out)
+		}
+	}
+	if info, err := os.Stat(filepath.Join(state, "store.db")); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the default store: %v; want store.db, mode 0600", err)
+	}
+	if info, err := os.Stat(state); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("the state directory: %v %v; want mode 0700", info.Mode(), err)
+	}
+	first.Close()
+
+	read := len(api.RequestsTo("/v1/contacts"))
+	second := startClient(t, env)
+	out := callOK(t, second, "find_contacts", map[string]any{"query": "raman dental"})
+	if !strings.Contains(out, "Priya Raman") {
+		t.Errorf("find_contacts after a restart:\n%s", out)
+	}
+	if again := len(api.RequestsTo("/v1/contacts")) - read; again != 0 {
+		t.Errorf("the restarted server read %d pages of contacts from OpenPhone; want none: the store has them", again)
+	}
+}
+
+// TestE2EDemoStore: the demo syncs into a temporary store of its own,
+// which recent_activity answers from, and leaves nothing behind; --store
+// off reads live.
+func TestE2EDemoStore(t *testing.T) {
+	tmp := t.TempDir()
+	run := func(env ...string) string {
+		cmd := exec.Command(binary, "--demo", "call", "recent_activity", `{}`)
+		cmd.Env = append(os.Environ(), append(append(noKeyEnv, "TMPDIR="+tmp), env...)...)
+		out, code := output(t, cmd)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		return string(out)
+	}
+	if out := run(storeDefault); !strings.Contains(out, "From the store, as of") {
+		t.Errorf("the demo's recent_activity is not from its store:\n%s", out)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("the demo left %d files in TMPDIR: %v", len(left), left)
+	}
+	if out := run("OPENPHONE_STORE=off"); strings.Contains(out, "From the store") {
+		t.Errorf("with --store off, the demo answered from a store:\n%s", out)
+	}
+}

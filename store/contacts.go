@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
@@ -17,15 +19,22 @@ import (
 // read), with their numbers normalized to E.164. A full read ends with
 // DeleteContactsNotIn(read), which removes the contacts it did not list.
 // Contacts are kept whatever their age: retention does not touch them.
+// Each is kept whole, as the API shows it (Contacts reads them back), with
+// its names and numbers in columns of their own for queries.
 func (s *Store) PutContacts(ctx context.Context, ws string, contacts []client.Contact, read int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for _, c := range contacts {
 			d := c.DefaultFields
-			if _, err := tx.ExecContext(ctx, `INSERT INTO contacts (workspace_id, id, first_name, last_name, company, role, updated_at, seen)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			record, err := json.Marshal(c)
+			if err != nil {
+				return fmt.Errorf("store: contact %s: %w", c.ID, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO contacts (workspace_id, id, first_name, last_name, company, role, updated_at, seen, record)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (workspace_id, id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
-					company = excluded.company, role = excluded.role, updated_at = excluded.updated_at, seen = excluded.seen`,
-				ws, c.ID, deref(d.FirstName), deref(d.LastName), deref(d.Company), deref(d.Role), ms(&c.UpdatedAt), read); err != nil {
+					company = excluded.company, role = excluded.role, updated_at = excluded.updated_at, seen = excluded.seen,
+					record = excluded.record`,
+				ws, c.ID, deref(d.FirstName), deref(d.LastName), deref(d.Company), deref(d.Role), ms(&c.UpdatedAt), read, string(record)); err != nil {
 				return fmt.Errorf("store: contact %s: %w", c.ID, err)
 			}
 			if _, err := tx.ExecContext(ctx, `DELETE FROM contact_numbers WHERE workspace_id = ? AND contact_id = ?`, ws, c.ID); err != nil {
@@ -62,6 +71,28 @@ func (s *Store) DeleteContactsNotIn(ctx context.Context, ws string, read int64) 
 		return err
 	})
 	return n, err
+}
+
+// Contacts returns every contact of ws, as the last full read of them
+// (SyncState.ContactsReadAt) left them, ordered by ID, and when that read
+// began. Before a full read has ended, it returns no contacts and a nil
+// time: the store does not know them all.
+func (s *Store) Contacts(ctx context.Context, ws string) ([]client.Contact, *time.Time, error) {
+	st, err := s.SyncState(ctx, ws)
+	if err != nil || st.ContactsReadAt == nil {
+		return nil, nil, err
+	}
+	records, err := s.strings(ctx, `SELECT record FROM contacts WHERE workspace_id = ? ORDER BY id`, ws)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]client.Contact, len(records))
+	for i, r := range records {
+		if err := json.Unmarshal([]byte(r), &out[i]); err != nil {
+			return nil, nil, fmt.Errorf("store: a contact's record: %w", err)
+		}
+	}
+	return out, st.ContactsReadAt, nil
 }
 
 // ContactsByNumber returns the IDs of the contacts with the number (E.164).

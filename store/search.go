@@ -17,7 +17,16 @@ type SearchParams struct {
 	Kinds []string
 	// Since and Until bound the texts' times (Until excluded); zero: open.
 	Since, Until time.Time
-	Limit        int // 1 or more; 20 when 0
+	// Lines limits the search to these lines' IDs; nil: every line.
+	Lines []string
+	// Participants limits it to the conversations with one of these
+	// numbers (E.164); nil: any.
+	Participants []string
+	// Direction is "incoming" or "outgoing"; "": both.
+	Direction string
+	Limit     int // 1 or more; 20 when 0
+	// After continues a search after this hit (the last of a page).
+	After *Hit
 }
 
 // A Hit is a text that matched a search.
@@ -28,52 +37,46 @@ type Hit struct {
 	LineID         string
 	Direction      string
 	CreatedAt      time.Time
-	// Snippet is the text around the match, the matched words between
-	// MarkStart and MarkEnd, cut with "…".
-	Snippet string
+	// Body is the whole text; Highlight marks the query's words in it.
+	Body string
+	// Participants are the conversation's outside numbers (E.164), and
+	// ConversationName its name in OpenPhone ("" when none).
+	Participants     []string
+	ConversationName string
+	// From is the number a text came from ("" for a call's texts), and
+	// UserID the user who sent the text, or answered or made the call
+	// ("" when none or not known).
+	From, UserID string
 }
-
-// The marks around matched words in a Hit's Snippet.
-const (
-	MarkStart = "[["
-	MarkEnd   = "]]"
-)
 
 // ErrEmptyQuery is the error of a search with no word to find.
 var ErrEmptyQuery = errors.New("store: the search has no word to find")
 
 // Search finds the texts of a workspace that hold every word and phrase
-// of the query, newest first.
+// of the query, newest first (ties: by kind, then ID, descending), a page
+// of p.Limit after p.After.
 func (s *Store) Search(ctx context.Context, p SearchParams) ([]Hit, error) {
-	match := MatchExpression(p.Query)
-	if match == "" {
-		return nil, ErrEmptyQuery
+	where, args, err := searchFilter(p)
+	if err != nil {
+		return nil, err
 	}
 	if p.Limit <= 0 {
 		p.Limit = 20
 	}
-	q := `SELECT d.kind, d.ref_id, d.conversation_id, d.line_id, d.direction, d.created_at,
-			snippet(documents_fts, 0, ?, ?, '…', 16)
-		FROM documents_fts JOIN documents d ON d.doc_id = documents_fts.rowid
-		WHERE documents_fts MATCH ? AND d.workspace_id = ?`
-	args := []any{MarkStart, MarkEnd, match, p.Workspace}
-	if len(p.Kinds) > 0 {
-		q += ` AND d.kind IN (?` + strings.Repeat(`, ?`, len(p.Kinds)-1) + `)`
-		for _, k := range p.Kinds {
-			args = append(args, k)
-		}
+	if a := p.After; a != nil {
+		at := a.CreatedAt.UnixMilli()
+		where += ` AND (d.created_at < ? OR d.created_at = ? AND (d.kind < ? OR d.kind = ? AND d.ref_id < ?))`
+		args = append(args, at, at, a.Kind, a.Kind, a.RefID)
 	}
-	if !p.Since.IsZero() {
-		q += ` AND d.created_at >= ?`
-		args = append(args, p.Since.UnixMilli())
-	}
-	if !p.Until.IsZero() {
-		q += ` AND d.created_at < ?`
-		args = append(args, p.Until.UnixMilli())
-	}
-	q += ` ORDER BY d.created_at DESC, d.doc_id DESC LIMIT ?`
-	args = append(args, p.Limit)
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	q := `SELECT d.kind, d.ref_id, d.conversation_id, d.line_id, d.direction, d.created_at, d.body,
+			COALESCE(c.participants, ''), COALESCE(c.name, ''), COALESCE(m.from_number, ''),
+			COALESCE(m.user_id, k.answered_by, k.user_id, '')
+		FROM documents d
+		LEFT JOIN conversations c ON c.workspace_id = d.workspace_id AND c.id = d.conversation_id
+		LEFT JOIN messages m ON d.kind = 'text' AND m.workspace_id = d.workspace_id AND m.id = d.ref_id
+		LEFT JOIN calls k ON d.kind <> 'text' AND k.workspace_id = d.workspace_id AND k.id = d.ref_id
+		WHERE ` + where + ` ORDER BY d.created_at DESC, d.kind DESC, d.ref_id DESC LIMIT ?`
+	rows, err := s.db.QueryContext(ctx, q, append(args, p.Limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -82,13 +85,80 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]Hit, error) {
 	for rows.Next() {
 		var h Hit
 		var at int64
-		if err := rows.Scan(&h.Kind, &h.RefID, &h.ConversationID, &h.LineID, &h.Direction, &at, &h.Snippet); err != nil {
+		var participants string
+		if err := rows.Scan(&h.Kind, &h.RefID, &h.ConversationID, &h.LineID, &h.Direction, &at, &h.Body,
+			&participants, &h.ConversationName, &h.From, &h.UserID); err != nil {
 			return nil, err
 		}
 		h.CreatedAt = time.UnixMilli(at).UTC()
+		if participants != "" {
+			h.Participants = strings.Split(participants, ",")
+		}
 		hits = append(hits, h)
 	}
 	return hits, rows.Err()
+}
+
+// CountMatches counts the texts that Search finds, on every page.
+func (s *Store) CountMatches(ctx context.Context, p SearchParams) (int, error) {
+	where, args, err := searchFilter(p)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM documents d WHERE `+where, args...).Scan(&n)
+	return n, err
+}
+
+// searchFilter is the WHERE clause of a search, and its arguments. The
+// match itself is SQLite's (FTS5); everything else is SQL that any engine
+// takes.
+func searchFilter(p SearchParams) (string, []any, error) {
+	match := MatchExpression(p.Query)
+	if match == "" {
+		return "", nil, ErrEmptyQuery
+	}
+	where := `d.workspace_id = ? AND d.doc_id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)`
+	args := []any{p.Workspace, match}
+	in := func(column string, values []string) {
+		where += ` AND ` + column + ` IN (?` + strings.Repeat(`, ?`, len(values)-1) + `)`
+		for _, v := range values {
+			args = append(args, v)
+		}
+	}
+	if len(p.Kinds) > 0 {
+		in("d.kind", p.Kinds)
+	}
+	if p.Lines != nil {
+		if len(p.Lines) == 0 {
+			return `1 = 0`, nil, nil // no line: nothing
+		}
+		in("d.line_id", p.Lines)
+	}
+	if p.Participants != nil {
+		if len(p.Participants) == 0 {
+			return `1 = 0`, nil, nil
+		}
+		where += ` AND d.conversation_id IN (SELECT conversation_id FROM conversation_participants WHERE workspace_id = ? AND number IN (?` +
+			strings.Repeat(`, ?`, len(p.Participants)-1) + `))`
+		args = append(args, p.Workspace)
+		for _, n := range p.Participants {
+			args = append(args, n)
+		}
+	}
+	if p.Direction != "" {
+		where += ` AND d.direction = ?`
+		args = append(args, p.Direction)
+	}
+	if !p.Since.IsZero() {
+		where += ` AND d.created_at >= ?`
+		args = append(args, p.Since.UnixMilli())
+	}
+	if !p.Until.IsZero() {
+		where += ` AND d.created_at < ?`
+		args = append(args, p.Until.UnixMilli())
+	}
+	return where, args, nil
 }
 
 // MatchExpression turns a query of words and "quoted phrases" into an FTS5
@@ -97,9 +167,18 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]Hit, error) {
 // (AND, NEAR, *, column filters). It is "" for a query with no word.
 func MatchExpression(query string) string {
 	var terms []string
+	for _, t := range queryTerms(query) {
+		terms = append(terms, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+	}
+	return strings.Join(terms, " ")
+}
+
+// queryTerms are the words and phrases of a query, as written.
+func queryTerms(query string) []string {
+	var terms []string
 	add := func(t string) {
 		if t = strings.TrimSpace(t); t != "" && strings.ContainsFunc(t, isWordRune) {
-			terms = append(terms, `"`+strings.ReplaceAll(t, `"`, `""`)+`"`)
+			terms = append(terms, t)
 		}
 	}
 	for i, part := range strings.Split(query, `"`) {
@@ -111,7 +190,7 @@ func MatchExpression(query string) string {
 			add(w)
 		}
 	}
-	return strings.Join(terms, " ")
+	return terms
 }
 
 func isWordRune(r rune) bool {

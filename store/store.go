@@ -34,6 +34,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofrs/flock"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/openphone-mcp/openphone-mcp/internal/statedir"
@@ -95,12 +96,34 @@ func openSQLite(path string, migrations []migration, opts ...Option) (*Store, er
 	for _, opt := range opts {
 		opt(s)
 	}
-	if err := s.migrate(context.Background(), migrations); err != nil {
+	if err := s.openLocked(migrations); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
 }
+
+// openLocked makes the first connection (which turns the file to WAL) and
+// migrates, holding a lock on a file beside the store's: processes that
+// open a new store at once take turns, where SQLite may answer one of
+// them SQLITE_BUSY at once, without waiting, while another turns it to
+// WAL.
+func (s *Store) openLocked(migrations []migration) error {
+	lock := flock.New(s.path + ".lock")
+	ctx, cancel := context.WithTimeout(context.Background(), openWait)
+	defer cancel()
+	if ok, err := lock.TryLockContext(ctx, 20*time.Millisecond); !ok {
+		return fmt.Errorf("store %s: another process holds it open for %v (its lock file %s.lock): %v", s.path, openWait, s.path, err)
+	}
+	defer lock.Unlock()
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store %s: %w", s.path, err)
+	}
+	return s.migrate(ctx, migrations)
+}
+
+// openWait bounds how long opening a store waits for another process's.
+const openWait = 30 * time.Second
 
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }

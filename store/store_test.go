@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -191,8 +192,8 @@ func TestSearch(t *testing.T) {
 		}
 	}
 	hits, _ := st.Search(ctx, SearchParams{Workspace: ws, Query: "brulee"})
-	if len(hits) != 1 || !strings.Contains(hits[0].Snippet, MarkStart+"brûlée"+MarkEnd) {
-		t.Errorf("snippet %v does not mark the match", hits)
+	if len(hits) != 1 || hits[0].Body != texts[2] || hits[0].From != "+14155550111" || !slices.Equal(hits[0].Participants, []string{"+14155550111"}) {
+		t.Errorf("hit %+v: want the whole text, its sender and the conversation's participants", hits)
 	}
 	if _, err := st.Search(ctx, SearchParams{Workspace: ws, Query: ` "" `}); !errors.Is(err, ErrEmptyQuery) {
 		t.Errorf("empty query: %v", err)
@@ -392,5 +393,68 @@ func TestOpenConcurrently(t *testing.T) {
 	st.db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&applied)
 	if ids, _ := st.Workspaces(context.Background()); applied != len(sqliteMigrations) || len(ids) != 1 {
 		t.Errorf("%d migrations applied, workspaces %v; want each migration once, one workspace", applied, ids)
+	}
+}
+
+func TestContactsReadBackWhole(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+
+	// A store written before contacts were kept whole (migration 3) ...
+	old, err := openSQLite(path, sqliteMigrations[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := workspace(t, old, "PN1", "US1")
+	if _, err := old.db.Exec(`INSERT INTO contacts (workspace_id, id, first_name, seen) VALUES (?, 'c0', 'Old', 1)`, ws); err != nil {
+		t.Fatal(err)
+	}
+	if err := old.SetSyncState(ctx, ws, SyncState{ContactsReadAt: &t0}); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	// ... holds no whole contact: the next sync reads them all again.
+	st, err := OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if cs, at, err := st.Contacts(ctx, ws); cs != nil || at != nil || err != nil {
+		t.Fatalf("contacts of a store migrated to whole records: %v at %v (%v), want none until they are read again", cs, at, err)
+	}
+	if state, _ := st.SyncState(ctx, ws); state.ContactsReadAt != nil {
+		t.Errorf("after the migration, the contacts were read at %v, want never", state.ContactsReadAt)
+	}
+
+	// A full read keeps each contact as the API showed it.
+	maria := client.Contact{ID: "c2", DefaultFields: client.ContactFields{FirstName: new("María"), LastName: new("López"), Company: new("Acme"),
+		PhoneNumbers: []client.ContactValue{{Name: "mobile", Value: new("(415) 555-0111")}},
+		Emails:       []client.ContactValue{{Name: "work", Value: new("maria@example.com")}}},
+		CustomFields: []client.ContactCustom{{Name: "Tier", Key: "k1", Type: client.CustomString, Value: json.RawMessage(`"gold"`)}},
+		UpdatedAt:    t0}
+	ann := client.Contact{ID: "c1", DefaultFields: client.ContactFields{FirstName: new("Ann")}, UpdatedAt: t0}
+	read := t0.Add(time.Hour)
+	if err := st.PutContacts(ctx, ws, []client.Contact{maria, ann}, read.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DeleteContactsNotIn(ctx, ws, read.UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetSyncState(ctx, ws, SyncState{ContactsReadAt: &read}); err != nil {
+		t.Fatal(err)
+	}
+	cs, at, err := st.Contacts(ctx, ws)
+	if err != nil || at == nil || !at.Equal(read) {
+		t.Fatalf("contacts read at %v (%v), want %v", at, err, read)
+	}
+	want, _ := json.Marshal([]client.Contact{ann, maria})
+	if got, _ := json.Marshal(cs); string(got) != string(want) {
+		t.Errorf("contacts read back:\n%s\nwant\n%s", got, want)
+	}
+	// Another workspace's contacts are not these.
+	other := workspace(t, st, "PN2", "US2")
+	if cs, _, _ := st.Contacts(ctx, other); len(cs) != 0 {
+		t.Errorf("another workspace sees %d contacts", len(cs))
 	}
 }

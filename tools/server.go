@@ -131,8 +131,9 @@ type Config struct {
 	Metrics Metrics
 	// Store, when set, is a copy of the workspaces kept current by a
 	// sync (package ingest): recent_activity answers from it when it
-	// covers the window asked for, and says how fresh it is. Nil: every
-	// answer is read live.
+	// covers the window asked for, and says how fresh it is, and the
+	// contact indexes are built from its contacts while the sync reads
+	// them every ContactsRefresh. Nil: every answer is read live.
 	Store *store.Store
 	// writeClock is the clock of confirmations and repeats; nil is
 	// time.Now. Tests move it.
@@ -162,6 +163,11 @@ func (cfg Config) ContactOptions() []contacts.Option {
 	}
 	if cfg.Metrics != nil {
 		opts = append(opts, contacts.WithBuildHook(cfg.Metrics.IndexBuilt))
+	}
+	if cfg.Store != nil {
+		// The sync reads every contact again each refresh interval
+		// (ingest.Options.ContactsEvery); twice that allows for a late one.
+		opts = append(opts, contacts.WithSource(storedContacts(cfg.Store), 2*cmp.Or(cfg.ContactsRefresh, contacts.DefaultRefresh)))
 	}
 	return opts
 }
