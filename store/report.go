@@ -101,9 +101,10 @@ type ActivityReport struct {
 	Since, Until time.Time
 	Now          time.Time // the instant it was made as of
 	GroupBy      string
-	// Groups: lines and users busiest first (most texts and calls, then
-	// by key); days and hours in order, each one of the window, with or
-	// without activity.
+	// Groups: the lines and users with something to count, busiest
+	// first (most texts and calls, then by key), and with UserID that
+	// user's group even when empty; days and hours in order, every one
+	// the window touches, with or without activity.
 	Groups []ReportGroup
 	// Totals are the figures over all the groups, computed over all their
 	// activity (not summed: the percentiles are over every reply time).
