@@ -14,7 +14,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-func open(t *testing.T, opts ...Option) (*Store, string) {
+func open(t testing.TB, opts ...Option) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "state", FileName)
 	st, err := OpenSQLite(path, opts...)
