@@ -157,9 +157,9 @@ type config struct {
 	secret          []byte // OPENPHONE_CONFIRMATION_SECRET
 	stateDir        string
 	redisURL        string
-	storePath       string // "" when the store is off
-	storeExplicit   bool   // the operator chose the store: failing to open it is fatal
-	storeOff        string // why the default store is off, to be logged
+	storePath       string           // "" when the store is off
+	storeExplicit   bool             // the operator chose the store: failing to open it is fatal
+	storeOff        string           // why the default store is off, to be logged
 	clock           func() time.Time // the demo's; nil is time.Now
 	storeDays       int
 	syncInterval    time.Duration
@@ -530,8 +530,9 @@ func (cfg *config) run() int {
 		toolsConfig.Contacts = contacts.NewRegistry(ctx, toolsConfig.ContactOptions()...)
 	}
 	serving := len(cfg.command) == 0 || cfg.command[0] == ""
-	if (serving || oneCall && cfg.demo) && cfg.storePath != "" && api != nil {
-		// The tools answer from the store while the sync keeps it current.
+	if (serving || oneCall && (cfg.demo || exists(cfg.storePath))) && cfg.storePath != "" && api != nil {
+		// The tools answer from the store while the sync keeps it current;
+		// a call reads the store that a server keeps, or the demo's.
 		st, err := store.OpenSQLite(cfg.storePath)
 		switch {
 		case err != nil && cfg.storeExplicit:
@@ -689,6 +690,12 @@ func serveStdio(ctx context.Context, s *server.MCPServer, logger *slog.Logger) i
 // demoSecret signs the demo's confirmations: the same in every process, so
 // that a code from one `--demo call` confirms in the next.
 const demoSecret = "openphone-mcp demo: not a secret, for the sandbox only"
+
+// exists reports whether there is a file at path.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
 
 // demoStore stands for the demo's store until run makes it: a temporary
 // file, deleted at exit.

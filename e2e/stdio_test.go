@@ -182,7 +182,7 @@ func TestE2EToolsList(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	if want := []string{"find_contacts", "get_call", "get_contact", "get_task", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers", "list_tasks", "list_users", "recent_activity"}; !slices.Equal(names, want) {
+	if want := []string{"activity_report", "find_contacts", "get_call", "get_contact", "get_task", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers", "list_tasks", "list_users", "recent_activity", "search_messages"}; !slices.Equal(names, want) {
 		t.Errorf("tools %v, want %v", names, want)
 	}
 }

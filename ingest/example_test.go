@@ -39,10 +39,17 @@ func Example() {
 
 	hits, _ := st.Search(context.Background(), store.SearchParams{Workspace: report.Workspace, Query: "charged twice", Kinds: []string{store.KindVoicemail}})
 	for _, h := range hits {
-		fmt.Println(h.Kind, h.Snippet)
+		fmt.Print(h.Kind, " ")
+		for _, seg := range store.Highlight(h.Body, "charged twice", 80) {
+			if seg.Match {
+				seg.Text = "[" + seg.Text + "]"
+			}
+			fmt.Print(seg.Text)
+		}
+		fmt.Println()
 	}
 	// Output:
 	// backfilled: true
 	// 45 conversations, 183 texts, 37 calls, 45 contacts
-	// voicemail Calling about the invoice, it seems to be [[charged]] [[twice]]. Please call me.
+	// voicemail Calling about the invoice, it seems to be [charged] [twice]. Please call me.
 }

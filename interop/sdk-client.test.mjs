@@ -28,10 +28,10 @@ const tool = tools.find((t) => t.name === "list_conversations");
 const call = (args) => client.callTool({ name: "list_conversations", arguments: args });
 const text = (result) => result.content.map((c) => c.text).join("\n");
 
-test("tools/list publishes the twelve tools, read-only, with schemas that compile", () => {
+test("tools/list publishes the fourteen tools, read-only, with schemas that compile", () => {
   assert.deepEqual(tools.map((t) => t.name).sort(), [
-    "find_contacts", "get_call", "get_contact", "get_task", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers",
-    "list_tasks", "list_users", "recent_activity",
+    "activity_report", "find_contacts", "get_call", "get_contact", "get_task", "list_calls", "list_contacts", "list_conversations", "list_messages", "list_phone_numbers",
+    "list_tasks", "list_users", "recent_activity", "search_messages",
   ]);
   for (const t of tools) {
     assert.deepEqual(

@@ -46,9 +46,10 @@ type ReportParams struct {
 // when its status is "answered" or "in-progress", or when it is
 // "completed" with a duration (as CallExpects judges). An incoming call
 // not answered is missed when its status is one of the ends of an
-// unanswered call: "missed", "no-answer", "abandoned", "busy", "canceled"
-// or "failed". An incoming call that is neither (still "ringing", or
-// "forwarded" elsewhere) counts in CallsIn only.
+// unanswered call: "missed", "no-answer", "abandoned", "busy" or
+// "canceled", as recent_activity judges it. An incoming call that is
+// neither (still "ringing", "forwarded" elsewhere, or "failed") counts in
+// CallsIn only.
 type ReportFigures struct {
 	TextsIn, TextsOut int // texts received and sent
 	CallsIn           int // incoming calls, however they ended
@@ -163,7 +164,7 @@ func (s *Store) Report(ctx context.Context, p ReportParams) (ActivityReport, err
 // incoming), else other. One definition, for every query that needs it.
 const (
 	callAnsweredSQL = `(k.answered_at IS NOT NULL OR k.status IN ('answered', 'in-progress') OR (k.status = 'completed' AND k.duration > 0))`
-	callMissedSQL   = `k.status IN ('missed', 'no-answer', 'abandoned', 'busy', 'canceled', 'failed')`
+	callMissedSQL   = `k.status IN ('missed', 'no-answer', 'abandoned', 'busy', 'canceled')`
 	callClassSQL    = `CASE WHEN ` + callAnsweredSQL + ` THEN 'answered' WHEN ` + callMissedSQL + ` THEN 'missed' ELSE 'other' END`
 )
 

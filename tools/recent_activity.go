@@ -54,21 +54,7 @@ type recentRequest struct {
 
 // Validate reports every argument recent_activity refuses.
 func (r recentRequest) Validate() error {
-	var errs client.ValidationError
-	var bounds [2]time.Time
-	for i, d := range []struct{ name, value string }{{"since", r.Since}, {"until", r.Until}} {
-		if d.value == "" {
-			continue
-		}
-		t, err := time.Parse(time.RFC3339, d.value)
-		if err != nil {
-			errs = append(errs, client.InvalidParam{Kind: client.KindMalformed, Param: d.name, Value: d.value, Problem: "is not an RFC 3339 date-time", Want: `want date, time and zone, e.g. "2024-01-31T00:00:00Z"`})
-		}
-		bounds[i] = t
-	}
-	if !bounds[0].IsZero() && !bounds[1].IsZero() && !bounds[0].Before(bounds[1]) {
-		errs = append(errs, client.InvalidParam{Kind: client.KindConflict, Param: "since", Value: r.Since, Problem: fmt.Sprintf("is not earlier than until (%q)", r.Until), Want: "nothing can match: swap the two or widen the range"})
-	}
+	errs := windowErrors(r.Since, r.Until)
 	if !slices.Contains([]string{onlyAll, onlyNeedsReply, onlyMissedCalls}, r.Only) {
 		errs = append(errs, client.InvalidParam{Kind: client.KindMalformed, Param: "only", Value: r.Only, Problem: "is not a choice", Want: "want all, needs-reply or missed-calls"})
 	}
@@ -84,6 +70,27 @@ func (r recentRequest) Validate() error {
 		return errs
 	}
 	return nil
+}
+
+// windowErrors reports what is wrong with a window's since and until:
+// each must be an RFC 3339 date-time, and since earlier than until.
+func windowErrors(since, until string) client.ValidationError {
+	var errs client.ValidationError
+	var bounds [2]time.Time
+	for i, d := range []struct{ name, value string }{{"since", since}, {"until", until}} {
+		if d.value == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, d.value)
+		if err != nil {
+			errs = append(errs, client.InvalidParam{Kind: client.KindMalformed, Param: d.name, Value: d.value, Problem: "is not an RFC 3339 date-time", Want: `want date, time and zone, e.g. "2024-01-31T00:00:00Z"`})
+		}
+		bounds[i] = t
+	}
+	if !bounds[0].IsZero() && !bounds[1].IsZero() && !bounds[0].Before(bounds[1]) {
+		errs = append(errs, client.InvalidParam{Kind: client.KindConflict, Param: "since", Value: since, Problem: fmt.Sprintf("is not earlier than until (%q)", until), Want: "nothing can match: swap the two or widen the range"})
+	}
+	return errs
 }
 
 // recentResult is the answer of recent_activity.
