@@ -63,13 +63,8 @@ func writeStoreExamined(b *strings.Builder, r recentResult) {
 	if r.NotShown > 0 {
 		fmt.Fprintf(b, " %d more are not shown (maxConversations): narrow the window, the lines or only to see them.", r.NotShown)
 	}
-	b.WriteString(" From the store, as of " + f.AsOf.UTC().Format("15:04:05") + " UTC")
-	if f.AsOf.UTC().Format("2006-01-02") != r.Now.UTC().Format("2006-01-02") {
-		b.WriteString(" on " + f.AsOf.UTC().Format("Jan 2"))
-	}
-	if f.SyncedAt != nil && !f.SyncedAt.After(r.Now) {
-		b.WriteString(" (synced " + ago(r.Now.Sub(*f.SyncedAt)) + " ago)")
-	}
+	b.WriteString(" From the store, as of ")
+	writeAsOf(b, *f, r.Now)
 	end := r.Now
 	if r.Until != nil {
 		end = *r.Until
@@ -80,17 +75,34 @@ func writeStoreExamined(b *strings.Builder, r recentResult) {
 	b.WriteString(".")
 }
 
-// ago writes a duration as a person reads one: 8 s, 4 min, 2 h, 3 days.
-func ago(d time.Duration) string {
+// writeAsOf writes the instant up to which a store's answer holds every
+// change, and how long ago its sync ended.
+func writeAsOf(b *strings.Builder, f storeFreshness, now time.Time) {
+	b.WriteString(f.AsOf.UTC().Format("15:04:05") + " UTC")
+	if f.AsOf.UTC().Format("2006-01-02") != now.UTC().Format("2006-01-02") {
+		b.WriteString(" on " + f.AsOf.UTC().Format("Jan 2"))
+	}
+	if f.SyncedAt != nil && !f.SyncedAt.After(now) {
+		b.WriteString(" (synced " + length(now.Sub(*f.SyncedAt)) + " ago)")
+	}
+}
+
+// length writes a duration as a person reads one: 45 s, 12 min, 1 h,
+// 3 h 5 min, 2 d 4 h.
+func length(d time.Duration) string {
 	switch {
 	case d < time.Minute:
 		return fmt.Sprintf("%d s", int(d.Seconds()))
 	case d < time.Hour:
 		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
+	case d < 48*time.Hour && int(d.Minutes())%60 == 0:
 		return fmt.Sprintf("%d h", int(d.Hours()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	case int(d.Hours())%24 == 0:
+		return fmt.Sprintf("%d d", int(d.Hours()/24))
 	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
+	return fmt.Sprintf("%d d %d h", int(d.Hours()/24), int(d.Hours())%24)
 }
 
 // plural writes n things, such as "1 conversation" or "2 conversations".

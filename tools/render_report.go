@@ -43,13 +43,8 @@ func renderReport(p reportRequest, r reportResult, l legend) string {
 	if r.Asked != nil {
 		fmt.Fprintf(&b, " You asked from %s, but the store's copy begins at %s: earlier activity is not counted (not known here).", r.Asked.UTC().Format(time.RFC3339), r.CoveredSince.Format(time.RFC3339))
 	}
-	b.WriteString(" From the store, as of " + r.Store.AsOf.Format("15:04:05") + " UTC")
-	if r.Store.AsOf.Format("2006-01-02") != rep.Now.UTC().Format("2006-01-02") {
-		b.WriteString(" on " + r.Store.AsOf.Format("Jan 2"))
-	}
-	if s := r.Store.SyncedAt; s != nil && !s.After(rep.Now) {
-		b.WriteString(" (synced " + ago(rep.Now.Sub(*s)) + " ago)")
-	}
+	b.WriteString(" From the store, as of ")
+	writeAsOf(&b, r.Store, rep.Now)
 	if r.Store.AsOf.Before(rep.Until) {
 		b.WriteString("; activity after it is not counted yet")
 	}
@@ -74,18 +69,4 @@ func figures(f store.ReportFigures) string {
 	}
 	return fmt.Sprintf("texts %d in, %d out; calls %d in (%d answered, %d missed, %d voicemails), %d out; talk %s; %d started; reply %s; %d unanswered; %d awaiting now.",
 		f.TextsIn, f.TextsOut, f.CallsIn, f.CallsAnswered, f.CallsMissed, f.CallsWithVoicemail, f.CallsOut, length(f.TalkTime), f.ConversationsStarted, reply, f.Unanswered, f.AwaitingNow)
-}
-
-// length writes a duration as a person reads one: 45 s, 12 min, 3 h 5 min,
-// 2 d 4 h.
-func length(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%d d %d h", int(d.Hours()/24), int(d.Hours())%24)
 }

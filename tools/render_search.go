@@ -79,13 +79,8 @@ func writeSearched(b *strings.Builder, r searchResult) {
 	} else {
 		b.WriteString(" Searched: the server's store, which holds every text from " + covered + ".")
 	}
-	b.WriteString(" As of " + r.Store.AsOf.Format("15:04:05") + " UTC")
-	if r.Store.AsOf.Format("2006-01-02") != r.Now.Format("2006-01-02") {
-		b.WriteString(" on " + r.Store.AsOf.Format("Jan 2"))
-	}
-	if s := r.Store.SyncedAt; s != nil && !s.After(r.Now) {
-		b.WriteString(" (synced " + ago(r.Now.Sub(*s)) + " ago)")
-	}
+	b.WriteString(" As of ")
+	writeAsOf(b, r.Store, r.Now)
 	if r.Store.AsOf.Before(r.Now) && (r.Until == nil || r.Store.AsOf.Before(*r.Until)) {
 		b.WriteString("; texts after it are not searched yet")
 	}
