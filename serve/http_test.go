@@ -113,7 +113,7 @@ func TestHTTPWithTheGoSDK(t *testing.T) {
 	f := newHTTPFixture(t, true, "s3cret-token")
 	s := f.connect(t, http.Header{"Authorization": {"Bearer s3cret-token"}})
 	list, err := s.ListTools(context.Background(), nil)
-	if err != nil || len(list.Tools) != 12 {
+	if err != nil || len(list.Tools) != 14 {
 		t.Fatalf("tools/list: %v %d tools", err, len(list.Tools))
 	}
 	out, isErr := callText(t, s, "list_conversations", map[string]any{"maxResults": 3})
