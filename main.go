@@ -526,9 +526,6 @@ func (cfg *config) run() int {
 		}
 		return tools.WithPageBase(ctx, base)
 	}
-	if cfg.transport == "http" { // the keys of one workspace share its contact index
-		toolsConfig.Contacts = contacts.NewRegistry(ctx, toolsConfig.ContactOptions()...)
-	}
 	serving := len(cfg.command) == 0 || cfg.command[0] == ""
 	if (serving || oneCall && (cfg.demo || exists(cfg.storePath))) && cfg.storePath != "" && api != nil {
 		// The tools answer from the store while the sync keeps it current;
@@ -545,13 +542,16 @@ func (cfg *config) run() int {
 			toolsConfig.Store = st
 		}
 	}
+	if cfg.transport == "http" { // the keys of one workspace share its contact index
+		toolsConfig.Contacts = contacts.NewRegistry(ctx, toolsConfig.ContactOptions()...)
+	}
 	syncer := api
 	if cfg.demo && api != nil {
 		// The demo's API is in this process: its sync need not keep to
 		// OpenPhone's rate, and takes a moment instead of a quarter minute.
 		syncer, _ = client.New(cfg.apiKey, client.WithBaseURL(cfg.baseURL), client.WithRateLimit(demoSyncRPS))
 	}
-	if oneCall && toolsConfig.Store != nil { // the demo's, synced first
+	if oneCall && cfg.demo && toolsConfig.Store != nil { // the demo's, synced first
 		if _, err := ingest.New(syncer, toolsConfig.Store, cfg.syncOptions()).Sync(ctx); err != nil {
 			logger.Warn("the demo's store could not be synced: answers are read live", "err", err)
 		}

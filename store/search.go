@@ -177,7 +177,7 @@ func MatchExpression(query string) string {
 func queryTerms(query string) []string {
 	var terms []string
 	add := func(t string) {
-		if t = strings.TrimSpace(t); t != "" && strings.ContainsFunc(t, isWordRune) {
+		if t = strings.TrimSpace(t); t != "" && strings.ContainsFunc(t, isTokenRune) {
 			terms = append(terms, t)
 		}
 	}
@@ -193,6 +193,3 @@ func queryTerms(query string) []string {
 	return terms
 }
 
-func isWordRune(r rune) bool {
-	return r == '_' || r == '-' || (r >= '0' && r <= '9') || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r > 127
-}

@@ -110,12 +110,16 @@ func openSQLite(path string, migrations []migration, opts ...Option) (*Store, er
 // WAL.
 func (s *Store) openLocked(migrations []migration) error {
 	lock := flock.New(s.path + ".lock")
-	ctx, cancel := context.WithTimeout(context.Background(), openWait)
+	wait, cancel := context.WithTimeout(context.Background(), openWait)
 	defer cancel()
-	if ok, err := lock.TryLockContext(ctx, 20*time.Millisecond); !ok {
-		return fmt.Errorf("store %s: another process holds it open for %v (its lock file %s.lock): %v", s.path, openWait, s.path, err)
+	switch ok, err := lock.TryLockContext(wait, 20*time.Millisecond); {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("store %s: another process has been opening it for %v (it holds %s.lock)", s.path, openWait, s.path)
+	case !ok || err != nil:
+		return fmt.Errorf("store %s: cannot lock %s.lock: %v", s.path, s.path, err)
 	}
 	defer lock.Unlock()
+	ctx := context.Background() // a migration takes what it takes
 	if err := s.db.PingContext(ctx); err != nil {
 		return fmt.Errorf("store %s: %w", s.path, err)
 	}

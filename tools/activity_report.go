@@ -115,6 +115,10 @@ func runReport(ctx context.Context, a *Account, p reportRequest) (reportResult, 
 	if p.Since != "" {
 		q.Since, _ = time.Parse(time.RFC3339, p.Since)
 	}
+	if !q.Since.Before(q.Until) { // since alone, after now
+		return reportResult{}, client.ValidationError{{Kind: client.KindConflict, Param: "since", Value: p.Since,
+			Problem: fmt.Sprintf("is not earlier than the window's end, now (%s)", q.Until.Format(time.RFC3339)), Want: "give a since in the past, or an until after it"}}
+	}
 	r := reportResult{CoveredSince: v.state.CoveredSince.UTC(), Store: v.freshness(), TimeZone: loc.String()}
 	if q.Since.Before(r.CoveredSince) {
 		asked := q.Since

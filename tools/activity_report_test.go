@@ -33,6 +33,7 @@ func TestActivityReportRefuses(t *testing.T) {
 		{map[string]any{"since": "2026-11-20T00:00:00Z", "until": "2026-11-19T00:00:00Z"}, "not earlier than until"},
 		{map[string]any{"userId": "bob"}, "user ID"},
 		{map[string]any{"until": "2020-01-01T00:00:00Z"}, "before the store's copy begins"},
+		{map[string]any{"since": "2027-01-01T00:00:00Z"}, "is not earlier than the window's end, now"},
 	} {
 		before := len(notDirectory(api.Requests()))
 		res := call(t, s, "activity_report", tt.args)

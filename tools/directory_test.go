@@ -466,7 +466,7 @@ func TestOwnRateLimitIsNotBlamedOnOpenPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := fixture{api, c, NewServer(Config{Client: c, Version: "test", CallTimeout: 1500 * time.Millisecond})}
+	f := fixture{api, c, NewServer(Config{Client: c, Version: "test", CallTimeout: 1500 * time.Millisecond, Context: t.Context()})}
 	refused := 0
 	for _, out := range burst(t, f, 12, map[string]any{"maxResults": 3}) {
 		if strings.Contains(out, "OpenPhone did not answer") {

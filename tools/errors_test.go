@@ -69,7 +69,7 @@ func TestUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := call(t, NewServer(Config{Client: c, Version: "test"}), "list_conversations", nil)
+	res := call(t, NewServer(Config{Client: c, Version: "test", Context: t.Context()}), "list_conversations", nil)
 	if msg := text(res); !res.IsError || !strings.Contains(msg, "Could not reach OpenPhone") || strings.Contains(msg, api.APIKey) {
 		t.Errorf("isError=%v %s", res.IsError, msg)
 	}
@@ -94,7 +94,7 @@ func TestCallDeadline(t *testing.T) {
 		t.Fatal(err)
 	}
 	api.Inject(openphonetest.Fault{Delay: time.Hour}, openphonetest.Fault{Delay: time.Hour}, openphonetest.Fault{Delay: time.Hour})
-	s := NewServer(Config{Client: c, CallTimeout: 50 * time.Millisecond})
+	s := NewServer(Config{Client: c, CallTimeout: 50 * time.Millisecond, Context: t.Context()})
 	res := call(t, s, "list_conversations", nil)
 	if msg := text(res); !res.IsError || !strings.Contains(msg, "did not answer within this call's time limit") || !strings.Contains(msg, "timeout") {
 		t.Errorf("isError=%v %s", res.IsError, msg)

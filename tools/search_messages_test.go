@@ -123,6 +123,7 @@ func TestSearchMessagesRefuses(t *testing.T) {
 		want string
 	}{
 		{map[string]any{"query": ` "" * `}, "query"},
+		{map[string]any{"query": "— 👍 «»"}, "has no word to find"},
 		{map[string]any{"query": "x", "direction": "sideways"}, "want incoming or outgoing"},
 		{map[string]any{"query": "x", "in": []string{"emails"}}, "want texts, voicemails, summaries or transcripts"},
 		{map[string]any{"query": "x", "since": "yesterday"}, "RFC 3339"},

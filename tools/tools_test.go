@@ -266,7 +266,7 @@ func TestMissingKey(t *testing.T) {
 func TestListConversationsResult(t *testing.T) {
 	ws := openphonetest.DemoWorkspace()
 	f := newFixture(t, ws)
-	f.server = NewServer(Config{Client: f.client, Version: "test", StructuredOutput: true})
+	f.server = NewServer(Config{Client: f.client, Version: "test", StructuredOutput: true, Context: t.Context()})
 	res := call(t, f.server, "list_conversations", map[string]any{"maxResults": 4})
 	if res.IsError {
 		t.Fatal(text(res))
