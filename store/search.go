@@ -192,4 +192,3 @@ func queryTerms(query string) []string {
 	}
 	return terms
 }
-
