@@ -126,6 +126,16 @@ func TestE2EStoreIsOnByDefault(t *testing.T) {
 	if again := len(api.RequestsTo("/v1/contacts")) - read; again != 0 {
 		t.Errorf("the restarted server read %d pages of contacts from OpenPhone; want none: the store has them", again)
 	}
+	// So does a server over HTTP, whose keys share one index per workspace.
+	second.Close()
+	srv := startHTTP(t, env)
+	_, body := srv.postJSON(t, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"find_contacts","arguments":{"query":"raman dental"}}}`, nil)
+	if !strings.Contains(body, "Priya Raman") {
+		t.Errorf("find_contacts over HTTP:\n%s", body)
+	}
+	if again := len(api.RequestsTo("/v1/contacts")) - read; again != 0 {
+		t.Errorf("the server over HTTP read %d pages of contacts from OpenPhone; want none: the store has them", again)
+	}
 }
 
 // TestE2EDemoStore: the demo syncs into a temporary store of its own,
