@@ -35,14 +35,7 @@ func TestActivityReportRefuses(t *testing.T) {
 		{map[string]any{"until": "2020-01-01T00:00:00Z"}, "before the store's copy begins"},
 		{map[string]any{"since": "2027-01-01T00:00:00Z"}, "is not earlier than the window's end, now"},
 	} {
-		before := len(notDirectory(api.Requests()))
-		res := call(t, s, "activity_report", tt.args)
-		if out := text(res); !res.IsError || !strings.Contains(out, tt.want) {
-			t.Errorf("%v: %v %s; want an error saying %q", tt.args, res.IsError, out, tt.want)
-		}
-		if extra := notDirectory(api.Requests())[before:]; len(extra) > 0 {
-			t.Errorf("%v reached OpenPhone: %v", tt.args, extra)
-		}
+		refusedLocally(t, api, s, "activity_report", tt.args, tt.want)
 	}
 	_, live := demoServer(t, nil)
 	if res := call(t, live, "activity_report", map[string]any{}); !res.IsError || !strings.Contains(text(res), "--store off") {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/server"
+
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 	"github.com/openphone-mcp/openphone-mcp/ingest"
@@ -132,19 +134,27 @@ func TestSearchMessagesRefuses(t *testing.T) {
 		{map[string]any{"query": "x", "participants": []string{"Nobody Atall"}}, "find_contacts"},
 		{map[string]any{"query": "x", "participants": []string{"415-555"}}, "not a valid phone number"},
 	} {
-		before := len(notDirectory(api.Requests()))
-		res := call(t, s, "search_messages", tt.args)
-		if out := text(res); !res.IsError || !strings.Contains(out, tt.want) {
-			t.Errorf("%v: %v %s; want an error saying %q", tt.args, res.IsError, out, tt.want)
-		}
-		if extra := notDirectory(api.Requests())[before:]; len(extra) > 0 {
-			t.Errorf("%v reached OpenPhone: %v", tt.args, extra)
-		}
+		refusedLocally(t, api, s, "search_messages", tt.args, tt.want)
 	}
 	// With no store, it says how to turn one on.
 	_, live := demoServer(t, nil)
 	res := call(t, live, "search_messages", map[string]any{"query": "invoice"})
 	if out := text(res); !res.IsError || !strings.Contains(out, "--store off") || !strings.Contains(out, "list_messages") {
 		t.Errorf("without a store: %s", out)
+	}
+}
+
+// refusedLocally calls tool with args, and checks that the call is an
+// error saying want, and that it sent nothing to OpenPhone but the
+// directory's requests.
+func refusedLocally(t *testing.T, api *openphonetest.Server, s *server.MCPServer, tool string, args map[string]any, want string) {
+	t.Helper()
+	before := len(notDirectory(api.Requests()))
+	res := call(t, s, tool, args)
+	if out := text(res); !res.IsError || !strings.Contains(out, want) {
+		t.Errorf("%v: %v %s; want an error saying %q", args, res.IsError, out, want)
+	}
+	if extra := notDirectory(api.Requests())[before:]; len(extra) > 0 {
+		t.Errorf("%v reached OpenPhone: %v", args, extra)
 	}
 }
