@@ -53,21 +53,15 @@ func (a *Account) workspaceIn(ctx context.Context, st *store.Store, lines []clie
 // store has not read yet are asked for, live. ok is false when the store
 // cannot answer: the caller reads live.
 func readRecentStored(ctx context.Context, a *Account, p recentRequest, r recentResult) (_ recentResult, ok bool) {
-	st := storeOf(ctx)
-	if st == nil || p.PageToken != "" { // a page token continues a live listing
+	if p.PageToken != "" { // a page token continues a live listing
 		return r, false
 	}
-	n, err := a.dir.lookup(ctx, nil, nil)
-	if err != nil || n == nil || len(n.lines) == 0 {
-		return r, false
-	}
-	ws, err := a.workspaceIn(ctx, st, n.lines)
+	v, err := openStore(ctx, a, "recent_activity")
 	if err != nil {
 		return r, false
 	}
-	state, err := st.SyncState(ctx, ws)
-	asOf := state.AsOf()
-	if err != nil || asOf == nil || state.CoveredSince == nil || state.CoveredSince.After(r.Since) || !asOf.After(r.Since) {
+	st, ws, n := v.st, v.ws, v.names
+	if v.state.CoveredSince.After(r.Since) || !v.state.AsOf().After(r.Since) {
 		return r, false
 	}
 	lines, ok := storeLines(n, p.PhoneNumbers, p.UserID)
@@ -80,7 +74,7 @@ func readRecentStored(ctx context.Context, a *Account, p recentRequest, r recent
 	}
 	read := make([]recentConversation, len(convs))
 	for i, c := range convs {
-		if read[i], err = storedConversation(ctx, st, ws, c, r.Since, r.Until, *state.CoveredSince); err != nil {
+		if read[i], err = storedConversation(ctx, st, ws, c, r.Since, r.Until, *v.state.CoveredSince); err != nil {
 			return r, false
 		}
 	}
@@ -91,7 +85,8 @@ func readRecentStored(ctx context.Context, a *Account, p recentRequest, r recent
 		wg.Go(func() { askPendingVoicemails(fanOut, a, &read[i]) })
 	}
 	wg.Wait()
-	r.FromStore = &storeFreshness{AsOf: asOf.UTC(), SyncedAt: state.LastSyncAt}
+	freshness := v.freshness()
+	r.FromStore = &freshness
 	r.Listed, r.Read = len(convs), len(convs)
 	r.Conversations = []recentConversation{}
 	for _, c := range read {

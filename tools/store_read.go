@@ -34,6 +34,9 @@ func openStore(ctx context.Context, a *Account, tool string) (storeView, error) 
 	if err != nil {
 		return storeView{}, err
 	}
+	if n == nil || len(n.lines) == 0 {
+		return storeView{}, explained(tool + " reads the server's store, which tells a workspace by its lines, and this key reads no line: list_phone_numbers shows what it reads.")
+	}
 	ws, err := a.workspaceIn(ctx, st, n.lines)
 	switch {
 	case errors.Is(err, store.ErrNoWorkspace):
