@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -114,6 +115,9 @@ func isTokenRune(r rune) bool {
 // foldWord is a word as the search compares it: lower case, without
 // accents.
 func foldWord(s string) string {
+	if isASCII(s) { // most words: no accent to take off
+		return strings.ToLower(s)
+	}
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	if out, _, err := transform.String(t, s); err == nil {
 		s = out
@@ -124,6 +128,15 @@ func foldWord(s string) string {
 func matchesAt(words, phrase []token) bool {
 	for j, p := range phrase {
 		if words[j].folded != p.folded {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}
