@@ -10,7 +10,7 @@ import (
 
 // storeOffText is what a tool that reads only the store says when the
 // server keeps none.
-const storeOffText = "%s reads the server's store (a copy of the workspace kept by a background sync), and this server keeps none: it was started with --store off (OPENPHONE_STORE=off). The person running it can turn the store on by removing that setting (or with --store sqlite) and restarting; the first sync fills it within minutes. Meanwhile, list_conversations, list_messages and recent_activity read OpenPhone live."
+const storeOffText = "%s reads the server's store (a copy of the workspace kept by a background sync), and this server has none: it was started with --store off (OPENPHONE_STORE=off), or its store could not be opened (its log says why), or, for a one-off call, no server has made one yet. The person running it can remove --store off, or run `openphone-mcp store sync` once; the first sync fills the store within minutes. Meanwhile, list_conversations, list_messages and recent_activity read OpenPhone live."
 
 // storeView is what a tool reading the store sees of the caller's
 // workspace: the store, the workspace's ID in it, where its sync stands,
