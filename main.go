@@ -527,9 +527,10 @@ func (cfg *config) run() int {
 		return tools.WithPageBase(ctx, base)
 	}
 	serving := len(cfg.command) == 0 || cfg.command[0] == ""
-	if (serving || oneCall && (cfg.demo || exists(cfg.storePath))) && cfg.storePath != "" && api != nil {
-		// The tools answer from the store while the sync keeps it current;
-		// a call reads the store that a server keeps, or the demo's.
+	// The tools answer from the store while the sync keeps it current; a
+	// call reads the store that a server keeps, or the demo's.
+	readsStore := serving || oneCall && (cfg.demo || exists(cfg.storePath))
+	if readsStore && cfg.storePath != "" && api != nil {
 		st, err := store.OpenSQLite(cfg.storePath)
 		switch {
 		case err != nil && cfg.storeExplicit:
