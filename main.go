@@ -157,7 +157,7 @@ type config struct {
 	secret          []byte // OPENPHONE_CONFIRMATION_SECRET
 	stateDir        string
 	redisURL        string
-	storePath       string           // "" when the store is off
+	storePath       string           // the SQLite file or the PostgreSQL URL; "" when the store is off
 	storeExplicit   bool             // the operator chose the store: failing to open it is fatal
 	storeOff        string           // why the default store is off, to be logged
 	clock           func() time.Time // the demo's; nil is time.Now
@@ -203,7 +203,7 @@ func parseConfig(args []string) (*config, int) {
 	allowWrites := flags.Bool("allow-writes", false, "publish send_message, mark_conversation, create_task and update_task; a person confirms each write (default with --demo, unless set to false)")
 	confirmation := flags.String("write-confirmation", "ask", "ask: a person confirms every write, in the client's form or on the server's page; code: the model relays a one-time code (trusts the model to ask); off: writes are sent without asking, for unattended agents")
 	stateDir := flags.String("state-dir", "", "where the write ledger (without --redis-url) and the store are kept (default: the per-user state directory)")
-	storeSetting := flags.String("store", "sqlite", "a copy of the workspace on disk, kept current by a background sync: sqlite (store.db in the state directory), sqlite:PATH, or off (with --demo: a temporary one, deleted at exit)")
+	storeSetting := flags.String("store", "sqlite", "a copy of the workspace on disk, kept current by a background sync: sqlite (store.db in the state directory), sqlite:PATH, a PostgreSQL URL shared by replicas (postgres://user:password@host:5432/db), or off (with --demo: a temporary one, deleted at exit)")
 	storeDays := flags.Int("store-days", ingest.DefaultDays, "how many days of activity the store keeps")
 	syncInterval := flags.Duration("sync-interval", time.Minute, "how often the store syncs while the server runs")
 	transport := flags.String("transport", "stdio", "how clients reach the server: stdio, or http (Streamable HTTP, for a team)")
@@ -280,8 +280,10 @@ func parseConfig(args []string) (*config, int) {
 		cfg.storePath = store.FileName // in the state directory, below
 	case strings.HasPrefix(*storeSetting, "sqlite:") && len(*storeSetting) > len("sqlite:"):
 		cfg.storePath = strings.TrimPrefix(*storeSetting, "sqlite:")
+	case store.IsPostgres(*storeSetting):
+		cfg.storePath = *storeSetting
 	default:
-		return fail("--store %q: want off, sqlite, or sqlite:PATH such as sqlite:/var/lib/openphone-mcp/store.db", *storeSetting)
+		return fail("--store %q: want off, sqlite, sqlite:PATH such as sqlite:/var/lib/openphone-mcp/store.db, or a PostgreSQL URL such as postgres://openphone@db:5432/openphone", store.Describe(*storeSetting))
 	}
 	if *storeDays < 1 {
 		return fail("--store-days %d: want at least 1, such as 90", *storeDays)
@@ -529,15 +531,15 @@ func (cfg *config) run() int {
 	serving := len(cfg.command) == 0 || cfg.command[0] == ""
 	// The tools answer from the store while the sync keeps it current; a
 	// call reads the store that a server keeps, or the demo's.
-	readsStore := serving || oneCall && (cfg.demo || exists(cfg.storePath))
+	readsStore := serving || oneCall && (cfg.demo || store.IsPostgres(cfg.storePath) || exists(cfg.storePath))
 	if readsStore && cfg.storePath != "" && api != nil {
-		st, err := store.OpenSQLite(cfg.storePath)
+		st, err := store.Open(ctx, cfg.storePath)
 		switch {
 		case err != nil && cfg.storeExplicit:
-			logger.Error("the store cannot be opened", "path", cfg.storePath, "err", err)
+			logger.Error("the store cannot be opened", "store", store.Describe(cfg.storePath), "err", err)
 			return 1
 		case err != nil:
-			logger.Warn("the store cannot be opened: every answer is read live; --store off says so for good", "path", cfg.storePath, "err", err)
+			logger.Warn("the store cannot be opened: every answer is read live; --store off says so for good", "store", store.Describe(cfg.storePath), "err", err)
 		default:
 			defer st.Close()
 			toolsConfig.Store = st

@@ -36,7 +36,7 @@ func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.
 		}
 	}
 	syncer := ingest.New(c, st, opts)
-	logger.Info("keeping the store current", "path", cfg.storePath, "every", cfg.syncInterval, "days", cfg.storeDays)
+	logger.Info("keeping the store current", "store", store.Describe(cfg.storePath), "every", cfg.syncInterval, "days", cfg.storeDays)
 	tick := time.NewTicker(cfg.syncInterval)
 	defer tick.Stop()
 	failing := ""
@@ -78,9 +78,9 @@ func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.
 // storeCommand runs `store status`, `store sync` or `store forget [WS]`,
 // and returns the exit status.
 func (cfg *config) storeCommand(ctx context.Context, c *client.Client, verb, arg string, logger *slog.Logger) int {
-	st, err := store.OpenSQLite(cfg.storePath)
+	st, err := store.Open(ctx, cfg.storePath)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "openphone-mcp: the store %s: %v\n", cfg.storePath, err)
+		fmt.Fprintf(os.Stderr, "openphone-mcp: the store %s: %v\n", store.Describe(cfg.storePath), err)
 		return 1
 	}
 	defer st.Close()
@@ -113,7 +113,7 @@ func (cfg *config) storeCommand(ctx context.Context, c *client.Client, verb, arg
 			fmt.Fprintf(os.Stderr, "openphone-mcp: forget %s: %v\n", ws, err)
 			return 1
 		}
-		fmt.Printf("Forgot workspace %s: its rows are deleted from %s.\n", ws, cfg.storePath)
+		fmt.Printf("Forgot workspace %s: its rows are deleted from %s.\n", ws, store.Describe(cfg.storePath))
 		return 0
 	}
 	fmt.Fprintf(os.Stderr, "openphone-mcp: store %q: want status, sync or forget\n", verb)

@@ -31,7 +31,7 @@ const (
 // conversation's activity read so far (ReadThrough) is kept. A deleted one
 // (DeletedAt set) is removed with its activity, as DeleteConversation does.
 func (s *Store) PutConversations(ctx context.Context, ws string, convs []client.Conversation) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		for _, c := range convs {
 			if c.DeletedAt != nil {
 				if err := deleteConversation(ctx, tx, ws, c.ID); err != nil {
@@ -71,10 +71,10 @@ func (s *Store) PutConversations(ctx context.Context, ws string, convs []client.
 // DeleteConversation removes a conversation deleted in OpenPhone, with its
 // messages, calls and their texts.
 func (s *Store) DeleteConversation(ctx context.Context, ws, id string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return deleteConversation(ctx, tx, ws, id) })
+	return s.tx(ctx, func(tx *txn) error { return deleteConversation(ctx, tx, ws, id) })
 }
 
-func deleteConversation(ctx context.Context, tx *sql.Tx, ws, id string) error {
+func deleteConversation(ctx context.Context, tx *txn, ws, id string) error {
 	for _, q := range []string{
 		`DELETE FROM documents WHERE workspace_id = ? AND conversation_id = ?`,
 		`DELETE FROM messages WHERE workspace_id = ? AND conversation_id = ?`,
@@ -113,7 +113,7 @@ func (s *Store) SetReadThrough(ctx context.Context, ws, conversationID string, t
 // store does not hold (a deleted one), so that no message is kept without
 // its conversation.
 func (s *Store) PutMessages(ctx context.Context, ws, conversationID string, msgs []client.Message) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		held := map[string]bool{conversationID: true}
 		for _, m := range msgs {
 			conversationID := conversationID
@@ -153,16 +153,24 @@ func (s *Store) PutMessages(ctx context.Context, ws, conversationID string, msgs
 
 // putDocument indexes body as the searched text of kind for ref, or
 // removes it when body is empty.
-func putDocument(ctx context.Context, tx *sql.Tx, ws, kind, ref, conv, line, direction string, at time.Time, body string) error {
+func putDocument(ctx context.Context, tx *txn, ws, kind, ref, conv, line, direction string, at time.Time, body string) error {
 	var err error
 	if strings.TrimSpace(body) == "" {
 		_, err = tx.ExecContext(ctx, `DELETE FROM documents WHERE workspace_id = ? AND kind = ? AND ref_id = ?`, ws, kind, ref)
 	} else {
-		_, err = tx.ExecContext(ctx, `INSERT INTO documents (workspace_id, kind, ref_id, conversation_id, line_id, direction, created_at, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (workspace_id, kind, ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id
+		// SQLite's index follows the table by its triggers; PostgreSQL's
+		// is the row's terms, which Go writes.
+		args := []any{ws, kind, ref, conv, line, direction, at.UnixMilli(), body}
+		terms, value, set := "", "", ""
+		if tx.c.engine == postgresEngine {
+			terms, value, set = ", terms", ", ?::tsvector", ", terms = excluded.terms"
+			args = append(args, tsvectorOf(body))
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO documents (workspace_id, kind, ref_id, conversation_id, line_id, direction, created_at, body`+terms+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?`+value+`)
+			ON CONFLICT (workspace_id, kind, ref_id) DO UPDATE SET body = excluded.body, conversation_id = excluded.conversation_id`+set+`
 			WHERE documents.body <> excluded.body OR documents.conversation_id <> excluded.conversation_id`,
-			ws, kind, ref, conv, line, direction, at.UnixMilli(), body)
+			args...)
 	}
 	if err != nil {
 		return fmt.Errorf("store: index %s %s: %w", kind, ref, err)
@@ -184,7 +192,7 @@ func CallExpects(c client.Call) (voicemail, insights bool) {
 // otherwise; a known call's texts keep their state unless its status
 // changed (a call in progress, now completed).
 func (s *Store) PutCalls(ctx context.Context, ws, conversationID string, calls []client.Call) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		for _, c := range calls {
 			vm, insights := CallExpects(c)
 			state := func(expected bool) string {
@@ -264,7 +272,7 @@ type CallTexts struct {
 
 // PutCallTexts records the texts of the call id, and indexes them.
 func (s *Store) PutCallTexts(ctx context.Context, ws, id string, t CallTexts) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		var conv, line, direction string
 		var at int64
 		var cur CallTexts

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -22,7 +21,7 @@ import (
 // Each is kept whole, as the API shows it (Contacts reads them back), with
 // its names and numbers in columns of their own for queries.
 func (s *Store) PutContacts(ctx context.Context, ws string, contacts []client.Contact, read int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		for _, c := range contacts {
 			d := c.DefaultFields
 			record, err := json.Marshal(c)
@@ -58,7 +57,7 @@ func (s *Store) PutContacts(ctx context.Context, ws string, contacts []client.Co
 // read did not list: deleted in OpenPhone since. It returns how many.
 func (s *Store) DeleteContactsNotIn(ctx context.Context, ws string, read int64) (int64, error) {
 	var n int64
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contact_numbers WHERE workspace_id = ? AND contact_id IN
 			(SELECT id FROM contacts WHERE workspace_id = ? AND seen < ?)`, ws, ws, read); err != nil {
 			return err

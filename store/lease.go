@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -24,7 +23,7 @@ const LeaseSync = "sync"
 // stands: held by another holder until Expires when not.
 func (s *Store) AcquireLease(ctx context.Context, ws, name, holder string, ttl time.Duration) (Lease, bool, error) {
 	var l Lease
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		now := s.now()
 		if _, err := tx.ExecContext(ctx, `INSERT INTO leases (workspace_id, name, holder, expires_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (workspace_id, name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at

@@ -10,7 +10,9 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-func TestActiveConversations(t *testing.T) {
+func TestActiveConversations(t *testing.T) { forEachEngine(t, testActiveConversations) }
+
+func testActiveConversations(t *testing.T, open opener) {
 	st, _ := open(t)
 	ctx := context.Background()
 	ws := workspace(t, st, "PN1", "US1")
@@ -74,7 +76,9 @@ func TestActiveConversations(t *testing.T) {
 	}
 }
 
-func TestFindWorkspace(t *testing.T) {
+func TestFindWorkspace(t *testing.T) { forEachEngine(t, testFindWorkspace) }
+
+func testFindWorkspace(t *testing.T, open opener) {
 	st, _ := open(t)
 	ctx := context.Background()
 	ws := workspace(t, st, "PN1", "US1")

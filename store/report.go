@@ -293,7 +293,7 @@ func (r *reporter) conv(id string) *reportConv {
 
 // load reads the conversations of the window (and those created in it),
 // their texts and calls from Since to Now, and what each was at Since.
-func (r *reporter) load(ctx context.Context, db *sql.DB) error {
+func (r *reporter) load(ctx context.Context, db *conn) error {
 	ws := r.p.Workspace
 	wq, wargs := r.windowConvs()
 

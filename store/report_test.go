@@ -119,7 +119,9 @@ func reportWorkspace(t testing.TB, st *Store) string {
 	return ws
 }
 
-func TestReport(t *testing.T) {
+func TestReport(t *testing.T) { forEachEngine(t, testReport) }
+
+func testReport(t *testing.T, open opener) {
 	ctx := context.Background()
 	st, _ := open(t)
 	ws := reportWorkspace(t, st)

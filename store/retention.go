@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -18,7 +17,7 @@ type Pruned struct {
 func (s *Store) Prune(ctx context.Context, ws string, before time.Time) (Pruned, error) {
 	var p Pruned
 	cut := before.UnixMilli()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		exec := func(n *int64, q string, args ...any) error {
 			res, err := tx.ExecContext(ctx, q, args...)
 			if err != nil {

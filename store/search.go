@@ -56,7 +56,7 @@ var ErrEmptyQuery = errors.New("store: the search has no word to find")
 // of the query, newest first (ties: by kind, then ID, descending), a page
 // of p.Limit after p.After.
 func (s *Store) Search(ctx context.Context, p SearchParams) ([]Hit, error) {
-	where, args, err := searchFilter(p)
+	where, args, err := searchFilter(s.db.engine, p)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]Hit, error) {
 
 // CountMatches counts the texts that Search finds, on every page.
 func (s *Store) CountMatches(ctx context.Context, p SearchParams) (int, error) {
-	where, args, err := searchFilter(p)
+	where, args, err := searchFilter(s.db.engine, p)
 	if err != nil {
 		return 0, err
 	}
@@ -111,14 +111,16 @@ func (s *Store) CountMatches(ctx context.Context, p SearchParams) (int, error) {
 }
 
 // searchFilter is the WHERE clause of a search, and its arguments. The
-// match itself is SQLite's (FTS5); everything else is SQL that any engine
-// takes.
-func searchFilter(p SearchParams) (string, []any, error) {
-	match := MatchExpression(p.Query)
+// match itself is the engine's (SQLite's FTS5, PostgreSQL's tsquery);
+// everything else is SQL that both take.
+func searchFilter(e engine, p SearchParams) (string, []any, error) {
+	match, where := MatchExpression(p.Query), `d.workspace_id = ? AND d.doc_id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)`
+	if e == postgresEngine {
+		match, where = tsqueryOf(p.Query), `d.workspace_id = ? AND d.terms @@ ?::tsquery`
+	}
 	if match == "" {
 		return "", nil, ErrEmptyQuery
 	}
-	where := `d.workspace_id = ? AND d.doc_id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)`
 	args := []any{p.Workspace, match}
 	in := func(column string, values []string) {
 		where += ` AND ` + column + ` IN (?` + strings.Repeat(`, ?`, len(values)-1) + `)`

@@ -9,7 +9,9 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-func TestSearchFiltersAndPages(t *testing.T) {
+func TestSearchFiltersAndPages(t *testing.T) { forEachEngine(t, testSearchFiltersAndPages) }
+
+func testSearchFiltersAndPages(t *testing.T, open opener) {
 	ctx := context.Background()
 	st, _ := open(t)
 	ws := workspace(t, st, "PN1", "US1")

@@ -9,18 +9,19 @@
 // API shows (Workspace), never from a caller's word. The store keeps no
 // API key, token or secret.
 //
-// SQLite (OpenSQLite, through the cgo-free modernc.org/sqlite) is the one
-// engine today. The schema is versioned migrations, numbered SQL files
-// under migrations/<engine>/, applied in one transaction when the store is
-// opened. A second engine brings its own directory with the same numbers,
-// tables and columns (0001 is already SQL that PostgreSQL takes as is;
-// 0002's full-text index is the engine's own), and a test that holds the
-// two equal. The statements the methods run are plain SQL (upserts as
-// INSERT … ON CONFLICT … DO UPDATE, times as BIGINT milliseconds) with ?
-// placeholders, for PostgreSQL to rebind to $1…; only Search's MATCH and
-// snippet are SQLite's.
+// Two engines keep it: SQLite (OpenSQLite, through the cgo-free
+// modernc.org/sqlite), one machine's file, and PostgreSQL (OpenPostgres,
+// through pgx), shared by a team's replicas. The schema is versioned
+// migrations, numbered SQL files under migrations/<engine>/, applied in
+// one transaction when the store is opened; the two directories hold the
+// same numbers, tables and columns (a test holds them equal), and differ
+// only in the full-text index. The statements the methods run are plain
+// SQL both take (upserts as INSERT … ON CONFLICT … DO UPDATE, times as
+// BIGINT milliseconds) with ? placeholders, which PostgreSQL's rebinds to
+// $1…; only Search's match is each engine's own, and both find words as
+// the Go tokenizer of Highlight splits them.
 //
-//	st, err := store.OpenSQLite(filepath.Join(stateDir, store.FileName))
+//	st, err := store.Open(ctx, filepath.Join(stateDir, store.FileName)) // or postgres://…
 //	defer st.Close()
 package store
 
@@ -35,7 +36,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/openphone-mcp/openphone-mcp/internal/statedir"
 )
@@ -44,12 +46,36 @@ import (
 const FileName = "store.db"
 
 // A Store is the memory of workspaces in a SQL database. It is safe for
-// concurrent use, and several processes may open one SQLite file: writes
-// take turns, and a Lease decides which process syncs a workspace.
+// concurrent use, and several processes may open one SQLite file or one
+// PostgreSQL database: writes take turns, and a Lease decides which
+// process syncs a workspace.
 type Store struct {
-	db   *sql.DB
-	path string
+	db   *conn
+	path string // the SQLite file, or the PostgreSQL database's address without its password
 	now  func() time.Time
+}
+
+// Open opens the store at where: a PostgreSQL URL ("postgres://…" or
+// "postgresql://…"), or else a SQLite file's path.
+func Open(ctx context.Context, where string, opts ...Option) (*Store, error) {
+	if IsPostgres(where) {
+		return OpenPostgres(ctx, where, opts...)
+	}
+	return OpenSQLite(where, opts...)
+}
+
+// IsPostgres says whether where is a PostgreSQL URL.
+func IsPostgres(where string) bool {
+	return strings.HasPrefix(where, "postgres://") || strings.HasPrefix(where, "postgresql://")
+}
+
+// Describe is where, fit for a log or a person: a PostgreSQL URL without
+// its password.
+func Describe(where string) string {
+	if IsPostgres(where) {
+		return redactURL(where)
+	}
+	return where
 }
 
 // An Option configures a Store.
@@ -92,7 +118,7 @@ func openSQLite(path string, migrations []migration, opts ...Option) (*Store, er
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{db: db, path: path, now: time.Now}
+	s := &Store{db: &conn{DB: db, engine: sqliteEngine}, path: path, now: time.Now}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -133,14 +159,20 @@ const openWait = 30 * time.Second
 func (s *Store) Close() error { return s.db.Close() }
 
 // String says where the store is.
-func (s *Store) String() string { return "SQLite " + s.path }
+func (s *Store) String() string {
+	if s.db.engine == postgresEngine {
+		return "PostgreSQL " + s.path
+	}
+	return "SQLite " + s.path
+}
 
 // tx runs f in a transaction, committed when f returns nil.
-func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+func (s *Store) tx(ctx context.Context, f func(*txn) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	tx := &txn{Tx: sqlTx, c: s.db}
 	if err := f(tx); err != nil {
 		tx.Rollback()
 		return err
@@ -183,5 +215,6 @@ var ErrNoWorkspace = errors.New("store: no such workspace")
 // Now is the store's clock: when a lease is taken, by whom it expires.
 func (s *Store) Now() time.Time { return s.now() }
 
-// Path is the store's file.
+// Path is the store's file, or its PostgreSQL database's address without
+// the password.
 func (s *Store) Path() string { return s.path }

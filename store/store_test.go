@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 func open(t testing.TB, opts ...Option) (*Store, string) {
@@ -23,6 +24,27 @@ func open(t testing.TB, opts ...Option) (*Store, string) {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st, path
+}
+
+// An opener opens a store of the test's own, and says where it is.
+type opener func(t testing.TB, opts ...Option) (*Store, string)
+
+// forEachEngine runs test on a SQLite store and on a PostgreSQL one (a
+// schema of the test's own on OPENPHONE_TEST_POSTGRES_URL's server).
+func forEachEngine(t *testing.T, test func(*testing.T, opener)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, open) })
+	t.Run("postgres", func(t *testing.T) { test(t, openPostgresStore) })
+}
+
+func openPostgresStore(t testing.TB, opts ...Option) (*Store, string) {
+	t.Helper()
+	url := testkit.PostgresURL(t)
+	st, err := OpenPostgres(t.Context(), url, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, url
 }
 
 // workspace records a workspace of one line and one user, and returns its ID.
@@ -109,7 +131,9 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
-func TestWorkspaceIdentity(t *testing.T) {
+func TestWorkspaceIdentity(t *testing.T) { forEachEngine(t, testWorkspaceIdentity) }
+
+func testWorkspaceIdentity(t *testing.T, open opener) {
 	ctx := context.Background()
 	st, _ := open(t)
 	a := workspace(t, st, "PNa1", "USa1")
@@ -128,7 +152,9 @@ func TestWorkspaceIdentity(t *testing.T) {
 	}
 }
 
-func TestSearch(t *testing.T) {
+func TestSearch(t *testing.T) { forEachEngine(t, testSearch) }
+
+func testSearch(t *testing.T, open opener) {
 	ctx := context.Background()
 	st, _ := open(t)
 	ws := workspace(t, st, "PN1", "US1")
@@ -210,7 +236,9 @@ func TestSearch(t *testing.T) {
 	}
 }
 
-func TestLease(t *testing.T) {
+func TestLease(t *testing.T) { forEachEngine(t, testLease) }
+
+func testLease(t *testing.T, open opener) {
 	ctx := context.Background()
 	now := t0
 	st, _ := open(t, WithClock(func() time.Time { return now }))
@@ -245,7 +273,9 @@ func TestLease(t *testing.T) {
 	}
 }
 
-func TestRetentionAndDeletions(t *testing.T) {
+func TestRetentionAndDeletions(t *testing.T) { forEachEngine(t, testRetentionAndDeletions) }
+
+func testRetentionAndDeletions(t *testing.T, open opener) {
 	ctx := context.Background()
 	st, _ := open(t)
 	ws := workspace(t, st, "PN1", "US1")
@@ -329,7 +359,9 @@ func TestRetentionAndDeletions(t *testing.T) {
 	}
 }
 
-func TestCallTexts(t *testing.T) {
+func TestCallTexts(t *testing.T) { forEachEngine(t, testCallTexts) }
+
+func testCallTexts(t *testing.T, open opener) {
 	ctx := context.Background()
 	st, _ := open(t)
 	ws := workspace(t, st, "PN1", "US1")

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -39,7 +38,7 @@ func (s *Store) Workspace(ctx context.Context, lines []client.PhoneNumber, users
 		return "", errors.New("store: a workspace with no lines and no users cannot be told from another")
 	}
 	var ws string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		var err error
 		ws, err = findWorkspace(ctx, tx, "lines", lineIDs)
 		if err == nil && ws == "" {
@@ -73,7 +72,7 @@ func (s *Store) FindWorkspace(ctx context.Context, lines []client.PhoneNumber) (
 		ids = append(ids, l.ID)
 	}
 	var ws string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *txn) error {
 		var err error
 		ws, err = findWorkspace(ctx, tx, "lines", ids)
 		return err
@@ -100,7 +99,7 @@ func workspaceID(lineIDs, userIDs []string) string {
 
 // findWorkspace returns the one workspace that holds any of ids in table,
 // "" for none.
-func findWorkspace(ctx context.Context, tx *sql.Tx, table string, ids []string) (string, error) {
+func findWorkspace(ctx context.Context, tx *txn, table string, ids []string) (string, error) {
 	found := map[string]bool{}
 	for _, id := range ids {
 		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT workspace_id FROM `+table+` WHERE id = ?`, id)
@@ -132,7 +131,7 @@ func findWorkspace(ctx context.Context, tx *sql.Tx, table string, ids []string) 
 }
 
 // putDirectory replaces the lines, their users, and the users of ws.
-func putDirectory(ctx context.Context, tx *sql.Tx, ws string, lines []client.PhoneNumber, users []client.User) error {
+func putDirectory(ctx context.Context, tx *txn, ws string, lines []client.PhoneNumber, users []client.User) error {
 	for _, table := range []string{"lines", "line_users", "users"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE workspace_id = ?`, ws); err != nil {
 			return err
@@ -171,7 +170,7 @@ var workspaceTables = []string{
 
 // Forget deletes every row of the workspace ws.
 func (s *Store) Forget(ctx context.Context, ws string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *txn) error {
 		for _, table := range workspaceTables {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE workspace_id = ?`, ws); err != nil {
 				return fmt.Errorf("store: forget %s: %w", table, err)
