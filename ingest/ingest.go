@@ -59,6 +59,13 @@ type Options struct {
 	// limiter is what bounds the requests; workers only keep it busy
 	// while answers are on their way.
 	Workers int
+	// KeepLease keeps the lease between syncs, for a process that syncs
+	// on and on (Run, a server): while it lives, the Syncers of other
+	// processes leave the workspace to it, sending no request, and take
+	// it over once its lease expires (LeaseTTL after its last sync began
+	// or renewed it) or it gives the lease up (Release). The interval
+	// between its syncs must be shorter than LeaseTTL.
+	KeepLease bool
 	// ContactsEvery is how often every contact is read again (contacts
 	// deleted in OpenPhone leave the store then).
 	ContactsEvery time.Duration
@@ -139,6 +146,7 @@ type Syncer struct {
 	client *client.Client
 	store  *store.Store
 	opts   Options
+	ws     string // the workspace of the last Sync, "" before one
 }
 
 // New returns a Syncer that reads with c and writes to st.
@@ -182,6 +190,9 @@ func (s *Syncer) Run(ctx context.Context, interval time.Duration, onError func(e
 		}
 		select {
 		case <-ctx.Done():
+			release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			s.Release(release)
 			return ctx.Err()
 		case <-t.C:
 		}
@@ -198,10 +209,20 @@ func (s *Syncer) Run(ctx context.Context, interval time.Duration, onError func(e
 // would; the next Sync resumes where it stopped.
 func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 	ctx = client.WithLane(ctx, client.LaneBackground)
+	// While another holds the workspace this Syncer last synced, it asks
+	// OpenPhone nothing: replicas that wait add no requests.
+	if s.ws != "" {
+		if l, held, err := s.store.CurrentLease(ctx, s.ws, store.LeaseSync); err != nil {
+			return Report{}, err
+		} else if held && l.Holder != s.opts.Holder {
+			return Report{Workspace: s.ws}, &LeaseHeldError{Workspace: s.ws, Lease: l}
+		}
+	}
 	ws, err := Workspace(ctx, s.client, s.store)
 	if err != nil {
 		return Report{}, err
 	}
+	s.ws = ws
 	r := &run{Syncer: s, ws: ws, report: Report{Workspace: ws}}
 	if err := r.renew(ctx, true); err != nil {
 		return r.report, err
@@ -212,10 +233,20 @@ func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 		st.LastError = err.Error()
 		s.store.SetSyncState(ctx, ws, st)
 	}
-	if ctx.Err() == nil && !errors.Is(err, ErrLeaseLost) {
+	if ctx.Err() == nil && !errors.Is(err, ErrLeaseLost) && !s.opts.KeepLease {
 		s.store.ReleaseLease(ctx, ws, store.LeaseSync, s.opts.Holder)
 	}
 	return r.report, err
+}
+
+// Release gives up the lease this Syncer keeps (Options.KeepLease), so
+// that another process's Syncer takes the workspace over at its next
+// sync rather than when the lease expires: for a process that stops.
+func (s *Syncer) Release(ctx context.Context) error {
+	if s.ws == "" {
+		return nil
+	}
+	return s.store.ReleaseLease(ctx, s.ws, store.LeaseSync, s.opts.Holder)
 }
 
 // Workspace tells which workspace of st the key of c reads: a live read

@@ -39,12 +39,19 @@ func clock() time.Time { return now }
 
 func openStore(t testing.TB, path string, opts ...store.Option) *store.Store {
 	t.Helper()
-	st, err := store.OpenSQLite(path, opts...)
+	st, err := store.Open(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// forEachEngine runs test with a new store's address on each engine: a
+// SQLite file, and a PostgreSQL schema of the test's own.
+func forEachEngine(t *testing.T, test func(t *testing.T, storePath func(testing.TB) string)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, storePath) })
+	t.Run("postgres", func(t *testing.T) { test(t, testkit.PostgresURL) })
 }
 
 // A leaseClock is a clock of the lease that moves only when a test says.
@@ -293,7 +300,9 @@ func TestRestartResumesWithoutRereading(t *testing.T) {
 	}
 }
 
-func TestKilledSyncerLeaseTakenOver(t *testing.T) {
+func TestKilledSyncerLeaseTakenOver(t *testing.T) { forEachEngine(t, testKilledSyncerLeaseTakenOver) }
+
+func testKilledSyncerLeaseTakenOver(t *testing.T, storePath func(testing.TB) string) {
 	ws := generated(4, 150)
 	api, c := testkit.NewAPI(t, ws, client.WithRateLimit(1000))
 	path := storePath(t)
@@ -331,7 +340,9 @@ func TestKilledSyncerLeaseTakenOver(t *testing.T) {
 	rereadThreads(t, api)
 }
 
-func TestTwoSyncersOneFileOnlyOneSyncs(t *testing.T) {
+func TestTwoSyncersOneFileOnlyOneSyncs(t *testing.T) { forEachEngine(t, testTwoSyncersOneFileOnlyOneSyncs) }
+
+func testTwoSyncersOneFileOnlyOneSyncs(t *testing.T, storePath func(testing.TB) string) {
 	ws := generated(5, 120)
 	api, c := testkit.NewAPI(t, ws, client.WithRateLimit(1000))
 	path := storePath(t)
@@ -360,7 +371,9 @@ func TestTwoSyncersOneFileOnlyOneSyncs(t *testing.T) {
 	}
 }
 
-func TestWorkspacesKeptApart(t *testing.T) {
+func TestWorkspacesKeptApart(t *testing.T) { forEachEngine(t, testWorkspacesKeptApart) }
+
+func testWorkspacesKeptApart(t *testing.T, storePath func(testing.TB) string) {
 	ctx := context.Background()
 	wsA, wsB := generated(6, 40), generated(7, 30)
 	line := wsB.Lines[0]
@@ -573,5 +586,115 @@ func TestSummaryNotMadeYet(t *testing.T) {
 	if i := slices.IndexFunc(calls, func(c store.StoredCall) bool { return c.ID == "ACjustnow01" }); i < 0 ||
 		calls[i].Texts.SummaryStatus != store.TextAbsent || calls[i].Texts.VoicemailStatus != store.TextAbsent {
 		t.Errorf("stored: %+v", calls)
+	}
+}
+
+// TestReplicasShareOneSync: three replicas keep the lease on one store, as
+// servers do (KeepLease). One syncs; the others, after their first try,
+// send OpenPhone nothing; the backfill costs what one syncer's alone does.
+// When the syncing replica dies, another takes the workspace over once
+// its lease expires, and goes on incrementally.
+func TestReplicasShareOneSync(t *testing.T) { forEachEngine(t, testReplicasShareOneSync) }
+
+func testReplicasShareOneSync(t *testing.T, storePath func(testing.TB) string) {
+	ctx := context.Background()
+	ws := generated(21, 120)
+	// Requests other than the two that tell the workspace (lines, users),
+	// which every replica makes once.
+	syncRequests := func(api *openphonetest.Server, from int) int {
+		n := 0
+		for _, r := range api.Requests()[from:] {
+			if r.Path != "/v1/phone-numbers" && r.Path != "/v1/users" {
+				n++
+			}
+		}
+		return n
+	}
+	alone, c := testkit.NewAPI(t, ws, client.WithRateLimit(1000))
+	if _, err := newSyncer(c, openStore(t, storePath(t)), Options{}).Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	baseline := syncRequests(alone, 0)
+
+	api, c := testkit.NewAPI(t, ws, client.WithRateLimit(1000))
+	path := storePath(t)
+	const ttl = time.Minute
+	lease := &leaseClock{now: time.Now()} // moves only when the test says
+	replicas := make([]*Syncer, 3)
+	for i := range replicas {
+		replicas[i] = newSyncer(c, openStore(t, path, store.WithClock(lease.Now)), Options{KeepLease: true, LeaseTTL: ttl})
+	}
+	errs := make([]error, len(replicas))
+	var wg sync.WaitGroup
+	for i, r := range replicas {
+		wg.Go(func() { _, errs[i] = r.Sync(ctx) })
+	}
+	wg.Wait()
+	leader := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && leader < 0:
+			leader = i
+		case err == nil:
+			t.Fatalf("replicas %d and %d both synced", leader, i)
+		case !errors.Is(err, ErrLeaseHeld):
+			t.Fatalf("replica %d: %v", i, err)
+		}
+	}
+	if leader < 0 {
+		t.Fatal("no replica synced")
+	}
+	if got := syncRequests(api, 0); got != baseline {
+		t.Errorf("three replicas' backfill: %d requests; one syncer's alone: %d", got, baseline)
+	}
+
+	followers := func() []int {
+		var f []int
+		for i := range replicas {
+			if i != leader {
+				f = append(f, i)
+			}
+		}
+		return f
+	}
+	for round := range 2 {
+		start := len(api.Requests())
+		for _, i := range followers() {
+			if _, err := replicas[i].Sync(ctx); !errors.Is(err, ErrLeaseHeld) {
+				t.Fatalf("round %d, replica %d: %v; want ErrLeaseHeld", round, i, err)
+			}
+		}
+		if n := len(api.Requests()) - start; n != 0 {
+			t.Errorf("round %d: the waiting replicas sent %d requests", round, n)
+		}
+		if r, err := replicas[leader].Sync(ctx); err != nil || r.Backfilled {
+			t.Fatalf("round %d, the syncing replica: %+v, %v", round, r, err)
+		}
+	}
+
+	// The syncing replica dies: it syncs no more, and its lease holds
+	// the others off until it expires, within a lease of its last sync.
+	l, held, err := replicas[leader].store.CurrentLease(ctx, replicas[leader].ws, store.LeaseSync)
+	if err != nil || !held || l.Holder != replicas[leader].Holder() || l.Expires.Sub(lease.Now()) > ttl {
+		t.Fatalf("the dead replica's lease: %+v, held %v, %v", l, held, err)
+	}
+	next := followers()[0]
+	lease.Set(l.Expires.Add(-time.Millisecond))
+	if _, err := replicas[next].Sync(ctx); !errors.Is(err, ErrLeaseHeld) {
+		t.Fatalf("before the lease expired: %v", err)
+	}
+	lease.Set(l.Expires.Add(time.Millisecond))
+	if r, err := replicas[next].Sync(ctx); err != nil || r.Backfilled {
+		t.Fatalf("the replica taking over: %+v, %v; want an incremental sync", r, err)
+	}
+	if _, err := replicas[followers()[1]].Sync(ctx); !errors.Is(err, ErrLeaseHeld) {
+		t.Errorf("the third replica after the takeover: %v; want ErrLeaseHeld", err)
+	}
+	// A replica that stops gives its lease up: the next takes over at once.
+	if err := replicas[next].Release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replicas[followers()[1]].Sync(ctx); err != nil {
+		t.Errorf("after the release: %v", err)
 	}
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -48,4 +50,20 @@ func (s *Store) AcquireLease(ctx context.Context, ws, name, holder string, ttl t
 func (s *Store) ReleaseLease(ctx context.Context, ws, name, holder string) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM leases WHERE workspace_id = ? AND name = ? AND holder = ?`, ws, name, holder)
 	return err
+}
+
+// CurrentLease is the lease name of ws as it stands, and whether anyone
+// holds it now (it has not expired).
+func (s *Store) CurrentLease(ctx context.Context, ws, name string) (Lease, bool, error) {
+	var l Lease
+	var expires int64
+	err := s.db.QueryRowContext(ctx, `SELECT holder, expires_at FROM leases WHERE workspace_id = ? AND name = ?`, ws, name).Scan(&l.Holder, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Lease{}, false, nil
+	}
+	if err != nil {
+		return Lease{}, false, fmt.Errorf("store: lease %s of %s: %w", name, ws, err)
+	}
+	l.Expires = time.UnixMilli(expires).UTC()
+	return l, l.Expires.After(s.now()), nil
 }

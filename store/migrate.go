@@ -69,23 +69,16 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// migrationLock is the advisory lock of PostgreSQL migrations: "opmcp"
-// in ASCII.
-const migrationLock int64 = 0x6f706d6370
+// writeLock is the advisory lock that a PostgreSQL store's transactions
+// take turns by ("opmcw" in ASCII): migrations among them, so that
+// replicas that open a store at once migrate it once.
+const writeLock int64 = 0x6f706d6377
 
 // migrate applies the migrations the store lacks, all in one transaction,
 // each recorded in schema_migrations. A store with a migration newer than
 // the last of ms is refused.
 func (s *Store) migrate(ctx context.Context, ms []migration) error {
 	return s.tx(ctx, func(tx *txn) error {
-		// Replicas that open a PostgreSQL store at once take turns, as
-		// SQLite's openers do by a file's lock: the lock is the
-		// transaction's, and ends with it.
-		if s.db.engine == postgresEngine {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, migrationLock); err != nil {
-				return fmt.Errorf("store %s: %w", s.path, err)
-			}
-		}
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    BIGINT PRIMARY KEY,
 			name       TEXT NOT NULL,

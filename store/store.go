@@ -166,13 +166,24 @@ func (s *Store) String() string {
 	return "SQLite " + s.path
 }
 
-// tx runs f in a transaction, committed when f returns nil.
+// tx runs f in a transaction, committed when f returns nil. Transactions
+// take turns, in every process, as SQLite's do (it has one writer at a
+// time): on PostgreSQL, each first takes an advisory lock, so that two
+// replicas never interleave a read-then-write of the same rows (two
+// syncs telling one workspace, a webhook and the sync writing one
+// conversation) nor deadlock.
 func (s *Store) tx(ctx context.Context, f func(*txn) error) error {
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	tx := &txn{Tx: sqlTx, c: s.db}
+	if s.db.engine == postgresEngine {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?)`, writeLock); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: %w", err)
+		}
+	}
 	if err := f(tx); err != nil {
 		tx.Rollback()
 		return err
