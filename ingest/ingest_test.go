@@ -340,7 +340,9 @@ func testKilledSyncerLeaseTakenOver(t *testing.T, storePath func(testing.TB) str
 	rereadThreads(t, api)
 }
 
-func TestTwoSyncersOneFileOnlyOneSyncs(t *testing.T) { forEachEngine(t, testTwoSyncersOneFileOnlyOneSyncs) }
+func TestTwoSyncersOneFileOnlyOneSyncs(t *testing.T) {
+	forEachEngine(t, testTwoSyncersOneFileOnlyOneSyncs)
+}
 
 func testTwoSyncersOneFileOnlyOneSyncs(t *testing.T, storePath func(testing.TB) string) {
 	ws := generated(5, 120)
