@@ -22,12 +22,18 @@ type syncMetrics interface {
 	Synced(outcome string, at time.Time)
 	StoreRows(kind string, n int)
 	Backfilled(n int)
+	SyncLeader(leads bool)
 }
 
 // keepCurrent syncs st with the workspace of c now and every
-// cfg.syncInterval until ctx is done, and reports each sync to m. Another
-// process syncing it (holding the lease) is not news; a failure is logged
-// once until the sync works again.
+// cfg.syncInterval until ctx is done, and reports each sync to m.
+//
+// Of the processes that keep one store current (a team's replicas on one
+// PostgreSQL), one syncs: it keeps the workspace's lease between syncs,
+// and the others ask OpenPhone nothing until it stops (it gives the lease
+// up) or dies (its lease expires, syncLeaseTTL after its last sync began).
+// Which process syncs is logged and counted when it changes; a failure is
+// logged once until the sync works again.
 func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.Store, m syncMetrics, logger *slog.Logger) {
 	opts := cfg.syncOptions()
 	opts.Progress = func(p ingest.Progress) {
@@ -35,19 +41,40 @@ func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.
 			m.Backfilled(p.Read)
 		}
 	}
+	opts.KeepLease, opts.LeaseTTL = true, syncLeaseTTL(cfg.syncInterval)
 	syncer := ingest.New(c, st, opts)
-	logger.Info("keeping the store current", "store", store.Describe(cfg.storePath), "every", cfg.syncInterval, "days", cfg.storeDays)
+	logger.Info("keeping the store current", "store", st.String(), "every", cfg.syncInterval, "days", cfg.storeDays)
 	tick := time.NewTicker(cfg.syncInterval)
 	defer tick.Stop()
-	failing := ""
+	defer func() { // hand the sync over at once to another replica
+		release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		syncer.Release(release)
+	}()
+	failing, leads := "", false
+	lead := func(now bool) {
+		if now != leads {
+			leads = now
+			m.SyncLeader(now)
+			if now {
+				logger.Info("this process syncs the store now", "holder", syncer.Holder())
+			} else {
+				logger.Info("another process syncs the store now: this one reads it")
+			}
+		}
+	}
 	for {
 		r, err := syncer.Sync(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, ingest.ErrLeaseHeld):
+			lead(false)
 			m.Synced("elsewhere", time.Time{})
 			logger.Debug("another process syncs the store", "err", err)
+		case errors.Is(err, ingest.ErrLeaseLost):
+			lead(false)
+			m.Synced("failed", time.Time{})
 		case err != nil:
 			m.Synced("failed", time.Time{})
 			if err.Error() != failing {
@@ -55,6 +82,7 @@ func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.
 			}
 			failing = err.Error()
 		default:
+			lead(true)
 			m.Synced("ok", time.Now())
 			if failing != "" {
 				logger.Info("the store syncs again")
@@ -159,6 +187,13 @@ func storeStatus(ctx context.Context, st *store.Store, w io.Writer) int {
 		fmt.Fprintf(w, "  %d lines, %d users, %d contacts, %d conversations, %d texts, %d calls\n", n.Lines, n.Users, n.Contacts, n.Conversations, n.Messages, n.Calls)
 	}
 	return 0
+}
+
+// syncLeaseTTL is how long the lease of a server's sync lasts unless
+// renewed: long enough that syncs every interval keep it, and so how long
+// a dead replica holds the sync up before another takes it over.
+func syncLeaseTTL(interval time.Duration) time.Duration {
+	return max(ingest.DefaultLeaseTTL, 2*interval)
 }
 
 // syncOptions are the sync's options, as the flags set them.

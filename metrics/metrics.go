@@ -35,6 +35,8 @@ type Registry struct {
 	lastSync        prometheus.Gauge
 	storeRows       *prometheus.GaugeVec
 	backfill        prometheus.Gauge
+	syncLeader      prometheus.Gauge
+	leaderChanges   *prometheus.CounterVec
 }
 
 // New returns a Registry with every metric at zero, and the Go runtime's
@@ -70,9 +72,14 @@ func New() *Registry {
 			Help: "What the store holds of the server's workspace, by kind: lines, users, contacts, conversations, messages, calls."}, []string{"kind"}),
 		backfill: prometheus.NewGauge(prometheus.GaugeOpts{Name: "openphone_mcp_store_backfill_conversations",
 			Help: "Conversations the store's backfill has read so far."}),
+		syncLeader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "openphone_mcp_store_sync_leader",
+			Help: "1 while this process syncs the store (holds the workspace's lease), 0 while another does or none."}),
+		leaderChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openphone_mcp_store_sync_leader_changes_total",
+			Help: "Changes of the process that syncs the store, seen by this one: took (it began to sync the workspace) or lost (another took it over)."}, []string{"change"}),
 	}
 	r.reg.MustRegister(r.toolCalls, r.toolSeconds, r.upstream, r.upstreamSeconds, r.waits, r.pauses,
 		r.indexBuilds, r.indexSeconds, r.indexContacts, r.accounts, r.syncs, r.lastSync, r.storeRows, r.backfill,
+		r.syncLeader, r.leaderChanges,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
@@ -133,6 +140,18 @@ func (r *Registry) StoreRows(kind string, n int) { r.storeRows.WithLabelValues(k
 
 // Backfilled reports how many conversations the backfill has read.
 func (r *Registry) Backfilled(n int) { r.backfill.Set(float64(n)) }
+
+// SyncLeader reports that this process began (leads) or ceased to sync
+// the store.
+func (r *Registry) SyncLeader(leads bool) {
+	if leads {
+		r.syncLeader.Set(1)
+		r.leaderChanges.WithLabelValues("took").Inc()
+		return
+	}
+	r.syncLeader.Set(0)
+	r.leaderChanges.WithLabelValues("lost").Inc()
+}
 
 // Accounts reports how many callers' accounts are kept.
 func (r *Registry) Accounts(n int) { r.accounts.Set(float64(n)) }
