@@ -46,7 +46,7 @@ func decodeArguments(args any, dst any) client.ValidationError {
 			err = json.Unmarshal(one, dst)
 		}
 		if err != nil {
-			errs = append(errs, client.InvalidParam{Kind: kindWrongType, Param: key, Value: compactJSON(value), Problem: "has the wrong type", Want: "want " + jsonTypeName(dst, key)})
+			errs = append(errs, client.InvalidParam{Kind: kindWrongType, Param: key, Value: compactJSON(value), Problem: "has the wrong type", Want: "want " + jsonTypeName(dst, key, value)})
 			field(dst, key).SetZero() // drop what a failed decode left half done
 		}
 	}
@@ -107,7 +107,7 @@ func field(dst any, param string) reflect.Value {
 }
 
 // jsonTypeName says in JSON terms what the field of dst named param accepts.
-func jsonTypeName(dst any, param string) string {
+func jsonTypeName(dst any, param string, value any) string {
 	t := field(dst, param).Type()
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -118,6 +118,9 @@ func jsonTypeName(dst any, param string) string {
 	case reflect.Int, reflect.Int64:
 		return "an integer without quotes, such as 10"
 	case reflect.Slice:
+		if s, ok := value.(string); ok { // one where a list was wanted: that one, listed
+			return "an array of strings, such as " + string(compactJSON([]string{s}))
+		}
 		return "an array of strings, such as [\"+15555555555\"]"
 	}
 	return "a string"

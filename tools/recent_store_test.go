@@ -21,8 +21,15 @@ import (
 // file), on the demo's clock.
 func syncedDemo(t *testing.T) *store.Store {
 	t.Helper()
+	return syncedDemoAt(t, filepath.Join(t.TempDir(), store.FileName))
+}
+
+// syncedDemoAt is syncedDemo in the store at where: a SQLite file, or a
+// PostgreSQL URL.
+func syncedDemoAt(t *testing.T, where string) *store.Store {
+	t.Helper()
 	_, c := testkit.NewAPI(t, openphonetest.DemoWorkspace(), client.WithRateLimit(1000))
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), store.FileName))
+	st, err := store.Open(t.Context(), where)
 	if err != nil {
 		t.Fatal(err)
 	}
