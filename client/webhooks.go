@@ -5,19 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
 )
-
-// WebhookIDPattern is the form the document gives a webhook's ID.
-const WebhookIDPattern = `^WH(.*)$`
-
-var webhookIDRE = regexp.MustCompile(WebhookIDPattern)
-
-// IsWebhookID reports whether s is a webhook ID (WH…).
-func IsWebhookID(s string) bool { return webhookIDRE.MatchString(s) }
 
 const webhooksPath = "/v1/webhooks"
 
