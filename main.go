@@ -63,6 +63,13 @@ Commands:
   store status            what the store holds of each workspace, and how fresh it is
   store sync              sync the key's workspace into the store now, then exit
   store forget [WS]       delete a workspace's rows (default: the key's workspace)
+  webhooks register --url URL [--label L] [--lines PN1,PN2]
+                          register OpenPhone's webhooks to this server's /webhooks/openphone,
+                          and print the signing keys to configure
+  webhooks list [--show-keys]
+                          the webhooks registered, and where they deliver
+  webhooks remove ID...|--url URL
+                          remove webhooks by ID, or every one that delivers to URL
 
 Environment:
   OPENPHONE_API_KEY       the OpenPhone API key (QUO_API_KEY is read if it is unset)
@@ -248,7 +255,7 @@ func parseConfig(args []string) (*config, int) {
 		fmt.Println(tools.Name, buildVersion())
 		return nil, 0
 	}
-	if cmd := flags.Arg(0); cmd != "" && cmd != "call" && cmd != "tools" && cmd != "store" {
+	if cmd := flags.Arg(0); cmd != "" && cmd != "call" && cmd != "tools" && cmd != "store" && cmd != "webhooks" {
 		fmt.Fprintf(os.Stderr, "openphone-mcp: unknown command %q\n", cmd)
 		flags.Usage()
 		return nil, 2
@@ -593,6 +600,8 @@ func (cfg *config) run() int {
 		return call(ctx, mcpServer, cmd[1], cmd[2], terminalPerson())
 	case "store":
 		return cfg.storeCommand(ctx, api, cmd[1], cmd[2], logger)
+	case "webhooks":
+		return webhooksCommand(ctx, api, cfg.command[1:], os.Stdout, os.Stderr)
 	default: // tools
 		return printTools(ctx, mcpServer, logger)
 	}

@@ -14,6 +14,7 @@ const (
 	ActivityIDPattern     = `^AC(.*)$`
 	ConversationIDPattern = `^CN(.*)$`
 	TaskIDPattern         = `^TK(.*)$`
+	WebhookIDPattern      = `^WH(.*)$`
 )
 
 var (
@@ -23,6 +24,7 @@ var (
 	activityIDRE    = regexp.MustCompile(ActivityIDPattern)
 	conversationRE  = regexp.MustCompile(ConversationIDPattern)
 	taskIDRE        = regexp.MustCompile(TaskIDPattern)
+	webhookIDRE     = regexp.MustCompile(WebhookIDPattern)
 )
 
 // IsE164 reports whether s is a phone number in E.164 form.
@@ -46,3 +48,6 @@ func IsConversationID(s string) bool { return conversationRE.MatchString(s) }
 
 // IsTaskID reports whether s is a task ID (TK…).
 func IsTaskID(s string) bool { return taskIDRE.MatchString(s) }
+
+// IsWebhookID reports whether s is a webhook ID (WH…).
+func IsWebhookID(s string) bool { return webhookIDRE.MatchString(s) }

@@ -66,4 +66,6 @@ func route(method, path string) string {
 var routeWords = map[string]bool{
 	"mark-as-read": true, "mark-as-done": true, "mark-as-open": true, "complete": true, "reopen": true, "assign": true,
 	"unassign": true, "change-due-date": true, "remove-due-date": true, "link-conversation": true, "unlink-conversation": true,
+	// POST /v1/webhooks/{kind}
+	"messages": true, "calls": true, "call-summaries": true, "call-transcripts": true,
 }

@@ -10,6 +10,8 @@ func TestRoute(t *testing.T) {
 		{"POST", "/v1/conversations/CN123/mark-as-done", "POST /v1/conversations/{id}/mark-as-done"},
 		{"POST", "/v1/tasks/TK9/change-due-date", "POST /v1/tasks/{id}/change-due-date"},
 		{"GET", "/v1/call-summaries/AC%2F..%2Fx", "GET /v1/call-summaries/{id}"},
+		{"POST", "/v1/webhooks/call-summaries", "POST /v1/webhooks/call-summaries"},
+		{"DELETE", "/v1/webhooks/WH12", "DELETE /v1/webhooks/{id}"},
 	} {
 		if got := route(tc.method, tc.path); got != tc.want {
 			t.Errorf("route(%s %s) = %s, want %s", tc.method, tc.path, got, tc.want)

@@ -58,6 +58,8 @@ type Server struct {
 	sends               []Send
 	marks               []Mark
 	keys                []string // accepted besides APIKey (AddKey)
+	webhooks            []client.Webhook
+	webhookSeq          int // the last webhook's number, for the next ID
 }
 
 // MaxRecorded bounds the requests a Server keeps: a long --demo session
@@ -146,6 +148,12 @@ func newServer(ws Workspace, apiKey string) *Server {
 	s.handle("POST /v1/tasks", s.createTask)
 	for pattern, e := range s.taskEndpoints() {
 		s.handle(pattern, e)
+	}
+	s.handle("GET /v1/webhooks", s.listWebhooks)
+	s.handle("GET /v1/webhooks/{id}", s.webhook)
+	s.handle("DELETE /v1/webhooks/{id}", s.webhook)
+	for _, kind := range client.WebhookKinds {
+		s.handle("POST /v1/webhooks/"+string(kind), s.createWebhook)
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeNoRoute(s.mux, w, r) })
 	s.srv = httptest.NewServer(s.record(s.mux))

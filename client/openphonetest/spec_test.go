@@ -17,6 +17,8 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
+
+	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
 // specSHA256 pins spec/quo-public-api-v1.json: Quo's document, as captured
@@ -540,4 +542,127 @@ func TestFakeWritesConformToSpec(t *testing.T) {
 	c.do(204, "DELETE", task, "", "")
 	c.do(404, "GET", task, "", "")
 	t.Logf("%d answers validated", c.count)
+}
+
+// TestFakeWebhooksConformToSpec registers, reads and deletes webhooks of
+// every kind, and sends what the document refuses, validating each
+// request and answer against it.
+func TestFakeWebhooksConformToSpec(t *testing.T) {
+	c, ws := newConformance(t)
+	line := ws.Lines[0]
+	if got := c.get(200, "/v1/webhooks", "")["data"].([]any); len(got) != 0 {
+		t.Fatalf("a new fake has webhooks: %v", got)
+	}
+	made := map[string]map[string]any{}
+	for _, tc := range []struct{ kind, body string }{
+		{"messages", `{"url":"https://example.com/hooks","events":["message.received","message.delivered"],"label":"ours"}`},
+		{"calls", fmt.Sprintf(`{"url":"https://example.com/hooks","events":["call.completed","call.ringing","call.recording.completed"],"resourceIds":[%q],"status":"disabled"}`, line.ID)},
+		{"call-summaries", fmt.Sprintf(`{"url":"https://example.com/hooks","events":["call.summary.completed"],"resourceIds":["*"],"userId":%q}`, ws.Users[0].ID)},
+		{"call-transcripts", `{"url":"https://example.com/hooks","events":["call.transcript.completed"]}`},
+	} {
+		h := c.do(201, "POST", "/v1/webhooks/"+tc.kind, "", tc.body)["data"].(map[string]any)
+		made[h["id"].(string)] = h
+		if key, _ := h["key"].(string); len(key) < 40 {
+			t.Errorf("%s: key %q is not a random base64 key", tc.kind, key)
+		}
+	}
+	for _, tc := range []struct{ kind, body string }{
+		{"messages", `{"url":"https://example.com/hooks","events":["call.completed"]}`},
+		{"messages", `{"url":"https://example.com/hooks"}`},
+		{"messages", `{"url":"not a url","events":["message.received"]}`},
+		{"calls", `{"url":"https://example.com/hooks","events":["call.completed"],"resourceIds":["Sales"]}`},
+		{"calls", `{"url":"https://example.com/hooks","events":["call.completed"],"resourceIds":["*","PN1"]}`},
+		{"calls", `{"url":"https://example.com/hooks","events":["call.completed"],"status":"paused"}`},
+		{"call-summaries", `{"url":"https://example.com/hooks","events":[]}`},
+		{"call-transcripts", `{"url":"https://example.com/hooks","events":["call.transcript.completed"],"userId":"bob"}`},
+		{"call-transcripts", ``},
+	} {
+		c.do(400, "POST", "/v1/webhooks/"+tc.kind, "", tc.body)
+	}
+	c.do(404, "POST", "/v1/webhooks/calls", "", `{"url":"https://example.com/hooks","events":["call.completed"],"resourceIds":["PNnotours"]}`)
+	c.do(404, "POST", "/v1/webhooks/calls", "", `{"url":"https://example.com/hooks","events":["call.completed"],"userId":"USnobody"}`)
+	app := c.srv.AddWebhook(client.Webhook{URL: "https://example.com/hooks", Events: []string{"contact.updated", "contact.deleted"}})
+
+	listed := c.get(200, "/v1/webhooks", "")["data"].([]any)
+	if len(listed) != 5 {
+		t.Fatalf("listed %d webhooks, want the 4 made and the app's", len(listed))
+	}
+	for _, item := range listed {
+		h := item.(map[string]any)
+		if want, ok := made[h["id"].(string)]; ok && fmt.Sprint(want) != fmt.Sprint(h) {
+			t.Errorf("listed %v, made %v", h, want)
+		}
+	}
+	c.get(200, "/v1/webhooks", url.Values{"userId": {ws.Users[1].ID}}.Encode())
+	c.get(400, "/v1/webhooks", url.Values{"userId": {"bob"}}.Encode())
+	c.get(404, "/v1/webhooks", url.Values{"userId": {"USnobody"}}.Encode())
+	c.get(400, "/v1/webhooks", url.Values{"limit": {"1"}}.Encode())
+	for id, h := range made {
+		if got := c.get(200, "/v1/webhooks/"+id, "")["data"]; fmt.Sprint(got) != fmt.Sprint(h) {
+			t.Errorf("got %v, made %v", got, h)
+		}
+		c.do(204, "DELETE", "/v1/webhooks/"+id, "", "")
+		c.get(404, "/v1/webhooks/"+id, "")
+		c.do(404, "DELETE", "/v1/webhooks/"+id, "", "")
+	}
+	c.get(200, "/v1/webhooks/"+app.ID, "")
+	c.get(400, "/v1/webhooks/AB123", "")
+	c.do(400, "DELETE", "/v1/webhooks/AB123", "", "")
+	if left := c.srv.Webhooks(); len(left) != 1 || left[0].ID != app.ID {
+		t.Errorf("left after the deletes: %+v", left)
+	}
+	for _, path := range []string{"/v1/webhooks", "/v1/webhooks/" + app.ID} {
+		c.get(401, path, "", "")
+	}
+	c.do(401, "DELETE", "/v1/webhooks/"+app.ID, "", "", "Bearer "+c.srv.APIKey)
+	c.do(401, "POST", "/v1/webhooks/messages", "", `{"url":"https://example.com/hooks","events":["message.received"]}`, "")
+
+	for _, want := range []string{
+		"GET /v1/webhooks 200", "GET /v1/webhooks 400", "GET /v1/webhooks 401", "GET /v1/webhooks 404",
+		"GET /v1/webhooks/{id} 200", "GET /v1/webhooks/{id} 400", "GET /v1/webhooks/{id} 401", "GET /v1/webhooks/{id} 404",
+		"DELETE /v1/webhooks/{id} 204", "DELETE /v1/webhooks/{id} 400", "DELETE /v1/webhooks/{id} 401", "DELETE /v1/webhooks/{id} 404",
+		"POST /v1/webhooks/messages 201", "POST /v1/webhooks/messages 400", "POST /v1/webhooks/messages 401",
+		"POST /v1/webhooks/calls 201", "POST /v1/webhooks/calls 400", "POST /v1/webhooks/calls 404",
+		"POST /v1/webhooks/call-summaries 201", "POST /v1/webhooks/call-summaries 400",
+		"POST /v1/webhooks/call-transcripts 201", "POST /v1/webhooks/call-transcripts 400",
+	} {
+		if !c.seen[want] {
+			t.Errorf("the walk never got %s", want)
+		}
+	}
+	t.Logf("%d answers validated", c.count)
+}
+
+// TestWebhookEventsAreTheDocuments: the events the client allows each kind
+// of webhook are those the document's request bodies enumerate.
+func TestWebhookEventsAreTheDocuments(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			RequestBody struct {
+				Content map[string]struct {
+					Schema struct {
+						Properties struct {
+							Events struct {
+								Items struct {
+									Enum []string `json:"enum"`
+								} `json:"items"`
+							} `json:"events"`
+						} `json:"properties"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"requestBody"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(Spec(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range client.WebhookKinds {
+		op, ok := doc.Paths["/v1/webhooks/"+string(kind)]["post"]
+		if !ok {
+			t.Fatalf("the document has no POST /v1/webhooks/%s", kind)
+		}
+		if got, want := client.WebhookEvents(kind), op.RequestBody.Content["application/json"].Schema.Properties.Events.Items.Enum; !slices.Equal(got, want) {
+			t.Errorf("%s: the client allows %q, the document %q", kind, got, want)
+		}
+	}
 }

@@ -72,7 +72,7 @@ func demoTasks(ws Workspace) []client.Task {
 	task := func(i int, conv client.Conversation, title, description string, due *time.Time, assignee *string, completed bool) client.Task {
 		return client.Task{
 			TaskID: fmt.Sprintf("TKdemo%04d", i), PhoneNumberID: new(conv.PhoneNumberID), ConversationID: new(conv.ID),
-			OrgID: "ORdemo0001", Title: new(title), Description: new(description), DueDate: due, AssignedTo: assignee,
+			OrgID: OrgID, Title: new(title), Description: new(description), DueDate: due, AssignedTo: assignee,
 			AssignedBy: new(ws.Users[0].ID), CreatedAt: DemoEpoch.Add(-time.Duration(i) * 26 * time.Hour),
 			CreatedBy: ws.Users[0].ID, Completed: completed, Revision: "1",
 		}

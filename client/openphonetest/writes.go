@@ -193,7 +193,7 @@ func (s *Server) createTask(r *http.Request, c *checks) http.HandlerFunc {
 		defer s.mu.Unlock()
 		t := client.Task{
 			TaskID: fmt.Sprintf("TKnew%06d", len(s.ws.Tasks)+1), PhoneNumberID: line, ConversationID: conv, ActivityID: act,
-			OrgID: "ORdemo0001", Title: &p.Title, Description: &p.Description, CreatedAt: now, CreatedBy: "api", Revision: "1",
+			OrgID: OrgID, Title: &p.Title, Description: &p.Description, CreatedAt: now, CreatedBy: "api", Revision: "1",
 		}
 		if p.DueDate != "" {
 			due, _ := time.Parse(time.RFC3339, p.DueDate)
