@@ -35,6 +35,8 @@ type Registry struct {
 	lastSync        prometheus.Gauge
 	storeRows       *prometheus.GaugeVec
 	backfill        prometheus.Gauge
+	webhookEvents   *prometheus.CounterVec
+	webhookRefusals *prometheus.CounterVec
 }
 
 // New returns a Registry with every metric at zero, and the Go runtime's
@@ -70,10 +72,14 @@ func New() *Registry {
 			Help: "What the store holds of the server's workspace, by kind: lines, users, contacts, conversations, messages, calls."}, []string{"kind"}),
 		backfill: prometheus.NewGauge(prometheus.GaugeOpts{Name: "openphone_mcp_store_backfill_conversations",
 			Help: "Conversations the store's backfill has read so far."}),
+		webhookEvents: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openphone_mcp_webhook_events_total",
+			Help: "Signed webhook deliveries from OpenPhone, by type (the types applied, or other) and outcome: applied, duplicate (applied before, here or by another replica), skipped (the store does not know its workspace or conversation yet: left to the sync), ignored (a type not applied), invalid (signed but unreadable), failed (the store failed)."}, []string{"type", "outcome"}),
+		webhookRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openphone_mcp_webhook_signature_failures_total",
+			Help: "Webhook deliveries refused for their signature, by reason: missing, bad (malformed or no key matches) or stale (older or newer than the bound)."}, []string{"reason"}),
 	}
 	r.reg.MustRegister(r.toolCalls, r.toolSeconds, r.upstream, r.upstreamSeconds, r.waits, r.pauses,
 		r.indexBuilds, r.indexSeconds, r.indexContacts, r.accounts, r.syncs, r.lastSync, r.storeRows, r.backfill,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		r.webhookEvents, r.webhookRefusals, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
 
@@ -136,3 +142,15 @@ func (r *Registry) Backfilled(n int) { r.backfill.Set(float64(n)) }
 
 // Accounts reports how many callers' accounts are kept.
 func (r *Registry) Accounts(n int) { r.accounts.Set(float64(n)) }
+
+// WebhookEvent reports a signed webhook delivery of eventType (one of the
+// types applied, or "other": the caller bounds it) and what became of it.
+func (r *Registry) WebhookEvent(eventType, outcome string) {
+	r.webhookEvents.WithLabelValues(eventType, outcome).Inc()
+}
+
+// WebhookSignatureFailure reports a webhook delivery refused for its
+// signature, for reason: missing, bad or stale.
+func (r *Registry) WebhookSignatureFailure(reason string) {
+	r.webhookRefusals.WithLabelValues(reason).Inc()
+}

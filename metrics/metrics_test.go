@@ -27,6 +27,9 @@ func TestRegistry(t *testing.T) {
 	r.Synced("elsewhere", time.Time{})
 	r.StoreRows("messages", 183)
 	r.Backfilled(44)
+	r.WebhookEvent("message.received", "applied")
+	r.WebhookEvent("other", "ignored")
+	r.WebhookSignatureFailure("stale")
 	rec := httptest.NewRecorder()
 	r.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -45,6 +48,9 @@ func TestRegistry(t *testing.T) {
 		`openphone_mcp_store_last_sync_timestamp_seconds 1.7e+09`,
 		`openphone_mcp_store_rows{kind="messages"} 183`,
 		`openphone_mcp_store_backfill_conversations 44`,
+		`openphone_mcp_webhook_events_total{outcome="applied",type="message.received"} 1`,
+		`openphone_mcp_webhook_events_total{outcome="ignored",type="other"} 1`,
+		`openphone_mcp_webhook_signature_failures_total{reason="stale"} 1`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {
