@@ -58,11 +58,11 @@ func (s *Store) applyOnce(ctx context.Context, eventID string, f func(tx *sql.Tx
 	return err == nil, err
 }
 
-// PruneWebhookEvents forgets the IDs of the events received before
-// before, and returns how many. An event delivered again after that is
-// applied again.
-func (s *Store) PruneWebhookEvents(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM webhook_events WHERE received_at < ?`, before.UnixMilli())
+// PruneWebhookEvents forgets the IDs of the events received more than
+// kept ago, by the store's clock (which recorded them), and returns how
+// many. An event delivered again after that is applied again.
+func (s *Store) PruneWebhookEvents(ctx context.Context, kept time.Duration) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM webhook_events WHERE received_at < ?`, s.now().Add(-kept).UnixMilli())
 	if err != nil {
 		return 0, fmt.Errorf("store: prune events: %w", err)
 	}

@@ -132,6 +132,9 @@ func (h *Handler) message(r *http.Request, e *event) (bool, error) {
 	if m.Direction == "" && e.Type == MessageReceived {
 		m.Direction = "incoming"
 	}
+	if m.Direction == "" && e.Type == MessageDelivered {
+		m.Direction = "outgoing" // what OpenPhone delivers is sent from a line
+	}
 	if o.ConversationID != "" {
 		m.ConversationID = &o.ConversationID
 	}

@@ -51,6 +51,11 @@ const (
 	// of a signed delivery is stopped by MaxAge; a retry is signed anew,
 	// so the IDs must outlive OpenPhone's retries, not only MaxAge.
 	EventsKept = 24 * time.Hour
+	// MaxInFlight bounds the deliveries read at once: a body is read whole
+	// before its signature can be checked, so that anyone may make one
+	// cost MaxBodyBytes. One beyond the bound is answered 503, and
+	// OpenPhone delivers it again.
+	MaxInFlight = 32
 	// pruneEvery is how often the old IDs are pruned, at most.
 	pruneEvery = 10 * time.Minute
 	// maxTypesLogged bounds the unknown event types remembered, each
@@ -116,7 +121,8 @@ type Config struct {
 // A Handler receives OpenPhone's webhook deliveries. It is safe for
 // concurrent use.
 type Handler struct {
-	cfg Config
+	cfg      Config
+	inFlight chan struct{}
 
 	mu         sync.Mutex // guards what follows
 	typesSeen  map[string]bool
@@ -136,7 +142,7 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Handler{cfg: cfg, typesSeen: map[string]bool{}}
+	return &Handler{cfg: cfg, inFlight: make(chan struct{}, MaxInFlight), typesSeen: map[string]bool{}}
 }
 
 // ParseKeys reads comma-separated signing keys, each base64 as OpenPhone
@@ -165,8 +171,9 @@ func ParseKeys(list string) ([][]byte, error) {
 }
 
 // ServeHTTP takes a delivery: 405 unless POST; 401 unsigned, badly signed
-// or stale; 413 too large; 400 signed but unreadable; 500 when the store
-// fails; 200 otherwise, applied or not.
+// or stale; 413 too large; 503 when MaxInFlight are being read; 400
+// signed but unreadable; 500 when the store fails; 200 otherwise, applied
+// or not.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -176,6 +183,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sig := r.Header.Get(SignatureHeader)
 	if sig == "" {
 		h.refuse(w, SignatureMissing)
+		return
+	}
+	select {
+	case h.inFlight <- struct{}{}:
+		defer func() { <-h.inFlight }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "busy: deliver it again", http.StatusServiceUnavailable)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -318,7 +333,7 @@ func (h *Handler) prune(r *http.Request) {
 	}
 	h.mu.Unlock()
 	if due {
-		if _, err := h.cfg.Store.PruneWebhookEvents(r.Context(), now.Add(-EventsKept)); err != nil {
+		if _, err := h.cfg.Store.PruneWebhookEvents(r.Context(), EventsKept); err != nil {
 			h.cfg.Logger.Warn("webhook: old event IDs could not be pruned", "err", err)
 		}
 	}

@@ -67,12 +67,14 @@ type fixture struct {
 	h       *Handler
 	metrics *counted
 	log     *testkit.LockedBuffer
+	clock   time.Time // the handlers' (now unless a test moves it)
 }
 
 func newFixture(t *testing.T, keys ...[]byte) *fixture {
 	t.Helper()
+	f := &fixture{clock: now}
 	path := filepath.Join(t.TempDir(), store.FileName)
-	st, err := store.OpenSQLite(path)
+	st, err := store.OpenSQLite(path, store.WithClock(func() time.Time { return f.clock }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,8 @@ func newFixture(t *testing.T, keys ...[]byte) *fixture {
 	if err := st.SetSyncState(ctx, ws, store.SyncState{ContactsReadAt: &read, BackfillStartedAt: &read, CoveredSince: &read}); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{st: st, path: path, ws: ws, metrics: &counted{events: map[string]int{}, refusals: map[string]int{}}, log: &testkit.LockedBuffer{}}
+	f.st, f.path, f.ws = st, path, ws
+	f.metrics, f.log = &counted{events: map[string]int{}, refusals: map[string]int{}}, &testkit.LockedBuffer{}
 	f.h = f.handler(st, keys...)
 	return f
 }
@@ -94,7 +97,7 @@ func (f *fixture) handler(st *store.Store, keys ...[]byte) *Handler {
 	if len(keys) == 0 {
 		keys = [][]byte{key1}
 	}
-	return NewHandler(Config{Store: st, Keys: keys, Metrics: f.metrics, Now: func() time.Time { return now },
+	return NewHandler(Config{Store: st, Keys: keys, Metrics: f.metrics, Now: func() time.Time { return f.clock },
 		Logger: slog.New(slog.NewTextHandler(f.log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 }
 
@@ -484,4 +487,38 @@ func TestParseKeys(t *testing.T) {
 			t.Errorf("the error echoes the key: %v", err)
 		}
 	}
+}
+
+// TestEventIDsArePruned: an event's ID is kept for EventsKept, then
+// forgotten (pruned as later events are applied).
+func TestEventIDsArePruned(t *testing.T) {
+	f := newFixture(t)
+	first := messageEvent("EV1", MessageReceived, "AC1", "CN1", "hello", now)
+	f.deliver(t, first, http.StatusOK)
+	f.clock = now.Add(EventsKept + time.Minute)
+	later := messageEvent("EV2", MessageReceived, "AC2", "CN1", "later", f.clock)
+	if w := post(f.h, later, Sign(key1, f.clock, []byte(later))); w.Code != http.StatusOK {
+		t.Fatalf("answered %d", w.Code)
+	}
+	if w := post(f.h, first, Sign(key1, f.clock, []byte(first))); w.Code != http.StatusOK {
+		t.Fatalf("answered %d", w.Code)
+	}
+	if n := f.metrics.event(MessageReceived, Applied); n != 3 {
+		t.Errorf("applied %d, want 3: EV1 again once its ID was pruned", n)
+	}
+}
+
+// TestBusy: beyond MaxInFlight deliveries being read, one is answered 503
+// at once, for OpenPhone to deliver again.
+func TestBusy(t *testing.T) {
+	f := newFixture(t)
+	for range MaxInFlight {
+		f.h.inFlight <- struct{}{}
+	}
+	body := messageEvent("EV1", MessageReceived, "AC1", "CN1", "hello", now)
+	if w := post(f.h, body, Sign(key1, now, []byte(body))); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Errorf("answered %d, want 503 with Retry-After", w.Code)
+	}
+	<-f.h.inFlight
+	f.deliver(t, body, http.StatusOK)
 }
