@@ -44,6 +44,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/sharedlimit"
 	"github.com/openphone-mcp/openphone-mcp/store"
 	"github.com/openphone-mcp/openphone-mcp/tools"
+	"github.com/openphone-mcp/openphone-mcp/webhook"
 )
 
 // shutdownGrace bounds how long calls in flight may run on after stdin
@@ -128,6 +129,9 @@ Environment:
   OPENPHONE_MCP_CALLER_KEYS
                           with http: true takes a caller's own key in X-OpenPhone-Api-Key
                           (default true, false with OAuth)
+  OPENPHONE_WEBHOOK_KEYS  with http and the store: OpenPhone's webhook signing keys (base64, as
+                          OpenPhone shows them), comma-separated; deliveries signed with any of
+                          them are taken at POST /webhooks/openphone and applied to the store
 
 Flags:
 `
@@ -173,6 +177,7 @@ type config struct {
 	transport       string
 	http            serve.HTTPConfig
 	metricsAddr     string
+	webhookKeys     [][]byte // OpenPhone's signing keys, decoded; nil: no webhooks
 	placeholders    []string // variables set to a Claude Desktop placeholder
 }
 
@@ -192,6 +197,7 @@ var envOf = map[string]string{
 	"oauth-keys": "OPENPHONE_MCP_OAUTH_KEYS", "oauth-allow-untyped": "OPENPHONE_MCP_OAUTH_ALLOW_UNTYPED", "caller-keys": "OPENPHONE_MCP_CALLER_KEYS", "metrics-addr": "OPENPHONE_MCP_METRICS_ADDR",
 	"redis-url": "OPENPHONE_REDIS_URL", "redis-fallback-rps": "OPENPHONE_REDIS_FALLBACK_RPS",
 	"state-dir": "OPENPHONE_STATE_DIR", "store": "OPENPHONE_STORE", "store-days": "OPENPHONE_STORE_DAYS", "sync-interval": "OPENPHONE_SYNC_INTERVAL",
+	"webhook-keys": "OPENPHONE_WEBHOOK_KEYS",
 }
 
 // parseConfig reads the configuration from args and the environment. On
@@ -227,6 +233,7 @@ func parseConfig(args []string) (*config, int) {
 	redisURL := flags.String("redis-url", "", "share each key's rate limit, pause and lanes with the other replicas through this Redis or Valkey (redis://host:port/db; a Redis Cluster: redis://node:port?cluster=true)")
 	fallbackRPS := flags.Float64("redis-fallback-rps", 0, "each replica's own rate per key while the Redis fails (default max-rps ÷ 3: set it to max-rps ÷ your replicas)")
 	metricsAddr := flags.String("metrics-addr", "", "serve /metrics on this host:port, without auth (with --transport http the default is beside /mcp, behind its auth)")
+	webhookKeys := flags.String("webhook-keys", "", "with --transport http and the store: OpenPhone's webhook signing keys, base64, comma-separated (several while rotating); deliveries are taken at "+serve.WebhookPath+" (prefer OPENPHONE_WEBHOOK_KEYS: flags show in ps)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	fail := func(format string, a ...any) (*config, int) {
 		fmt.Fprintf(os.Stderr, "openphone-mcp: "+format+"\n", a...)
@@ -371,6 +378,20 @@ func parseConfig(args []string) (*config, int) {
 		}
 		if cfg.fallbackRPS <= 0 || cfg.fallbackRPS > *maxRPS {
 			return fail("--redis-fallback-rps %v: want more than 0 and at most --max-rps (%v)", cfg.fallbackRPS, *maxRPS)
+		}
+	}
+	if *webhookKeys != "" {
+		if cfg.webhookKeys, err = webhook.ParseKeys(*webhookKeys); err != nil {
+			return fail("--webhook-keys (OPENPHONE_WEBHOOK_KEYS): %v", err)
+		}
+		serving := flags.NArg() == 0
+		switch {
+		case serving && *transport != "http":
+			return fail("--webhook-keys: OpenPhone delivers webhooks over HTTP, to %s; add --transport http (over stdio the store's sync is the only source)", serve.WebhookPath)
+		case serving && cfg.storePath == "" && cfg.storeOff != "":
+			return fail("--webhook-keys: webhooks are applied to the store, which is off: %s", cfg.storeOff)
+		case serving && cfg.storePath == "":
+			return fail("--webhook-keys: webhooks are applied to the store, which is off (--store off); turn it on with --store sqlite, or drop the keys")
 		}
 	}
 	cfg.apiKey = strings.TrimSpace(cmp.Or(environ.get("OPENPHONE_API_KEY"), environ.get("QUO_API_KEY")))
@@ -567,6 +588,17 @@ func (cfg *config) run() int {
 		}
 	}
 	mcpServer := tools.NewServer(toolsConfig)
+	if cfg.webhookKeys != nil && serving && cfg.transport == "http" {
+		if toolsConfig.Store == nil {
+			why := "it could not be opened (see above)"
+			if api == nil {
+				why = "the server has no OpenPhone key of its own (OPENPHONE_API_KEY), whose workspace the store holds"
+			}
+			logger.Error("webhook keys are set, but there is no store to apply webhooks to: " + why)
+			return 1
+		}
+		cfg.http.Webhook = webhook.NewHandler(webhook.Config{Store: toolsConfig.Store, Keys: cfg.webhookKeys, Logger: logger, Metrics: reg})
+	}
 
 	switch cmd := append(cfg.command, "", "", "")[:3]; cmd[0] {
 	case "":

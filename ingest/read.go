@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -356,11 +355,7 @@ func (r *run) callText(ctx context.Context, d store.DueCall) error {
 		if sum == nil {
 			return "", "", err
 		}
-		words := strings.Join(sum.Summary, "\n")
-		if len(sum.NextSteps) > 0 {
-			words += "\nNext steps:\n" + strings.Join(sum.NextSteps, "\n")
-		}
-		return sum.Status, words, err
+		return sum.Status, store.SummaryText(*sum), err
 	}); err != nil {
 		return err
 	}
@@ -369,11 +364,7 @@ func (r *run) callText(ctx context.Context, d store.DueCall) error {
 		if tr == nil {
 			return "", "", err
 		}
-		lines := make([]string, len(tr.Dialogue))
-		for i, seg := range tr.Dialogue {
-			lines[i] = seg.Content
-		}
-		return tr.Status, strings.Join(lines, "\n"), err
+		return tr.Status, store.TranscriptText(*tr), err
 	}); err != nil {
 		return err
 	}

@@ -37,6 +37,8 @@ type Registry struct {
 	backfill        prometheus.Gauge
 	syncLeader      prometheus.Gauge
 	leaderChanges   *prometheus.CounterVec
+	webhookEvents   *prometheus.CounterVec
+	webhookRefusals *prometheus.CounterVec
 }
 
 // New returns a Registry with every metric at zero, and the Go runtime's
@@ -76,10 +78,14 @@ func New() *Registry {
 			Help: "1 while this process syncs the store (holds the workspace's lease), 0 while another does or none."}),
 		leaderChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openphone_mcp_store_sync_leader_changes_total",
 			Help: "Changes of the process that syncs the store, seen by this one: took (it began to sync the workspace) or lost (another took it over)."}, []string{"change"}),
+		webhookEvents: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openphone_mcp_webhook_events_total",
+			Help: "Signed webhook deliveries from OpenPhone, by type (the types applied, or other) and outcome: applied, duplicate (applied before, here or by another replica), skipped (the store does not know its workspace or conversation yet: left to the sync), ignored (a type not applied), invalid (signed but unreadable), failed (the store failed)."}, []string{"type", "outcome"}),
+		webhookRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "openphone_mcp_webhook_signature_failures_total",
+			Help: "Webhook deliveries refused for their signature, by reason: missing, bad (malformed or no key matches) or stale (older or newer than the bound)."}, []string{"reason"}),
 	}
 	r.reg.MustRegister(r.toolCalls, r.toolSeconds, r.upstream, r.upstreamSeconds, r.waits, r.pauses,
 		r.indexBuilds, r.indexSeconds, r.indexContacts, r.accounts, r.syncs, r.lastSync, r.storeRows, r.backfill,
-		r.syncLeader, r.leaderChanges,
+		r.syncLeader, r.leaderChanges, r.webhookEvents, r.webhookRefusals,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return r
 }
@@ -155,3 +161,15 @@ func (r *Registry) SyncLeader(leads bool) {
 
 // Accounts reports how many callers' accounts are kept.
 func (r *Registry) Accounts(n int) { r.accounts.Set(float64(n)) }
+
+// WebhookEvent reports a signed webhook delivery of eventType (one of the
+// types applied, or "other": the caller bounds it) and what became of it.
+func (r *Registry) WebhookEvent(eventType, outcome string) {
+	r.webhookEvents.WithLabelValues(eventType, outcome).Inc()
+}
+
+// WebhookSignatureFailure reports a webhook delivery refused for its
+// signature, for reason: missing, bad or stale.
+func (r *Registry) WebhookSignatureFailure(reason string) {
+	r.webhookRefusals.WithLabelValues(reason).Inc()
+}

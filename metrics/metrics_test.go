@@ -30,6 +30,9 @@ func TestRegistry(t *testing.T) {
 	r.SyncLeader(true)
 	r.SyncLeader(false)
 	r.SyncLeader(true)
+	r.WebhookEvent("message.received", "applied")
+	r.WebhookEvent("other", "ignored")
+	r.WebhookSignatureFailure("stale")
 	rec := httptest.NewRecorder()
 	r.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -51,6 +54,9 @@ func TestRegistry(t *testing.T) {
 		`openphone_mcp_store_sync_leader 1`,
 		`openphone_mcp_store_sync_leader_changes_total{change="took"} 2`,
 		`openphone_mcp_store_sync_leader_changes_total{change="lost"} 1`,
+		`openphone_mcp_webhook_events_total{outcome="applied",type="message.received"} 1`,
+		`openphone_mcp_webhook_events_total{outcome="ignored",type="other"} 1`,
+		`openphone_mcp_webhook_signature_failures_total{reason="stale"} 1`,
 		`go_goroutines`,
 	} {
 		if !strings.Contains(string(body), want) {

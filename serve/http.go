@@ -32,6 +32,9 @@ const (
 	HealthPath = "/healthz"
 	// MetricsPath serves the metrics, when the server has them.
 	MetricsPath = "/metrics"
+	// WebhookPath takes OpenPhone's webhook deliveries, when the server
+	// has a handler for them.
+	WebhookPath = "/webhooks/openphone"
 	// MaxRequestBytes bounds a request body; a larger one gets 413. The
 	// largest real request (a tool call with ten participants, say) is a
 	// few KiB; the cap keeps what one request can cost to decode small.
@@ -98,6 +101,13 @@ type HTTPConfig struct {
 	// check Origin themselves.
 	Pages     http.Handler
 	PagesPath string
+	// Webhook, when set, is served at WebhookPath to whoever reaches the
+	// server, without the token or OAuth that MCPPath asks, and without
+	// its Host and Origin checks: OpenPhone sends neither token nor
+	// browser headers, and the handler's own signature check (with keys
+	// of its own, never the AuthToken) is its door. It bounds its body
+	// itself: MaxRequestBytes does not apply.
+	Webhook http.Handler
 	// RequestContext, when set, gives each MCP request's context what the
 	// tools need to know of it: the server's own address as its caller
 	// reached it (base, https://mcp.example.com), and the signed-in
@@ -184,7 +194,8 @@ func isLoopback(host string) bool {
 
 // NewHTTPHandler returns the handler of the HTTP transport: MCP over
 // Streamable HTTP at MCPPath, stateless, so that any replica can answer
-// any request; and HealthPath. A request to MCPPath passes, in order: the
+// any request; HealthPath; and WebhookPath, when cfg.Webhook is set,
+// outside every check of MCPPath. A request to MCPPath passes, in order: the
 // Host check, the Origin check (answering CORS preflights of allowed
 // origins), the bearer token, the body cap, the cap on requests in flight,
 // and the message filter; then the account of its own OpenPhone key, if it
@@ -236,6 +247,9 @@ func NewHTTPHandler(s *server.MCPServer, cfg HTTPConfig) http.Handler {
 		// would refuse.
 		mux.Handle(cfg.PagesPath, checkHost(cfg.AllowedHosts, cfg.token() != "" || cfg.OAuth != nil, cfg.Pages))
 	}
+	if cfg.Webhook != nil {
+		mux.Handle(WebhookPath, cfg.Webhook)
+	}
 	return mux
 }
 
@@ -266,6 +280,9 @@ func HTTP(ctx context.Context, s *server.MCPServer, cfg HTTPConfig) error {
 			auth = "token"
 		}
 		cfg.Logger.Info("serving MCP over HTTP", "url", "http://"+ln.Addr().String()+MCPPath, "auth", auth, "caller_keys", cfg.CallerKeys)
+		if cfg.Webhook != nil {
+			cfg.Logger.Info("taking OpenPhone's webhooks over HTTP", "url", "http://"+ln.Addr().String()+WebhookPath)
+		}
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(netutil.LimitListener(ln, maxConnections)) }()

@@ -113,42 +113,44 @@ func (s *Store) SetReadThrough(ctx context.Context, ws, conversationID string, t
 // store does not hold (a deleted one), so that no message is kept without
 // its conversation.
 func (s *Store) PutMessages(ctx context.Context, ws, conversationID string, msgs []client.Message) error {
-	return s.tx(ctx, func(tx *txn) error {
-		held := map[string]bool{conversationID: true}
-		for _, m := range msgs {
-			conversationID := conversationID
-			if named := m.ConversationID; named != nil && *named != conversationID {
-				known, ok := held[*named]
-				if !ok {
-					var n int
-					if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE workspace_id = ? AND id = ?`, ws, *named).Scan(&n); err != nil {
-						return err
-					}
-					known, held[*named] = n > 0, n > 0
+	return s.tx(ctx, func(tx *txn) error { return putMessages(ctx, tx, ws, conversationID, msgs) })
+}
+
+func putMessages(ctx context.Context, tx *txn, ws, conversationID string, msgs []client.Message) error {
+	held := map[string]bool{conversationID: true}
+	for _, m := range msgs {
+		conversationID := conversationID
+		if named := m.ConversationID; named != nil && *named != conversationID {
+			known, ok := held[*named]
+			if !ok {
+				var n int
+				if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM conversations WHERE workspace_id = ? AND id = ?`, ws, *named).Scan(&n); err != nil {
+					return err
 				}
-				if known {
-					conversationID = *named // the API's word, for a conversation the store holds
-				}
+				known, held[*named] = n > 0, n > 0
 			}
-			line := ""
-			if m.PhoneNumberID != nil {
-				line = *m.PhoneNumberID
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, id, conversation_id, line_id, direction, from_number,
-					to_numbers, body, user_id, status, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (workspace_id, id) DO UPDATE SET status = excluded.status, body = excluded.body,
-					updated_at = excluded.updated_at, user_id = excluded.user_id`,
-				ws, m.ID, conversationID, line, m.Direction, m.From, strings.Join(m.To, ","), m.Text, str(m.UserID), m.Status,
-				m.CreatedAt.UnixMilli(), ms(m.UpdatedAt)); err != nil {
-				return fmt.Errorf("store: message %s: %w", m.ID, err)
-			}
-			if err := putDocument(ctx, tx, ws, KindText, m.ID, conversationID, line, m.Direction, m.CreatedAt, m.Text); err != nil {
-				return err
+			if known {
+				conversationID = *named // the API's word, for a conversation the store holds
 			}
 		}
-		return nil
-	})
+		line := ""
+		if m.PhoneNumberID != nil {
+			line = *m.PhoneNumberID
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO messages (workspace_id, id, conversation_id, line_id, direction, from_number,
+				to_numbers, body, user_id, status, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (workspace_id, id) DO UPDATE SET status = excluded.status, body = excluded.body,
+				updated_at = excluded.updated_at, user_id = excluded.user_id`,
+			ws, m.ID, conversationID, line, m.Direction, m.From, strings.Join(m.To, ","), m.Text, str(m.UserID), m.Status,
+			m.CreatedAt.UnixMilli(), ms(m.UpdatedAt)); err != nil {
+			return fmt.Errorf("store: message %s: %w", m.ID, err)
+		}
+		if err := putDocument(ctx, tx, ws, KindText, m.ID, conversationID, line, m.Direction, m.CreatedAt, m.Text); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // putDocument indexes body as the searched text of kind for ref, or
@@ -192,42 +194,44 @@ func CallExpects(c client.Call) (voicemail, insights bool) {
 // otherwise; a known call's texts keep their state unless its status
 // changed (a call in progress, now completed).
 func (s *Store) PutCalls(ctx context.Context, ws, conversationID string, calls []client.Call) error {
-	return s.tx(ctx, func(tx *txn) error {
-		for _, c := range calls {
-			vm, insights := CallExpects(c)
-			state := func(expected bool) string {
-				if expected {
-					return TextPending
-				}
-				return TextAbsent
+	return s.tx(ctx, func(tx *txn) error { return putCalls(ctx, tx, ws, conversationID, calls) })
+}
+
+func putCalls(ctx context.Context, tx *txn, ws, conversationID string, calls []client.Call) error {
+	for _, c := range calls {
+		vm, insights := CallExpects(c)
+		state := func(expected bool) string {
+			if expected {
+				return TextPending
 			}
-			due := 0
-			if vm || insights {
-				due = 1
-			}
-			participant := ""
-			if len(c.Participants) > 0 {
-				participant = c.Participants[0]
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO calls (workspace_id, id, conversation_id, line_id, direction, status, participant,
-					user_id, answered_by, initiated_by, created_at, answered_at, completed_at, duration,
-					voicemail_status, summary_status, transcript_status, texts_due)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (workspace_id, id) DO UPDATE SET
-					voicemail_status = CASE WHEN calls.status <> excluded.status THEN excluded.voicemail_status ELSE calls.voicemail_status END,
-					summary_status = CASE WHEN calls.status <> excluded.status THEN excluded.summary_status ELSE calls.summary_status END,
-					transcript_status = CASE WHEN calls.status <> excluded.status THEN excluded.transcript_status ELSE calls.transcript_status END,
-					texts_due = CASE WHEN calls.status <> excluded.status THEN excluded.texts_due ELSE calls.texts_due END,
-					status = excluded.status, user_id = excluded.user_id, answered_by = excluded.answered_by,
-					answered_at = excluded.answered_at, completed_at = excluded.completed_at, duration = excluded.duration`,
-				ws, c.ID, conversationID, c.PhoneNumberID, c.Direction, c.Status, participant,
-				str(c.UserID), str(c.AnsweredBy), str(c.InitiatedBy), c.CreatedAt.UnixMilli(), ms(c.AnsweredAt), ms(c.CompletedAt), c.Duration,
-				state(vm), state(insights), state(insights), due); err != nil {
-				return fmt.Errorf("store: call %s: %w", c.ID, err)
-			}
+			return TextAbsent
 		}
-		return nil
-	})
+		due := 0
+		if vm || insights {
+			due = 1
+		}
+		participant := ""
+		if len(c.Participants) > 0 {
+			participant = c.Participants[0]
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO calls (workspace_id, id, conversation_id, line_id, direction, status, participant,
+				user_id, answered_by, initiated_by, created_at, answered_at, completed_at, duration,
+				voicemail_status, summary_status, transcript_status, texts_due)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (workspace_id, id) DO UPDATE SET
+				voicemail_status = CASE WHEN calls.status <> excluded.status THEN excluded.voicemail_status ELSE calls.voicemail_status END,
+				summary_status = CASE WHEN calls.status <> excluded.status THEN excluded.summary_status ELSE calls.summary_status END,
+				transcript_status = CASE WHEN calls.status <> excluded.status THEN excluded.transcript_status ELSE calls.transcript_status END,
+				texts_due = CASE WHEN calls.status <> excluded.status THEN excluded.texts_due ELSE calls.texts_due END,
+				status = excluded.status, user_id = excluded.user_id, answered_by = excluded.answered_by,
+				answered_at = excluded.answered_at, completed_at = excluded.completed_at, duration = excluded.duration`,
+			ws, c.ID, conversationID, c.PhoneNumberID, c.Direction, c.Status, participant,
+			str(c.UserID), str(c.AnsweredBy), str(c.InitiatedBy), c.CreatedAt.UnixMilli(), ms(c.AnsweredAt), ms(c.CompletedAt), c.Duration,
+			state(vm), state(insights), state(insights), due); err != nil {
+			return fmt.Errorf("store: call %s: %w", c.ID, err)
+		}
+	}
+	return nil
 }
 
 // A DueCall is a call with a text still to read: CallsDue lists them.
@@ -270,59 +274,82 @@ type CallTexts struct {
 	TranscriptStatus, Transcript string
 }
 
+// SummaryText is the text stored of a call's summary: its points, then
+// its next steps under "Next steps:", one a line. The sync and a webhook
+// store the same text for the same summary.
+func SummaryText(sum client.CallSummary) string {
+	words := strings.Join(sum.Summary, "\n")
+	if len(sum.NextSteps) > 0 {
+		words += "\nNext steps:\n" + strings.Join(sum.NextSteps, "\n")
+	}
+	return words
+}
+
+// TranscriptText is the text stored of a call's transcript: what each
+// turn said, one a line.
+func TranscriptText(tr client.CallTranscript) string {
+	lines := make([]string, len(tr.Dialogue))
+	for i, seg := range tr.Dialogue {
+		lines[i] = seg.Content
+	}
+	return strings.Join(lines, "\n")
+}
+
 // PutCallTexts records the texts of the call id, and indexes them.
 func (s *Store) PutCallTexts(ctx context.Context, ws, id string, t CallTexts) error {
-	return s.tx(ctx, func(tx *txn) error {
-		var conv, line, direction string
-		var at int64
-		var cur CallTexts
-		err := tx.QueryRowContext(ctx, `SELECT conversation_id, line_id, direction, created_at, voicemail_status, summary_status, transcript_status
-			FROM calls WHERE workspace_id = ? AND id = ?`, ws, id).Scan(&conv, &line, &direction, &at, &cur.VoicemailStatus, &cur.SummaryStatus, &cur.TranscriptStatus)
-		if err == sql.ErrNoRows {
-			return fmt.Errorf("store: call %s: not stored", id)
-		}
-		if err != nil {
-			return err
-		}
-		created := time.UnixMilli(at)
-		due := 0
-		for _, f := range []struct {
-			kind, column, text string
-			status             *string
-			cur                string
-		}{
-			{KindVoicemail, "voicemail", t.Voicemail, &t.VoicemailStatus, cur.VoicemailStatus},
-			{KindSummary, "summary", t.Summary, &t.SummaryStatus, cur.SummaryStatus},
-			{KindTranscript, "transcript", t.Transcript, &t.TranscriptStatus, cur.TranscriptStatus},
-		} {
-			if *f.status == "" {
-				*f.status = f.cur
-			} else {
-				text := any(nil)
-				if *f.status == TextDone {
-					text = f.text
-				}
-				textColumn := f.column
-				if f.column == "voicemail" {
-					textColumn = "voicemail_transcript"
-				}
-				if _, err := tx.ExecContext(ctx, `UPDATE calls SET `+f.column+`_status = ?, `+textColumn+` = ? WHERE workspace_id = ? AND id = ?`,
-					*f.status, text, ws, id); err != nil {
-					return err
-				}
-				body := ""
-				if *f.status == TextDone {
-					body = f.text
-				}
-				if err := putDocument(ctx, tx, ws, f.kind, id, conv, line, direction, created, body); err != nil {
-					return err
-				}
-			}
-			if *f.status == TextPending || *f.status == TextProcessing {
-				due = 1
-			}
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE calls SET texts_due = ? WHERE workspace_id = ? AND id = ?`, due, ws, id)
+	return s.tx(ctx, func(tx *txn) error { return putCallTexts(ctx, tx, ws, id, t) })
+}
+
+func putCallTexts(ctx context.Context, tx *txn, ws, id string, t CallTexts) error {
+	var conv, line, direction string
+	var at int64
+	var cur CallTexts
+	err := tx.QueryRowContext(ctx, `SELECT conversation_id, line_id, direction, created_at, voicemail_status, summary_status, transcript_status
+		FROM calls WHERE workspace_id = ? AND id = ?`, ws, id).Scan(&conv, &line, &direction, &at, &cur.VoicemailStatus, &cur.SummaryStatus, &cur.TranscriptStatus)
+	if err == sql.ErrNoRows {
+		return fmt.Errorf("store: call %s: not stored", id)
+	}
+	if err != nil {
 		return err
-	})
+	}
+	created := time.UnixMilli(at)
+	due := 0
+	for _, f := range []struct {
+		kind, column, text string
+		status             *string
+		cur                string
+	}{
+		{KindVoicemail, "voicemail", t.Voicemail, &t.VoicemailStatus, cur.VoicemailStatus},
+		{KindSummary, "summary", t.Summary, &t.SummaryStatus, cur.SummaryStatus},
+		{KindTranscript, "transcript", t.Transcript, &t.TranscriptStatus, cur.TranscriptStatus},
+	} {
+		if *f.status == "" {
+			*f.status = f.cur
+		} else {
+			text := any(nil)
+			if *f.status == TextDone {
+				text = f.text
+			}
+			textColumn := f.column
+			if f.column == "voicemail" {
+				textColumn = "voicemail_transcript"
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE calls SET `+f.column+`_status = ?, `+textColumn+` = ? WHERE workspace_id = ? AND id = ?`,
+				*f.status, text, ws, id); err != nil {
+				return err
+			}
+			body := ""
+			if *f.status == TextDone {
+				body = f.text
+			}
+			if err := putDocument(ctx, tx, ws, f.kind, id, conv, line, direction, created, body); err != nil {
+				return err
+			}
+		}
+		if *f.status == TextPending || *f.status == TextProcessing {
+			due = 1
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE calls SET texts_due = ? WHERE workspace_id = ? AND id = ?`, due, ws, id)
+	return err
 }

@@ -36,21 +36,29 @@ func (s *Store) PutContacts(ctx context.Context, ws string, contacts []client.Co
 				ws, c.ID, deref(d.FirstName), deref(d.LastName), deref(d.Company), deref(d.Role), ms(&c.UpdatedAt), read, string(record)); err != nil {
 				return fmt.Errorf("store: contact %s: %w", c.ID, err)
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM contact_numbers WHERE workspace_id = ? AND contact_id = ?`, ws, c.ID); err != nil {
+			if err := putContactNumbers(ctx, tx, ws, c); err != nil {
 				return err
-			}
-			for i, n := range d.PhoneNumbers {
-				if n.Value == nil || strings.TrimSpace(*n.Value) == "" {
-					continue
-				}
-				if _, err := tx.ExecContext(ctx, `INSERT INTO contact_numbers (workspace_id, contact_id, position, label, raw, number) VALUES (?, ?, ?, ?, ?, ?)`,
-					ws, c.ID, i, n.Name, *n.Value, NormalizeNumber(*n.Value)); err != nil {
-					return err
-				}
 			}
 		}
 		return nil
 	})
+}
+
+// putContactNumbers replaces the numbers of the contact c.
+func putContactNumbers(ctx context.Context, tx *txn, ws string, c client.Contact) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM contact_numbers WHERE workspace_id = ? AND contact_id = ?`, ws, c.ID); err != nil {
+		return err
+	}
+	for i, n := range c.DefaultFields.PhoneNumbers {
+		if n.Value == nil || strings.TrimSpace(*n.Value) == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO contact_numbers (workspace_id, contact_id, position, label, raw, number) VALUES (?, ?, ?, ?, ?, ?)`,
+			ws, c.ID, i, n.Name, *n.Value, NormalizeNumber(*n.Value)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteContactsNotIn removes the contacts that the full read begun at
