@@ -59,6 +59,7 @@ type row struct{ metric, value, note string }
 type bench struct {
 	binary, baseline string
 	api              *openphonetest.Server
+	ws               openphonetest.Workspace // what api serves
 	env              []string
 	rows             []row
 }
@@ -82,7 +83,7 @@ func run() error {
 	}
 	ws := openphonetest.GenerateWorkspace(1, 200)
 	ws.Activity = openphonetest.GenerateActivity(ws, 1) // texts and calls, for recent_activity
-	b.api = openphonetest.NewServer(ws)
+	b.api, b.ws = openphonetest.NewServer(ws), ws
 	defer b.api.Close()
 	// The measures read live unless they say otherwise, and nothing is
 	// kept in the person's own state directory.
@@ -90,7 +91,7 @@ func run() error {
 		"OPENPHONE_STORE=off", "OPENPHONE_STATE_DIR=" + filepath.Join(dir, "state")}
 	measures := []func() error{b.startup, b.overhead, b.httpAgainstStdio, b.httpWithRedis, b.roundTrip,
 		b.definitionTokens, b.pageTokens, b.messageTokens, b.contactTokens, b.concurrentCalls, b.recentActivity, b.contactIndex, b.indexingLatency,
-		b.searchEngines}
+		b.webhookToTool, b.searchEngines}
 	for i, measure := range measures {
 		if *only != "" && !slices.Contains(strings.Split(*only, ","), strconv.Itoa(i+1)) {
 			continue
@@ -543,17 +544,9 @@ func spawnHTTP(binary string, env []string) (*httpSession, error) {
 
 // call calls list_conversations over HTTP.
 func (h *httpSession) call(args string) error {
-	req, _ := http.NewRequest(http.MethodPost, h.url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"list_conversations","arguments":`+args+`}}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err == nil && (resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "conversations")) {
-		err = fmt.Errorf("HTTP tools/call: %s: %.200s", resp.Status, body)
+	body, err := h.callTool("list_conversations", args)
+	if err == nil && !strings.Contains(body, "conversations") {
+		err = fmt.Errorf("HTTP tools/call: %.200s", body)
 	}
 	return err
 }
