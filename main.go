@@ -312,10 +312,11 @@ func parseConfig(args []string) (*config, int) {
 	if *demo && cfg.storePath != "" {
 		cfg.storePath = demoStore // a temporary one, made at start
 	}
-	needDir := writes && *redisURL == "" || cfg.storePath == store.FileName
+	fileLedger := writes && *redisURL == "" && !store.IsPostgres(cfg.storePath)
+	needDir := fileLedger || cfg.storePath == store.FileName
 	if cfg.stateDir == "" && needDir {
 		if cfg.stateDir, err = statedir.Default(); err != nil {
-			if cfg.storeExplicit || writes && *redisURL == "" {
+			if cfg.storeExplicit || fileLedger {
 				return fail("--state-dir: no per-user state directory here (%v): name one with --state-dir or OPENPHONE_STATE_DIR", err)
 			}
 			cfg.storePath, cfg.storeOff = "", fmt.Sprintf("no per-user state directory here (%v): name one with --state-dir or OPENPHONE_STATE_DIR", err)
@@ -545,7 +546,7 @@ func (cfg *config) run() int {
 				defer closer.Close()
 			}
 			toolsConfig.Ledger = l
-			logger.Debug("write ledger", "where", l.String())
+			logger.Info("writes are on: each is recorded in the write ledger, so that none is made twice", "ledger", l.String())
 		}
 		toolsConfig.Pages = tools.NewPages()
 		cfg.http.Pages, cfg.http.PagesPath = toolsConfig.Pages, tools.PagesPath
@@ -748,10 +749,14 @@ const demoStore = "(temporary)"
 // demoSyncRPS is the rate of the demo's sync.
 const demoSyncRPS = 2000
 
-// openLedger opens the write ledger: in Redis with --redis-url, so that
-// replicas share it, else in a file of the state directory.
+// openLedger opens the write ledger: in the store's PostgreSQL, or else in
+// Redis with --redis-url, so that replicas share it; else in a file of the
+// state directory.
 func (cfg *config) openLedger() (ledger.Ledger, error) {
-	if cfg.redisURL != "" {
+	switch {
+	case store.IsPostgres(cfg.storePath): // the team's store outlives a Redis kept without persistence
+		return ledger.OpenPostgres(cfg.storePath)
+	case cfg.redisURL != "":
 		return ledger.OpenRedis(cfg.redisURL)
 	}
 	return ledger.OpenFile(cfg.stateDir)

@@ -20,15 +20,21 @@ const (
 // TestE2EReplicasShareOnePostgres: three server processes on one
 // PostgreSQL store, as a team runs them: one syncs, and the backfill's
 // requests are those of one server; the others answer from what it
-// stored. When the syncing one stops, another takes the sync over at its
-// next sync.
+// stored, and their write ledger is in the same database. When the
+// syncing one stops, another takes the sync over at its next sync.
 func TestE2EReplicasShareOnePostgres(t *testing.T) {
 	api := testkit.Fake(t, openphonetest.DemoWorkspace())
 	env := append(apiEnv(api), "OPENPHONE_STORE="+testkit.PostgresURL(t), "OPENPHONE_SYNC_INTERVAL=10s",
-		"OPENPHONE_MAX_RPS=1000", "OPENPHONE_LOG_LEVEL=info")
+		"OPENPHONE_MAX_RPS=1000", "OPENPHONE_LOG_LEVEL=info", "OPENPHONE_ALLOW_WRITES=true", "OPENPHONE_CONFIRMATION_SECRET="+strings.Repeat("s", 64))
 	var replicas []*httpServer
 	for range 3 {
 		replicas = append(replicas, startHTTP(t, env))
+	}
+	// Their write ledger is the store's database: no Redis, no file.
+	for _, r := range replicas {
+		if !strings.Contains(r.stderr.String(), `ledger="PostgreSQL at 127.0.0.1:`) {
+			t.Errorf("a replica's write ledger is not in PostgreSQL:\n%s", r.stderr.String())
+		}
 	}
 	leader := -1
 	waitFor(t, "a replica to sync the store", func() bool {

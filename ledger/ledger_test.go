@@ -25,7 +25,7 @@ import (
 func ledgers(t *testing.T) map[string]func() Ledger {
 	t.Helper()
 	dir := t.TempDir()
-	url := testkit.RedisURL(t)
+	url, pg := testkit.RedisURL(t), testkit.PostgresURL(t)
 	prefix := fmt.Sprintf("%s-%d:", t.Name(), time.Now().UnixNano())
 	return map[string]func() Ledger{
 		"file": func() Ledger {
@@ -42,6 +42,14 @@ func ledgers(t *testing.T) map[string]func() Ledger {
 			}
 			t.Cleanup(func() { r.Close() })
 			return prefixed{r, prefix}
+		},
+		"postgres": func() Ledger {
+			p, err := OpenPostgres(pg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { p.Close() })
+			return p
 		},
 	}
 }
@@ -147,20 +155,25 @@ func TestEntriesExpire(t *testing.T) {
 			t.Fatal("an expired key could not be claimed again")
 		}
 	})
-	t.Run("redis", func(t *testing.T) {
-		l := ledgers(t)["redis"]()
-		l.Claim(t.Context(), "k", nil, 20*time.Millisecond)
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if _, ok, _ := l.Get(t.Context(), "k"); !ok {
-				break
+	for _, name := range []string{"redis", "postgres"} { // on the server's clock
+		t.Run(name, func(t *testing.T) {
+			l := ledgers(t)[name]()
+			l.Claim(t.Context(), "k", nil, 20*time.Millisecond)
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				if _, ok, _ := l.Get(t.Context(), "k"); !ok {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("a %s entry outlived its lifetime by 10 s", name)
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
-			if time.Now().After(deadline) {
-				t.Fatal("a Redis entry outlived its lifetime by 10 s")
+			if ok, err := l.Claim(t.Context(), "k", nil, time.Minute); !ok || err != nil {
+				t.Fatalf("an expired key could not be claimed again: %v", err)
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	})
+		})
+	}
 }
 
 func TestFileIsPrivateAndSurvivesItsProcess(t *testing.T) {
@@ -260,7 +273,15 @@ func TestUnreachableLedgersSaySo(t *testing.T) {
 	if ok, err := r.Claim(t.Context(), "k", nil, time.Minute); ok || !errors.Is(err, ErrUnavailable) {
 		t.Errorf("Redis down: claim %v, err %v; want ErrUnavailable", ok, err)
 	}
-	if !strings.Contains(r.String(), addr) || !strings.Contains(f.String(), FileName) {
-		t.Errorf("String() does not say where: %q, %q", r, f)
+	p, err := OpenPostgres("postgres://openphone:secret@" + addr + "/openphone?connect_timeout=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if ok, err := p.Claim(t.Context(), "k", nil, time.Minute); ok || !errors.Is(err, ErrUnavailable) {
+		t.Errorf("PostgreSQL down: claim %v, err %v; want ErrUnavailable", ok, err)
+	}
+	if !strings.Contains(r.String(), addr) || !strings.Contains(f.String(), FileName) || !strings.Contains(p.String(), addr) || strings.Contains(p.String(), "secret") {
+		t.Errorf("String() does not say where, or says too much: %q, %q, %q", r, f, p)
 	}
 }
