@@ -770,10 +770,8 @@ func (b *bench) recentActivityFromStore(since string, liveWall time.Duration, li
 	defer s.close()
 	// The server syncs once as it starts: wait for that to end, so that
 	// the requests counted are the call's own.
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(scrape(metrics), `openphone_mcp_store_syncs_total{outcome="ok"} 1`); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			return errors.New("the server's first sync did not end in a minute")
-		}
+	if err := firstSync(metrics); err != nil {
+		return err
 	}
 	start := time.Now()
 	summary, err := s.callTool("recent_activity", fmt.Sprintf(`{"since":%q,"maxConversations":20}`, since))
@@ -792,6 +790,17 @@ func (b *bench) recentActivityFromStore(since string, liveWall time.Duration, li
 	}
 	b.add("recent_activity from the store, the same 20 conversations", fmt.Sprintf("%s, %d requests, vs %.2f s and %d requests live (%.0f× faster)", ms(wall), requests, liveWall.Seconds(), liveRequests, float64(liveWall)/float64(wall)),
 		"same run, same 10 requests/s; the store filled by store sync first; its requests: the key's lines and any voicemail the store has not read")
+	return nil
+}
+
+// firstSync waits for a server's first sync to end, by the metrics it
+// serves at addr.
+func firstSync(addr string) error {
+	for deadline := time.Now().Add(time.Minute); !strings.Contains(scrape(addr), `openphone_mcp_store_syncs_total{outcome="ok"} 1`); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return errors.New("the server's first sync did not end in a minute")
+		}
+	}
 	return nil
 }
 

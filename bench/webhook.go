@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -37,10 +36,8 @@ func (b *bench) webhookToTool() error {
 		return err
 	}
 	defer s.close()
-	for deadline := time.Now().Add(time.Minute); !strings.Contains(scrape(metrics), `openphone_mcp_store_syncs_total{outcome="ok"} 1`); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			return errors.New("the server's first sync did not end in a minute")
-		}
+	if err := firstSync(metrics); err != nil {
+		return err
 	}
 	hook := strings.TrimSuffix(s.url, serve.MCPPath) + serve.WebhookPath
 	line, conv := b.ws.Lines[0], b.ws.Conversations[0]

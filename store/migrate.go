@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -20,31 +21,41 @@ type migration struct {
 	sql     string
 }
 
-// The migrations of each engine, in order.
+// The migrations of each engine, in order: those in migrations/both, SQL
+// that both engines take as it is, and the engine's own (the full-text
+// index), numbered as one sequence.
 var (
-	sqliteMigrations   = mustMigrations("migrations/sqlite")
-	postgresMigrations = mustMigrations("migrations/postgres")
+	sqliteMigrations   = mustMigrations("migrations/both", "migrations/sqlite")
+	postgresMigrations = mustMigrations("migrations/both", "migrations/postgres")
 )
 
-// mustMigrations reads the files NNNN_name.sql of dir, in order of NNNN,
-// which must count up from 1.
-func mustMigrations(dir string) []migration {
-	entries, err := fs.ReadDir(migrationFiles, dir)
-	if err != nil {
-		panic(err)
-	}
+// mustMigrations reads the files NNNN_name.sql of dirs, in order of NNNN,
+// which must count up from 1, each number in one file.
+func mustMigrations(dirs ...string) []migration {
 	var ms []migration
-	for _, e := range entries {
-		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != len(ms)+1 {
-			panic("store: migration " + e.Name() + " is not numbered in order")
-		}
-		body, err := fs.ReadFile(migrationFiles, path.Join(dir, e.Name()))
+	for _, dir := range dirs {
+		entries, err := fs.ReadDir(migrationFiles, dir)
 		if err != nil {
 			panic(err)
 		}
-		ms = append(ms, migration{v, name, string(body)})
+		for _, e := range entries {
+			num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+			v, err := strconv.Atoi(num)
+			if !ok || err != nil {
+				panic("store: migration " + path.Join(dir, e.Name()) + " is not named NNNN_name.sql")
+			}
+			body, err := fs.ReadFile(migrationFiles, path.Join(dir, e.Name()))
+			if err != nil {
+				panic(err)
+			}
+			ms = append(ms, migration{v, name, string(body)})
+		}
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			panic(fmt.Sprintf("store: migrations of %v are not numbered 1, 2, 3… once each: %d is number %d", dirs, m.version, i+1))
+		}
 	}
 	return ms
 }

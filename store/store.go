@@ -12,10 +12,10 @@
 // Two engines keep it: SQLite (OpenSQLite, through the cgo-free
 // modernc.org/sqlite), one machine's file, and PostgreSQL (OpenPostgres,
 // through pgx), shared by a team's replicas. The schema is versioned
-// migrations, numbered SQL files under migrations/<engine>/, applied in
-// one transaction when the store is opened; the two directories hold the
-// same numbers, tables and columns (a test holds them equal), and differ
-// only in the full-text index. The statements the methods run are plain
+// migrations, numbered SQL files, applied in one transaction when the
+// store is opened: those of migrations/both, which both engines take as
+// they are, and each engine's own under migrations/<engine>/, the
+// full-text index (a test holds the tables and columns equal). The statements the methods run are plain
 // SQL both take (upserts as INSERT … ON CONFLICT … DO UPDATE, times as
 // BIGINT milliseconds) with ? placeholders, which PostgreSQL's rebinds to
 // $1…; only Search's match is each engine's own, and both find words as
