@@ -598,7 +598,14 @@ func (cfg *config) run() int {
 			logger.Error("webhook keys are set, but there is no store to apply webhooks to: " + why)
 			return 1
 		}
-		cfg.http.Webhook = webhook.NewHandler(webhook.Config{Store: toolsConfig.Store, Keys: cfg.webhookKeys, Logger: logger, Metrics: reg})
+	}
+	var serverSyncer *ingest.Syncer // the sync of a serving process's store
+	if serving && toolsConfig.Store != nil {
+		serverSyncer = cfg.serverSyncer(syncer, toolsConfig.Store, reg)
+	}
+	if cfg.webhookKeys != nil && serverSyncer != nil { // the server's own workspace, as its sync tells it, alone
+		cfg.http.Webhook = webhook.NewHandler(webhook.Config{Store: toolsConfig.Store, Keys: cfg.webhookKeys, Logger: logger, Metrics: reg,
+			Workspace: serverSyncer.Workspace})
 	}
 
 	switch cmd := append(cfg.command, "", "", "")[:3]; cmd[0] {
@@ -606,8 +613,20 @@ func (cfg *config) run() int {
 		if cfg.demo {
 			logger.Info("serving the demo workspace", "api", cfg.baseURL)
 		}
-		if toolsConfig.Store != nil {
-			go cfg.keepCurrent(ctx, syncer, toolsConfig.Store, reg, logger)
+		if serverSyncer != nil {
+			// The sync ends before the store is closed, giving its lease up
+			// for another replica to take over at once.
+			syncCtx, stopSync := context.WithCancel(ctx)
+			synced := make(chan struct{})
+			go func() { defer close(synced); cfg.keepCurrent(syncCtx, serverSyncer, toolsConfig.Store, reg, logger) }()
+			defer func() {
+				stopSync()
+				select {
+				case <-synced:
+				case <-time.After(10 * time.Second):
+					logger.Warn("the store's sync did not stop in 10 s: exiting without it")
+				}
+			}()
 		}
 		if cfg.metricsAddr != "" {
 			if err := serveMetrics(ctx, cfg.metricsAddr, reg.Handler(), logger); err != nil {

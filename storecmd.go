@@ -25,7 +25,20 @@ type syncMetrics interface {
 	SyncLeader(leads bool)
 }
 
-// keepCurrent syncs st with the workspace of c now and every
+// serverSyncer is the Syncer of a server's store: it keeps the lease
+// between syncs, and reports the backfill's progress to m.
+func (cfg *config) serverSyncer(c *client.Client, st *store.Store, m syncMetrics) *ingest.Syncer {
+	opts := cfg.syncOptions()
+	opts.Progress = func(p ingest.Progress) {
+		if p.Phase == ingest.PhaseBackfill {
+			m.Backfilled(p.Read)
+		}
+	}
+	opts.KeepLease, opts.LeaseTTL = true, syncLeaseTTL(cfg.syncInterval)
+	return ingest.New(c, st, opts)
+}
+
+// keepCurrent syncs st with syncer (serverSyncer) now and every
 // cfg.syncInterval until ctx is done, and reports each sync to m.
 //
 // Of the processes that keep one store current (a team's replicas on one
@@ -34,15 +47,7 @@ type syncMetrics interface {
 // up) or dies (its lease expires, syncLeaseTTL after its last sync began).
 // Which process syncs is logged and counted when it changes; a failure is
 // logged once until the sync works again.
-func (cfg *config) keepCurrent(ctx context.Context, c *client.Client, st *store.Store, m syncMetrics, logger *slog.Logger) {
-	opts := cfg.syncOptions()
-	opts.Progress = func(p ingest.Progress) {
-		if p.Phase == ingest.PhaseBackfill {
-			m.Backfilled(p.Read)
-		}
-	}
-	opts.KeepLease, opts.LeaseTTL = true, syncLeaseTTL(cfg.syncInterval)
-	syncer := ingest.New(c, st, opts)
+func (cfg *config) keepCurrent(ctx context.Context, syncer *ingest.Syncer, st *store.Store, m syncMetrics, logger *slog.Logger) {
 	logger.Info("keeping the store current", "store", st.String(), "every", cfg.syncInterval, "days", cfg.storeDays)
 	tick := time.NewTicker(cfg.syncInterval)
 	defer tick.Stop()

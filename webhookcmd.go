@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -82,7 +83,7 @@ func webhooksCommand(ctx context.Context, c *client.Client, args []string, out, 
 	// What can be checked here is, before anything is sent.
 	if verb == "register" {
 		if err := client.CheckWebhookURL(*hookURL); err != nil {
-			return fail(2, " register: --url %q %v", *hookURL, err)
+			return fail(2, " register: --url %q %v", redactedURL(*hookURL), err)
 		}
 	}
 	for _, id := range rest {
@@ -315,4 +316,12 @@ func (w webhookAdmin) remove(ctx context.Context, ids []string, url string) int 
 		}
 	}
 	return status
+}
+
+// redactedURL is raw without a password, to be shown.
+func redactedURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return "(a URL that does not parse)"
 }

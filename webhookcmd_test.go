@@ -36,13 +36,15 @@ func TestWebhooksCommandRefuses(t *testing.T) {
 		{[]string{"remove", "--url", "https://mcp.example.com/x", "WH1"}, false, "not both"},
 		{[]string{"remove", "CN1"}, false, `"CN1" is not a webhook ID`},
 		{[]string{"list"}, true, "set OPENPHONE_API_KEY"},
+		{[]string{"register", "--url", "https://hook:s3cret@mcp.example.com/x"}, false, `"https://hook:xxxxx@mcp.example.com/x" carries a user or password`},
 	} {
 		cl := c
 		if tc.nilC {
 			cl = nil
 		}
 		var out, errOut bytes.Buffer
-		if code := webhooksCommand(t.Context(), cl, tc.args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), tc.want) || out.Len() != 0 {
+		if code := webhooksCommand(t.Context(), cl, tc.args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), tc.want) || out.Len() != 0 ||
+			strings.Contains(errOut.String(), "s3cret") {
 			t.Errorf("webhooks %q: exit %d, stdout %q, stderr %q; want 2 and %q", tc.args, code, out.String(), errOut.String(), tc.want)
 		}
 	}

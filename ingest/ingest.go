@@ -146,7 +146,17 @@ type Syncer struct {
 	client *client.Client
 	store  *store.Store
 	opts   Options
-	ws     string // the workspace of the last Sync, "" before one
+
+	mu sync.Mutex // guards ws, which Workspace reads
+	ws string     // the workspace of the last Sync, "" before one
+}
+
+// Workspace is the workspace of the Syncer's key, as its first Sync told
+// it; "" before.
+func (s *Syncer) Workspace() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ws
 }
 
 // New returns a Syncer that reads with c and writes to st.
@@ -211,18 +221,20 @@ func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 	ctx = client.WithLane(ctx, client.LaneBackground)
 	// While another holds the workspace this Syncer last synced, it asks
 	// OpenPhone nothing: replicas that wait add no requests.
-	if s.ws != "" {
-		if l, held, err := s.store.CurrentLease(ctx, s.ws, store.LeaseSync); err != nil {
+	if ws := s.Workspace(); ws != "" {
+		if l, held, err := s.store.CurrentLease(ctx, ws, store.LeaseSync); err != nil {
 			return Report{}, err
 		} else if held && l.Holder != s.opts.Holder {
-			return Report{Workspace: s.ws}, &LeaseHeldError{Workspace: s.ws, Lease: l}
+			return Report{Workspace: ws}, &LeaseHeldError{Workspace: ws, Lease: l}
 		}
 	}
 	ws, err := Workspace(ctx, s.client, s.store)
 	if err != nil {
 		return Report{}, err
 	}
+	s.mu.Lock()
 	s.ws = ws
+	s.mu.Unlock()
 	r := &run{Syncer: s, ws: ws, report: Report{Workspace: ws}}
 	if err := r.renew(ctx, true); err != nil {
 		return r.report, err
@@ -243,10 +255,11 @@ func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 // that another process's Syncer takes the workspace over at its next
 // sync rather than when the lease expires: for a process that stops.
 func (s *Syncer) Release(ctx context.Context) error {
-	if s.ws == "" {
+	ws := s.Workspace()
+	if ws == "" {
 		return nil
 	}
-	return s.store.ReleaseLease(ctx, s.ws, store.LeaseSync, s.opts.Holder)
+	return s.store.ReleaseLease(ctx, ws, store.LeaseSync, s.opts.Holder)
 }
 
 // Workspace tells which workspace of st the key of c reads: a live read

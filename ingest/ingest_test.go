@@ -676,7 +676,7 @@ func testReplicasShareOneSync(t *testing.T, storePath func(testing.TB) string) {
 
 	// The syncing replica dies: it syncs no more, and its lease holds
 	// the others off until it expires, within a lease of its last sync.
-	l, held, err := replicas[leader].store.CurrentLease(ctx, replicas[leader].ws, store.LeaseSync)
+	l, held, err := replicas[leader].store.CurrentLease(ctx, replicas[leader].Workspace(), store.LeaseSync)
 	if err != nil || !held || l.Holder != replicas[leader].Holder() || l.Expires.Sub(lease.Now()) > ttl {
 		t.Fatalf("the dead replica's lease: %+v, held %v, %v", l, held, err)
 	}

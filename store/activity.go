@@ -27,6 +27,11 @@ const (
 	KindTranscript = "transcript"
 )
 
+// newerActivity is true of a conversation's upsert that brings activity as
+// late as the stored one's, or later: a list read before a webhook told of
+// later activity leaves that activity in place.
+const newerActivity = `conversations.last_activity_at IS NULL OR excluded.last_activity_at >= conversations.last_activity_at`
+
 // PutConversations records conversations as the API listed them. A
 // conversation's activity read so far (ReadThrough) is kept. A deleted one
 // (DeletedAt set) is removed with its activity, as DeleteConversation does.
@@ -49,8 +54,10 @@ func (s *Store) PutConversations(ctx context.Context, ws string, convs []client.
 				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (workspace_id, id) DO UPDATE SET line_id = excluded.line_id, participants = excluded.participants,
 					name = excluded.name, assigned_to = excluded.assigned_to, created_at = excluded.created_at,
-					updated_at = excluded.updated_at, last_activity_at = excluded.last_activity_at,
-					last_activity_id = excluded.last_activity_id, muted_until = excluded.muted_until, snoozed_until = excluded.snoozed_until`,
+					updated_at = excluded.updated_at,
+					last_activity_at = CASE WHEN `+newerActivity+` THEN excluded.last_activity_at ELSE conversations.last_activity_at END,
+					last_activity_id = CASE WHEN `+newerActivity+` THEN excluded.last_activity_id ELSE conversations.last_activity_id END,
+					muted_until = excluded.muted_until, snoozed_until = excluded.snoozed_until`,
 				ws, c.ID, c.PhoneNumberID, strings.Join(c.Participants, ","), str(c.Name), str(c.AssignedTo),
 				ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.LastActivityAt), str(c.LastActivityID), ms(c.MutedUntil), ms(c.SnoozedUntil)); err != nil {
 				return fmt.Errorf("store: conversation %s: %w", c.ID, err)
@@ -141,7 +148,8 @@ func putMessages(ctx context.Context, tx *txn, ws, conversationID string, msgs [
 				to_numbers, body, user_id, status, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (workspace_id, id) DO UPDATE SET status = excluded.status, body = excluded.body,
-				updated_at = excluded.updated_at, user_id = excluded.user_id`,
+				updated_at = excluded.updated_at, user_id = excluded.user_id
+			WHERE messages.updated_at IS NULL OR excluded.updated_at IS NULL OR excluded.updated_at >= messages.updated_at`,
 			ws, m.ID, conversationID, line, m.Direction, m.From, strings.Join(m.To, ","), m.Text, str(m.UserID), m.Status,
 			m.CreatedAt.UnixMilli(), ms(m.UpdatedAt)); err != nil {
 			return fmt.Errorf("store: message %s: %w", m.ID, err)

@@ -77,6 +77,10 @@ func TestEnginesSearchAlike(t *testing.T) {
 		"the the the gate gate",
 		"refund refunds refunded refunding",
 		"a-b-c a_b_c a b c",
+		strings.Repeat("你好世界今天天气很好", 70) + " 长句",                  // one word longer than PostgreSQL's lexemes
+		strings.Repeat("ok ", 300) + "ok invoice at last",         // a word past 256 places
+		strings.Repeat("filler ", 16500) + "alpha beta",           // a phrase past 16,383 words
+		"zeta " + strings.Repeat("你好世界今天天气很好", 69) + "你好世界今天天气很坏", // cut alike, not the same word
 	}
 	queries := []string{
 		"invoice", "INV-2024-0042", "inv-2024-00421", "2024", "jose", "JOSÉ", "creme brulee", `"crème brûlée"`,
@@ -84,6 +88,8 @@ func TestEnginesSearchAlike(t *testing.T) {
 		"unicode", "façade", "naive", "ελληνικά", "кириллица", "日本語のテキスト", "🎉", "party", `"the gate"`, `"the the gate"`,
 		"refund", "refunds", "a-b-c", "a_b_c", `"a b c"`, "b", "NEAR", "AND OR", "colon", "colon:word", "(paren)", `\backslash\`,
 		"bang", "4155550111", "415", `"555 0111"`, `"it's"`, "it", "s", "quoted", "<->",
+		strings.Repeat("你好世界今天天气很好", 70), "长句", `"ok invoice"`, `"invoice ok"`, `"alpha beta"`, `"filler alpha"`, "filler beta",
+		strings.Repeat("你好世界今天天气很好", 69) + "你好世界今天天气很坏",
 	}
 	ctx := context.Background()
 	search := func(st *Store) map[string][]string {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 )
@@ -56,17 +57,45 @@ var ErrEmptyQuery = errors.New("store: the search has no word to find")
 // of the query, newest first (ties: by kind, then ID, descending), a page
 // of p.Limit after p.After.
 func (s *Store) Search(ctx context.Context, p SearchParams) ([]Hit, error) {
-	where, args, err := searchFilter(s.db.engine, p)
+	where, args, check, err := searchFilter(s.db.engine, p)
 	if err != nil {
 		return nil, err
 	}
 	if p.Limit <= 0 {
 		p.Limit = 20
 	}
-	if a := p.After; a != nil {
+	if !check {
+		return s.searchPage(ctx, where, args, p.After, p.Limit)
+	}
+	// The index found texts with the query's words; those with its
+	// phrases are kept, a batch at a time, until the page is full.
+	var hits []Hit
+	batch := max(4*p.Limit, 100)
+	for after := p.After; len(hits) < p.Limit; {
+		found, err := s.searchPage(ctx, where, args, after, batch)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range found {
+			if len(hits) < p.Limit && matchesQuery(h.Body, p.Query) {
+				hits = append(hits, h)
+			}
+		}
+		if len(found) < batch {
+			break
+		}
+		after = &found[len(found)-1]
+	}
+	return hits, nil
+}
+
+// searchPage is the hits of the clause where, after the hit after, at most
+// limit.
+func (s *Store) searchPage(ctx context.Context, where string, args []any, after *Hit, limit int) ([]Hit, error) {
+	if a := after; a != nil {
 		at := a.CreatedAt.UnixMilli()
 		where += ` AND (d.created_at < ? OR d.created_at = ? AND (d.kind < ? OR d.kind = ? AND d.ref_id < ?))`
-		args = append(args, at, at, a.Kind, a.Kind, a.RefID)
+		args = append(slices.Clip(args), at, at, a.Kind, a.Kind, a.RefID)
 	}
 	q := `SELECT d.kind, d.ref_id, d.conversation_id, d.line_id, d.direction, d.created_at, d.body,
 			COALESCE(c.participants, ''), COALESCE(c.name, ''), COALESCE(m.from_number, ''),
@@ -76,7 +105,7 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]Hit, error) {
 		LEFT JOIN messages m ON d.kind = 'text' AND m.workspace_id = d.workspace_id AND m.id = d.ref_id
 		LEFT JOIN calls k ON d.kind <> 'text' AND k.workspace_id = d.workspace_id AND k.id = d.ref_id
 		WHERE ` + where + ` ORDER BY d.created_at DESC, d.kind DESC, d.ref_id DESC LIMIT ?`
-	rows, err := s.db.QueryContext(ctx, q, append(args, p.Limit)...)
+	rows, err := s.db.QueryContext(ctx, q, append(slices.Clip(args), limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -101,25 +130,44 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]Hit, error) {
 
 // CountMatches counts the texts that Search finds, on every page.
 func (s *Store) CountMatches(ctx context.Context, p SearchParams) (int, error) {
-	where, args, err := searchFilter(s.db.engine, p)
+	where, args, check, err := searchFilter(s.db.engine, p)
 	if err != nil {
 		return 0, err
 	}
-	var n int
-	err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM documents d WHERE `+where, args...).Scan(&n)
-	return n, err
+	n := 0
+	if !check {
+		err = s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM documents d WHERE `+where, args...).Scan(&n)
+		return n, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT d.body FROM documents d WHERE `+where, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var body string
+		if err := rows.Scan(&body); err != nil {
+			return 0, err
+		}
+		if matchesQuery(body, p.Query) {
+			n++
+		}
+	}
+	return n, rows.Err()
 }
 
-// searchFilter is the WHERE clause of a search, and its arguments. The
+// searchFilter is the WHERE clause of a search, its arguments, and
+// whether the texts it selects must be checked with matchesQuery. The
 // match itself is the engine's (SQLite's FTS5, PostgreSQL's tsquery);
 // everything else is SQL that both take.
-func searchFilter(e engine, p SearchParams) (string, []any, error) {
-	match, where := MatchExpression(p.Query), `d.workspace_id = ? AND d.doc_id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)`
+func searchFilter(e engine, p SearchParams) (string, []any, bool, error) {
+	match, where, check := MatchExpression(p.Query), `d.workspace_id = ? AND d.doc_id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)`, false
 	if e == postgresEngine {
-		match, where = tsqueryOf(p.Query), `d.workspace_id = ? AND d.terms @@ ?::tsquery`
+		match, check = tsqueryOf(p.Query)
+		where = `d.workspace_id = ? AND d.terms @@ ?::tsquery`
 	}
 	if match == "" {
-		return "", nil, ErrEmptyQuery
+		return "", nil, false, ErrEmptyQuery
 	}
 	args := []any{p.Workspace, match}
 	in := func(column string, values []string) {
@@ -133,13 +181,13 @@ func searchFilter(e engine, p SearchParams) (string, []any, error) {
 	}
 	if p.Lines != nil {
 		if len(p.Lines) == 0 {
-			return `1 = 0`, nil, nil // no line: nothing
+			return `1 = 0`, nil, false, nil // no line: nothing
 		}
 		in("d.line_id", p.Lines)
 	}
 	if p.Participants != nil {
 		if len(p.Participants) == 0 {
-			return `1 = 0`, nil, nil
+			return `1 = 0`, nil, false, nil
 		}
 		where += ` AND d.conversation_id IN (SELECT conversation_id FROM conversation_participants WHERE workspace_id = ? AND number IN (?` +
 			strings.Repeat(`, ?`, len(p.Participants)-1) + `))`
@@ -160,7 +208,7 @@ func searchFilter(e engine, p SearchParams) (string, []any, error) {
 		where += ` AND d.created_at < ?`
 		args = append(args, p.Until.UnixMilli())
 	}
-	return where, args, nil
+	return where, args, check, nil
 }
 
 // MatchExpression turns a query of words and "quoted phrases" into an FTS5

@@ -490,3 +490,47 @@ func TestContactsReadBackWhole(t *testing.T) {
 		t.Errorf("another workspace sees %d contacts", len(cs))
 	}
 }
+
+// TestOlderReadsDoNotUndoNewer: a sync's read made before a webhook told
+// of later changes does not undo them: a message's later status stays,
+// and so does a conversation's later activity.
+func TestOlderReadsDoNotUndoNewer(t *testing.T) { forEachEngine(t, testOlderReadsDoNotUndoNewer) }
+
+func testOlderReadsDoNotUndoNewer(t *testing.T, open opener) {
+	ctx := context.Background()
+	st, _ := open(t)
+	ws := workspace(t, st, "PN1", "US1")
+	later := t0.Add(time.Minute)
+	if err := st.PutConversations(ctx, ws, []client.Conversation{conversation("CN1", "PN1", later, "+14155550111")}); err != nil {
+		t.Fatal(err)
+	}
+	delivered := message("AC1", "CN1", "PN1", "on its way", t0)
+	delivered.Status, delivered.UpdatedAt = "delivered", &later
+	if err := st.PutMessages(ctx, ws, "CN1", []client.Message{delivered}); err != nil {
+		t.Fatal(err)
+	}
+	// The older read: the message still sent, the conversation as of t0.
+	sent := message("AC1", "CN1", "PN1", "on its way", t0)
+	sent.Status, sent.UpdatedAt = "sent", &t0
+	if err := st.PutMessages(ctx, ws, "CN1", []client.Message{sent}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutConversations(ctx, ws, []client.Conversation{conversation("CN1", "PN1", t0, "+14155550111")}); err != nil {
+		t.Fatal(err)
+	}
+	if msgs, err := st.Messages(ctx, ws, "CN1"); err != nil || len(msgs) != 1 || msgs[0].Status != "delivered" {
+		t.Errorf("after an older read: %+v, %v; want the message still delivered", msgs, err)
+	}
+	convs, err := st.ActiveConversations(ctx, ActivityParams{Workspace: ws, Since: t0.Add(-time.Hour)})
+	if err != nil || len(convs) != 1 || !convs[0].LastActivityAt.Equal(later) {
+		t.Errorf("after an older read: %+v, %v; want the conversation's activity at %v", convs, err, later)
+	}
+	// A newer read is taken.
+	newest := later.Add(time.Minute)
+	if err := st.PutConversations(ctx, ws, []client.Conversation{conversation("CN1", "PN1", newest, "+14155550111")}); err != nil {
+		t.Fatal(err)
+	}
+	if convs, _ := st.ActiveConversations(ctx, ActivityParams{Workspace: ws, Since: t0.Add(-time.Hour)}); len(convs) != 1 || !convs[0].LastActivityAt.Equal(newest) {
+		t.Errorf("after a newer read: %+v", convs)
+	}
+}

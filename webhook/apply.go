@@ -111,6 +111,9 @@ func (h *Handler) message(r *http.Request, e *event) (bool, error) {
 		return false, invalid("the message has no id or no phoneNumberId")
 	}
 	ws, err := h.cfg.Store.WorkspaceOfLine(r.Context(), o.PhoneNumberID)
+	if err == nil {
+		err = h.own(ws)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -171,6 +174,9 @@ func (h *Handler) call(r *http.Request, e *event) (bool, error) {
 		return false, invalid("the call has no id or no phoneNumberId")
 	}
 	ws, err := h.cfg.Store.WorkspaceOfLine(r.Context(), o.PhoneNumberID)
+	if err == nil {
+		err = h.own(ws)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -212,6 +218,9 @@ func (h *Handler) callTexts(r *http.Request, e *event) (bool, error) {
 		return false, invalid("the summary or transcript has no callId")
 	}
 	ws, err := h.cfg.Store.WorkspaceOfCall(r.Context(), o.CallID)
+	if err == nil {
+		err = h.own(ws)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -243,6 +252,9 @@ func (h *Handler) contact(r *http.Request, e *event) (bool, error) {
 		return false, invalid("the contact has no id")
 	}
 	ws, err := h.contactWorkspace(r, c.ID)
+	if err == nil {
+		err = h.own(ws)
+	}
 	if err != nil {
 		return false, err
 	}
@@ -253,13 +265,35 @@ func (h *Handler) contact(r *http.Request, e *event) (bool, error) {
 	return h.cfg.Store.ApplyContact(r.Context(), e.ID, ws, c)
 }
 
+// own says whether deliveries may change ws: any workspace the store
+// holds, or with Config.Workspace only the server's own.
+func (h *Handler) own(ws string) error {
+	if h.cfg.Workspace == nil {
+		return nil
+	}
+	switch mine := h.cfg.Workspace(); {
+	case mine == "":
+		return fmt.Errorf("%w: the server's own workspace is not known yet", errNoWorkspace)
+	case ws != mine:
+		return fmt.Errorf("%w: it names another workspace than the server's own", errNoWorkspace)
+	}
+	return nil
+}
+
 // contactWorkspace is the workspace of the contact id: the one that holds
-// it, or else the store's only workspace. A contact names no line, so a
-// new contact of a store of several workspaces is left to the sync.
+// it, or else the server's own (Config.Workspace) or the store's only
+// one. A contact names no line, so a new contact of a store of several
+// workspaces, none the server's, is left to the sync.
 func (h *Handler) contactWorkspace(r *http.Request, id string) (string, error) {
 	ws, err := h.cfg.Store.WorkspaceOfContact(r.Context(), id)
 	if !errors.Is(err, store.ErrNoWorkspace) {
 		return ws, err
+	}
+	if h.cfg.Workspace != nil {
+		if mine := h.cfg.Workspace(); mine != "" {
+			return mine, nil
+		}
+		return "", fmt.Errorf("%w: the server's own workspace is not known yet", errNoWorkspace)
 	}
 	all, err := h.cfg.Store.Workspaces(r.Context())
 	switch {

@@ -52,10 +52,15 @@ const (
 	// so the IDs must outlive OpenPhone's retries, not only MaxAge.
 	EventsKept = 24 * time.Hour
 	// MaxInFlight bounds the deliveries read at once: a body is read whole
-	// before its signature can be checked, so that anyone may make one
-	// cost MaxBodyBytes. One beyond the bound is answered 503, and
-	// OpenPhone delivers it again.
+	// before its signature can be checked, so that anyone with a header of
+	// the right shape and time may make one cost MaxBodyBytes, for at most
+	// readWait. One that waits slotWait beyond the bound is answered 503,
+	// and OpenPhone delivers it again.
 	MaxInFlight = 32
+	// slotWait is how long a delivery waits for a place among the
+	// MaxInFlight, and readWait how long its body may take to arrive.
+	slotWait = 2 * time.Second
+	readWait = 10 * time.Second
 	// pruneEvery is how often the old IDs are pruned, at most.
 	pruneEvery = 10 * time.Minute
 	// maxTypesLogged bounds the unknown event types remembered, each
@@ -109,6 +114,12 @@ type Config struct {
 	// Keys are the signing keys, base64-decoded (ParseKeys): a delivery
 	// signed with any of them is taken, so that a key can be rotated.
 	Keys [][]byte
+	// Workspace, when set, is the one workspace deliveries may change:
+	// the server's own, whose sync tells it ("" until known: deliveries
+	// are then left to the sync). A key signs for its workspace alone, and
+	// a delivery naming another workspace's line, call or contact is
+	// skipped. nil: any workspace the store holds.
+	Workspace func() string
 	// Logger receives a line per delivery refused or applied: event IDs,
 	// types and outcomes, never a text, a number or a key. nil discards.
 	Logger *slog.Logger
@@ -185,14 +196,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, SignatureMissing)
 		return
 	}
+	// What can be checked before the body is read is: a header of another
+	// shape, or of another time, costs no place and no read.
+	parsed, reason := h.parseSignature(sig)
+	if reason != "" {
+		h.refuse(w, reason)
+		return
+	}
+	wait := time.NewTimer(slotWait)
+	defer wait.Stop()
 	select {
 	case h.inFlight <- struct{}{}:
 		defer func() { <-h.inFlight }()
-	default:
+	case <-wait.C:
 		w.Header().Set("Retry-After", "1")
 		http.Error(w, "busy: deliver it again", http.StatusServiceUnavailable)
 		return
 	}
+	// A body sent slowly gives its place up soon.
+	http.NewResponseController(w).SetReadDeadline(time.Now().Add(readWait))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	switch {
@@ -204,8 +226,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the delivery could not be read", http.StatusBadRequest)
 		return
 	}
-	if reason := h.verify(sig, body); reason != "" {
-		h.refuse(w, reason)
+	if !h.signed(parsed, body) {
+		h.refuse(w, SignatureBad)
 		return
 	}
 	status, msg := h.apply(r, body)
@@ -222,39 +244,47 @@ func (h *Handler) refuse(w http.ResponseWriter, reason string) {
 	http.Error(w, "the delivery is not signed with a key of this server", http.StatusUnauthorized)
 }
 
-// verify checks the signature header of body: "" when it is good, else
-// the reason to refuse it.
-func (h *Handler) verify(header string, body []byte) string {
+// A signature is a signature header, read.
+type signature struct {
+	stamp  string // the timestamp as sent, which the digest covers
+	digest []byte
+}
+
+// parseSignature reads a signature header (hmac;1;<ms>;<base64 digest>)
+// and checks its time: "" when it may be good, else the reason to refuse
+// it.
+func (h *Handler) parseSignature(header string) (signature, string) {
 	parts := strings.Split(strings.TrimSpace(header), ";")
 	if len(parts) != 4 || parts[0] != "hmac" || parts[1] != "1" {
-		return SignatureBad
+		return signature{}, SignatureBad
 	}
-	stamp := parts[2]
-	at, err := strconv.ParseInt(stamp, 10, 64)
+	at, err := strconv.ParseInt(parts[2], 10, 64)
 	if err != nil {
-		return SignatureBad
+		return signature{}, SignatureBad
 	}
 	digest, err := base64.StdEncoding.DecodeString(parts[3])
-	if err != nil {
-		return SignatureBad
-	}
-	signed := false
-	for _, key := range h.cfg.Keys {
-		mac := hmac.New(sha256.New, key)
-		mac.Write([]byte(stamp))
-		mac.Write([]byte{'.'})
-		mac.Write(body)
-		if hmac.Equal(mac.Sum(nil), digest) {
-			signed = true
-		}
-	}
-	if !signed {
-		return SignatureBad
+	if err != nil || len(digest) != sha256.Size {
+		return signature{}, SignatureBad
 	}
 	if age := h.cfg.Now().Sub(time.UnixMilli(at)); age > MaxAge || age < -MaxAge {
-		return SignatureStale
+		return signature{}, SignatureStale
 	}
-	return ""
+	return signature{parts[2], digest}, ""
+}
+
+// signed says whether sig is body's HMAC-SHA256 with one of the keys.
+func (h *Handler) signed(sig signature, body []byte) bool {
+	ok := false
+	for _, key := range h.cfg.Keys { // every key, whichever matches
+		mac := hmac.New(sha256.New, key)
+		mac.Write([]byte(sig.stamp))
+		mac.Write([]byte{'.'})
+		mac.Write(body)
+		if hmac.Equal(mac.Sum(nil), sig.digest) {
+			ok = true
+		}
+	}
+	return ok
 }
 
 // Sign returns the signature header of body made with key at t, as

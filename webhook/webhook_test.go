@@ -1,9 +1,11 @@
 package webhook
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -535,8 +537,8 @@ func TestEventIDsArePruned(t *testing.T) {
 	}
 }
 
-// TestBusy: beyond MaxInFlight deliveries being read, one is answered 503
-// at once, for OpenPhone to deliver again.
+// TestBusy: beyond MaxInFlight deliveries being read, one waits a moment
+// for a place, then is answered 503, for OpenPhone to deliver again.
 func TestBusy(t *testing.T) {
 	f := newFixture(t)
 	for range MaxInFlight {
@@ -548,4 +550,80 @@ func TestBusy(t *testing.T) {
 	}
 	<-f.h.inFlight
 	f.deliver(t, body, http.StatusOK)
+}
+
+// TestSlowBodiesOfBadHeadersTakeNoPlace: requests whose signature header
+// is of another shape or time are refused before their bodies are read,
+// however many stall: a signed delivery still gets through.
+func TestSlowBodiesOfBadHeadersTakeNoPlace(t *testing.T) {
+	f := newFixture(t)
+	srv := httptest.NewServer(f.h)
+	defer srv.Close()
+	for i := range 2 * MaxInFlight {
+		header := "x"
+		if i%2 == 1 { // the right shape, an hour old
+			header = Sign(key1, now.Add(-time.Hour), []byte("{}"))
+		}
+		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\n%s: %s\r\nContent-Length: 1000000\r\n\r\n{", SignatureHeader, header)
+		status, _ := bufio.NewReader(conn).ReadString('\n')
+		if !strings.Contains(status, "401") {
+			t.Fatalf("a stalled request with header %q: %q, want 401 before its body", header, status)
+		}
+	}
+	body := messageEvent("EV1", MessageReceived, "AC1", "CN1", "hello", now)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader(body))
+	req.Header.Set(SignatureHeader, Sign(key1, now, []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("a signed delivery among stalled ones: %d", resp.StatusCode)
+	}
+}
+
+// TestOnlyTheServersWorkspace: with Config.Workspace, a delivery changes
+// the server's own workspace alone: one naming another workspace's line or
+// contact is skipped, and so is every one before the server knows its own.
+func TestOnlyTheServersWorkspace(t *testing.T) {
+	f := newFixture(t)
+	other, err := f.st.Workspace(ctx, []client.PhoneNumber{{ID: "PNother", Number: "+12125550100"}}, []client.User{{ID: "USother"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine := ""
+	h := NewHandler(Config{Store: f.st, Keys: [][]byte{key1}, Metrics: f.metrics, Now: func() time.Time { return f.clock },
+		Workspace: func() string { return mine }})
+	deliver := func(body string) {
+		t.Helper()
+		if w := post(h, body, Sign(key1, now, []byte(body))); w.Code != http.StatusOK {
+			t.Fatalf("answered %d", w.Code)
+		}
+	}
+	ours := messageEvent("EV1", MessageReceived, "AC1", "CN1", "hello", now.Add(-time.Minute))
+	deliver(ours) // the server's workspace not known yet
+	theirs := strings.ReplaceAll(messageEvent("EV2", MessageReceived, "AC2", "CN2", "hello", now.Add(-time.Minute)), lineID, "PNother")
+	mine = f.ws
+	deliver(theirs)
+	contact := `{"id":"EV3","object":"event","type":"contact.updated","data":{"object":{"id":"CTnew","defaultFields":{"firstName":"Ada"}}}}`
+	if got := f.metrics.event(MessageReceived, Skipped); got != 2 {
+		t.Errorf("skipped %d messages, want 2 (before the workspace was known; another workspace's)", got)
+	}
+	deliver(ours) // its ID was not recorded: applied now
+	deliver(contact)
+	if got := f.metrics.event(MessageReceived, Applied) + f.metrics.event(ContactUpdated, Applied); got != 2 {
+		t.Errorf("applied %d, want the server's message and the new contact", got)
+	}
+	if msgs, _ := f.st.Messages(ctx, other, "CN2"); len(msgs) != 0 {
+		t.Errorf("another workspace got %v", msgs)
+	}
+	if cs, _, _ := f.st.Contacts(ctx, f.ws); len(cs) != 1 {
+		t.Errorf("the server's workspace holds %d contacts, want the new one", len(cs))
+	}
 }
