@@ -52,7 +52,35 @@ func main() {
 	}
 }
 
-type row struct{ metric, value, note string }
+// A row is a figure of the table, with the goal it is held to ("" for a
+// figure that has none: a measure of what is, such as a round trip).
+type row struct {
+	metric, value string
+	goal          goal
+	note          string
+}
+
+// A goal is what a figure should be, in words, and whether it is.
+type goal struct {
+	text string
+	met  bool
+}
+
+// atMost is the goal of a figure got that should be limit or less.
+func atMost(got, limit float64, format string) goal {
+	return goal{"≤ " + fmt.Sprintf(format, limit), got <= limit}
+}
+
+// cell is the goal as the table shows it: met, or plainly missed.
+func (g goal) cell() string {
+	switch {
+	case g.text == "":
+		return ""
+	case g.met:
+		return g.text + ": met"
+	}
+	return g.text + ": **missed**"
+}
 
 // A bench is one run: the binaries, the fake API they read, and the rows
 // measured so far.
@@ -64,7 +92,12 @@ type bench struct {
 	rows             []row
 }
 
-func (b *bench) add(metric, value, note string) { b.rows = append(b.rows, row{metric, value, note}) }
+func (b *bench) add(metric, value, note string) { b.addGoal(metric, value, goal{}, note) }
+
+// addGoal adds a row held to g.
+func (b *bench) addGoal(metric, value string, g goal, note string) {
+	b.rows = append(b.rows, row{metric, value, g, note})
+}
 
 func run() error {
 	if *only != "" && *writeReadme {
@@ -102,10 +135,15 @@ func run() error {
 	}
 	var table strings.Builder
 	fmt.Fprintf(&table, "Measured %s on %s, %d cores, %s.\n\n", time.Now().UTC().Format("2006-01-02"), cpuModel(), runtime.NumCPU(), runtime.Version())
-	table.WriteString("| metric | value | note |\n|---|---|---|\n")
+	table.WriteString("| metric | value | goal | note |\n|---|---|---|---|\n")
+	missed := 0
 	for _, r := range b.rows {
-		fmt.Fprintf(&table, "| %s | %s | %s |\n", r.metric, r.value, r.note)
+		fmt.Fprintf(&table, "| %s | %s | %s | %s |\n", r.metric, r.value, r.goal.cell(), r.note)
+		if r.goal.text != "" && !r.goal.met {
+			missed++
+		}
 	}
+	fmt.Fprintf(&table, "\n%d figures of %d miss their goal in this run.\n", missed, len(b.rows))
 	fmt.Print(table.String())
 	if *writeReadme {
 		return replaceInReadme("README.md", table.String())
@@ -151,19 +189,25 @@ func minus(d, base []time.Duration) []time.Duration {
 	return out
 }
 
-// startup: spawn to initialize answered.
+// startup: spawn to initialize answered, against the bare mcp-go server
+// of bench/baseline, in turn.
 func (b *bench) startup() error {
-	var startups []time.Duration
-	for range 15 {
-		start := time.Now()
-		s, err := spawn(b.binary, b.env)
-		if err != nil {
+	spawnOf := func(binary string) func() error {
+		return func() error {
+			s, err := spawn(binary, b.env)
+			if err == nil {
+				s.close()
+			}
 			return err
 		}
-		startups = append(startups, time.Since(start))
-		s.close()
 	}
-	b.add("startup: spawn to initialize answered", ms(median(startups)), "median of 15")
+	took, err := interleavedN(25, 5, spawnOf(b.binary), spawnOf(b.baseline))
+	if err != nil {
+		return err
+	}
+	ratio := float64(median(took[0])) / float64(median(took[1]))
+	b.addGoal("startup: spawn to initialize answered", fmt.Sprintf("%s vs %s bare server (%.2f×)", ms(median(took[0])), ms(median(took[1])), ratio),
+		atMost(ratio, 1.25, "%.2f×"), "median of 20 each, in turn with bench/baseline, a bare mcp-go server")
 	return nil
 }
 
@@ -192,9 +236,11 @@ func (b *bench) overhead() error {
 			return err
 		}
 		ours, naive := minus(runs[1], runs[0]), minus(runs[2], runs[0])
-		b.add(fmt.Sprintf("per-call overhead, page of %d, median", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(median(ours)), us(median(naive)), float64(median(ours))/float64(median(naive))),
-			"tools/call over stdio minus a direct GET; 500 calls each, interleaved with a plain-text mcp-go server (bench/baseline)")
-		b.add(fmt.Sprintf("per-call overhead, page of %d, p90", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(percentile(ours, 0.9)), us(percentile(naive, 0.9)), float64(percentile(ours, 0.9))/float64(percentile(naive, 0.9))), "")
+		mid, p90 := float64(median(ours))/float64(median(naive)), float64(percentile(ours, 0.9))/float64(percentile(naive, 0.9))
+		b.addGoal(fmt.Sprintf("per-call overhead, page of %d, median", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(median(ours)), us(median(naive)), mid),
+			atMost(mid, 1.2, "%.1f×"), "tools/call over stdio minus a direct GET; 500 calls each, interleaved with a plain-text mcp-go server (bench/baseline)")
+		b.addGoal(fmt.Sprintf("per-call overhead, page of %d, p90", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(percentile(ours, 0.9)), us(percentile(naive, 0.9)), p90),
+			atMost(p90, 1.2, "%.1f×"), "")
 	}
 	return nil
 }
@@ -218,7 +264,8 @@ func (b *bench) httpAgainstStdio() error {
 		return err
 	}
 	overStdio, overHTTP := runs[0], runs[1]
-	b.add("tools/call over HTTP vs stdio, page of 10, median", fmt.Sprintf("%s vs %s (%.2f×)", us(median(overHTTP)), us(median(overStdio)), float64(median(overHTTP))/float64(median(overStdio))),
+	httpRatio := float64(median(overHTTP)) / float64(median(overStdio))
+	b.addGoal("tools/call over HTTP vs stdio, page of 10, median", fmt.Sprintf("%s vs %s (%.2f×)", us(median(overHTTP)), us(median(overStdio)), httpRatio), atMost(httpRatio, 1.1, "%.1f×"),
 		"whole call, 500 each, interleaved; HTTP keeps its connection alive, stateless (no session)")
 	return nil
 }
@@ -308,7 +355,8 @@ func (b *bench) definitionTokens() error {
 		counts = append(counts, fmt.Sprintf("%s %d", d.Name, n))
 		total += n
 	}
-	b.add("tokens, tool definitions", fmt.Sprintf("%d in all", total), "o200k of each {name, description, inputSchema}: "+strings.Join(counts, ", "))
+	b.addGoal("tokens, tool definitions", fmt.Sprintf("%d in all", total), atMost(float64(total), 3000, "%.0f"),
+		"o200k of each {name, description, inputSchema}: "+strings.Join(counts, ", "))
 	return nil
 }
 
@@ -328,16 +376,18 @@ func (b *bench) pageTokens() error {
 		if err != nil {
 			return err
 		}
-		b.addShare(fmt.Sprintf("tokens, page of %d", n), summary, raw, "o200k; summary text vs the API's JSON")
+		b.addShare(fmt.Sprintf("tokens, page of %d", n), summary, raw, 0.5, "o200k; summary text vs the API's JSON")
 		b.add(fmt.Sprintf("bytes, page of %d", n), fmt.Sprintf("%d vs %d raw (%.1f%%)", len(summary), len(raw), 100*float64(len(summary))/float64(len(raw))), "")
 	}
 	return nil
 }
 
-// addShare adds the row of a summary's tokens against the raw JSON's.
-func (b *bench) addShare(metric, summary string, raw []byte, note string) {
+// addShare adds the row of a summary's tokens against the raw JSON's, held
+// to at most the share most of them.
+func (b *bench) addShare(metric, summary string, raw []byte, most float64, note string) {
 	sum, all := testkit.Tokens(summary), testkit.Tokens(string(raw))
-	b.add(metric, fmt.Sprintf("%d vs %d raw (%.1f%%)", sum, all, 100*float64(sum)/float64(all)), note)
+	share := float64(sum) / float64(all)
+	b.addGoal(metric, fmt.Sprintf("%d vs %d raw (%.1f%%)", sum, all, 100*share), atMost(100*share, 100*most, "%.0f%%"), note)
 }
 
 // messageTokens: what a page of 100 realistic messages costs.
@@ -361,7 +411,7 @@ func (b *bench) messageTokens() error {
 	if err != nil {
 		return err
 	}
-	b.addShare("tokens, page of 100 messages", summary, raw, "o200k; list_messages text vs the API's JSON; texts whole")
+	b.addShare("tokens, page of 100 messages", summary, raw, 0.4, "o200k; list_messages text vs the API's JSON; texts whole")
 	return nil
 }
 
@@ -401,7 +451,8 @@ func (b *bench) concurrentCalls() error {
 	}
 	// The first window's 10 go at once; each further 10 a window later.
 	floor := time.Duration((requests+client.DefaultRateLimit-1)/client.DefaultRateLimit-1) * 1050 * time.Millisecond
-	b.add("100 concurrent calls at 10 requests/s", fmt.Sprintf("%.2f s vs a floor of %.2f s (%.2f×)", wall.Seconds(), floor.Seconds(), float64(wall)/float64(floor)),
+	b.addGoal("100 concurrent calls at 10 requests/s", fmt.Sprintf("%.2f s vs a floor of %.2f s (%.2f×)", wall.Seconds(), floor.Seconds(), float64(wall)/float64(floor)),
+		atMost(float64(wall)/float64(floor), 1.05, "%.2f× the floor"),
 		fmt.Sprintf("%d requests (100 pages, the names and the contact index), 10 per window of 1.05 s", requests))
 	b.add("peak RSS of the server", fmt.Sprintf("%.1f MiB", float64(rss)/(1<<20)), "VmHWM of the process that served the 100 calls")
 	return nil
@@ -606,7 +657,8 @@ func (b *bench) contactIndex() error {
 	runtime.KeepAlive(x)
 	requests := n/client.MaxContactsPerPage + 1 // the pages, and the custom fields
 	floor := time.Duration(float64(requests) / client.DefaultRateLimit * float64(time.Second))
-	b.add("index 10,000 contacts at 10 requests/s", fmt.Sprintf("%.1f s vs a floor of %.1f s (%.2f×)", took.Seconds(), floor.Seconds(), float64(took)/float64(floor)),
+	b.addGoal("index 10,000 contacts at 10 requests/s", fmt.Sprintf("%.1f s vs a floor of %.1f s (%.2f×)", took.Seconds(), floor.Seconds(), float64(took)/float64(floor)),
+		atMost(float64(took)/float64(floor), 1.1, "%.1f× the floor"),
 		fmt.Sprintf("%d requests in the background lane, one per window/10 (1.05 s: the limiter's margin); the floor is requests ÷ 10/s", requests))
 	b.add("index memory per contact", fmt.Sprintf("%d bytes", int64(after.HeapAlloc-before.HeapAlloc)/n),
 		"heap after the build minus before, ÷ 10,000 generated contacts (a number, an email, names, a company for two in five)")
@@ -663,8 +715,9 @@ func (b *bench) indexingLatency() error {
 		time.Sleep(400 * time.Millisecond) // as during the build
 	}
 	during = during[1:] // the first waits for the first page, by design
-	b.add("a person's call while the contact index builds, extra wait", fmt.Sprintf("median %s, most %s", ms(median(during)-median(idle)), ms(slices.Max(during)-median(idle))),
-		"list_conversations (10, names) 19 times during a build of 10,000 contacts, minus its median once built; one place is about 105 ms")
+	most := slices.Max(during) - median(idle)
+	b.addGoal("a person's call while the contact index builds, extra wait", fmt.Sprintf("median %s, most %s", ms(median(during)-median(idle)), ms(most)),
+		atMost(float64(most)/float64(time.Millisecond), 50, "%.0f ms at most"), "list_conversations (10, names) 19 times during a build of 10,000 contacts, minus its median once built; one place is about 105 ms")
 	return nil
 }
 
@@ -704,7 +757,7 @@ func (b *bench) contactTokens() error {
 	if err != nil {
 		return err
 	}
-	b.addShare("tokens, page of 100 with contact names", summary, raw, "o200k; 3 in 5 participants have a contact, named in the legend")
+	b.addShare("tokens, page of 100 with contact names", summary, raw, 0.4, "o200k; 3 in 5 participants have a contact, named in the legend")
 	return nil
 }
 
@@ -738,9 +791,10 @@ func (b *bench) recentActivity() error {
 		}
 	}
 	floor := time.Duration(float64(requests) / client.DefaultRateLimit * float64(time.Second))
-	b.add("recent_activity, 20 conversations at 10 requests/s", fmt.Sprintf("%.2f s vs a floor of %.2f s (%.2f×)", wall.Seconds(), floor.Seconds(), float64(wall)/float64(floor)),
+	b.addGoal("recent_activity, 20 conversations at 10 requests/s", fmt.Sprintf("%.2f s vs a floor of %.2f s (%.2f×)", wall.Seconds(), floor.Seconds(), float64(wall)/float64(floor)),
+		atMost(float64(wall)/float64(floor), 1.2, "%.1f× the floor"),
 		fmt.Sprintf("%d requests (conversations, texts, calls, voicemails, names, the contact index); the floor is requests ÷ 10/s", requests))
-	b.addShare("tokens, recent_activity of 20 conversations", summary, raw, "o200k; the answer vs the raw JSON of the same upstream answers; texts whole")
+	b.addShare("tokens, recent_activity of 20 conversations", summary, raw, 0.25, "o200k; the answer vs the raw JSON of the same upstream answers; texts whole")
 	return b.recentActivityFromStore(since, wall, requests)
 }
 
@@ -788,7 +842,9 @@ func (b *bench) recentActivityFromStore(since string, liveWall time.Duration, li
 			requests++
 		}
 	}
-	b.add("recent_activity from the store, the same 20 conversations", fmt.Sprintf("%s, %d requests, vs %.2f s and %d requests live (%.0f× faster)", ms(wall), requests, liveWall.Seconds(), liveRequests, float64(liveWall)/float64(wall)),
+	faster := float64(liveWall) / float64(wall)
+	b.addGoal("recent_activity from the store, the same 20 conversations", fmt.Sprintf("%s, %d requests, vs %.2f s and %d requests live (%.0f× faster)", ms(wall), requests, liveWall.Seconds(), liveRequests, faster),
+		goal{"≥ 10× faster than live", faster >= 10},
 		"same run, same 10 requests/s; the store filled by store sync first; its requests: the key's lines and any voicemail the store has not read")
 	return nil
 }

@@ -70,8 +70,9 @@ func (b *bench) webhookToTool() error {
 		}
 		took = append(took, time.Since(start))
 	}
-	b.add("a webhook's text, delivered then found by search_messages, median", fmt.Sprintf("%s (p90 %s)", ms(median(took)), ms(percentile(took, 0.9))),
-		fmt.Sprintf("HTTP, SQLite store; from the delivery's start to the tool's answer holding it, 200 deliveries; the delivery alone: median %s; the goal: within 1 s", ms(median(posted))))
+	b.addGoal("a webhook's text, delivered then found by search_messages, median", fmt.Sprintf("%s (p90 %s)", ms(median(took)), ms(percentile(took, 0.9))),
+		goal{"within 1 s, every one", slices.Max(took) <= time.Second},
+		fmt.Sprintf("HTTP, SQLite store; from the delivery's start to the tool's answer holding it, 200 deliveries; the delivery alone: median %s", ms(median(posted))))
 	return nil
 }
 
