@@ -452,10 +452,11 @@ func TestE2ECommandLine(t *testing.T) {
 	}
 }
 
-// TestE2EReadmeSamples keeps the README's sample outputs true: each is
-// what its command prints now.
+// TestE2EReadmeSamples keeps the sample outputs of the docs (docs/tools.md)
+// true: each is what its command prints now.
 func TestE2EReadmeSamples(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+	const docPath = "docs/tools.md"
+	readme, err := os.ReadFile(docPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,7 +470,7 @@ func TestE2EReadmeSamples(t *testing.T) {
 		tool, args := sample.tool, sample.args
 		command := "`go run . --demo call " + tool + " '" + args + "'`"
 		if !strings.Contains(string(readme), command) {
-			t.Errorf("the README does not show %s", command)
+			t.Errorf("%s does not show %s", docPath, command)
 		}
 		cmd := exec.Command(binary, "--demo", "call", tool, args)
 		cmd.Env = append(os.Environ(), append(noKeyEnv, storeDefault)...) // as a newcomer runs them
@@ -477,17 +478,17 @@ func TestE2EReadmeSamples(t *testing.T) {
 		if *updateReadme {
 			readme = replaceSample(t, readme, command, out)
 		} else if !strings.Contains(string(readme), "```\n"+string(out)+"```") {
-			t.Errorf("the README's sample of %s differs from what it prints now (go test ./e2e -run TestE2EReadmeSamples -update-readme rewrites them):\n%s", args, out)
+			t.Errorf("%s: the sample of %s differs from what it prints now (go test ./e2e -run TestE2EReadmeSamples -update-readme rewrites them):\n%s", docPath, args, out)
 		}
 	}
 	if *updateReadme {
-		if err := os.WriteFile("README.md", readme, 0o644); err != nil {
+		if err := os.WriteFile(docPath, readme, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 }
 
-var updateReadme = flag.Bool("update-readme", false, "rewrite the README's samples with what the binary prints")
+var updateReadme = flag.Bool("update-readme", false, "rewrite the samples of docs/tools.md with what the binary prints")
 
 // replaceSample puts out in the first code block after each mention of
 // command in readme.

@@ -18,7 +18,9 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
 )
 
-const readmePath = "../README.md"
+// docPaths are the README and the docs it links: the generated sections
+// and the samples are in one of them.
+var docPaths = []string{"../README.md", "../docs/tools.md", "../docs/writes.md"}
 
 func tableMarkers(tool string) (start, end string) {
 	return "<!-- " + tool + " parameters: generated from the published schema by go test ./tools -update -->",
@@ -78,35 +80,65 @@ func TestReadmeParameters(t *testing.T) {
 	syncReadme(t, sections...)
 }
 
-// A readmeSection is a generated part of the README, between its markers.
+// A readmeSection is a generated part of the README or a doc, between its
+// markers.
 type readmeSection struct{ start, end, content string }
 
-// syncReadme keeps the README's generated sections as given: under -update
-// it rewrites them, else it reports those out of step.
+// syncReadme keeps the generated sections of the README and the docs as
+// given: under -update it rewrites them, else it reports those out of
+// step.
 func syncReadme(t *testing.T, sections ...readmeSection) {
 	t.Helper()
-	readme, err := os.ReadFile(readmePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := string(readme)
-	for _, s := range sections {
-		before, rest, ok1 := strings.Cut(want, s.start)
-		old, after, ok2 := strings.Cut(rest, s.end)
-		if !ok1 || !ok2 {
-			t.Errorf("README lacks the markers %q and %q", s.start, s.end)
-			continue
-		}
-		if old != "\n"+s.content && !*update {
-			t.Errorf("the README's section %s is out of step: run go test ./tools -update to regenerate it, and review the diff", s.start)
-		}
-		want = before + s.start + "\n" + s.content + s.end + after
-	}
-	if *update && want != string(readme) {
-		if err := os.WriteFile(readmePath, []byte(want), 0o644); err != nil {
+	docs := map[string]string{}
+	for _, path := range docPaths {
+		b, err := os.ReadFile(path)
+		if err != nil {
 			t.Fatal(err)
 		}
+		docs[path] = string(b)
 	}
+	for _, s := range sections {
+		found := false
+		for _, path := range docPaths {
+			before, rest, ok1 := strings.Cut(docs[path], s.start)
+			old, after, ok2 := strings.Cut(rest, s.end)
+			if !ok1 || !ok2 {
+				continue
+			}
+			found = true
+			if old != "\n"+s.content && !*update {
+				t.Errorf("%s: the section %s is out of step: run go test ./tools -update to regenerate it, and review the diff", path, s.start)
+			}
+			docs[path] = before + s.start + "\n" + s.content + s.end + after
+		}
+		if !found {
+			t.Errorf("no doc holds the markers %q and %q", s.start, s.end)
+		}
+	}
+	if !*update {
+		return
+	}
+	for _, path := range docPaths {
+		if old, _ := os.ReadFile(path); string(old) != docs[path] {
+			if err := os.WriteFile(path, []byte(docs[path]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// readDocs is the README and the docs, one after the other.
+func readDocs(t *testing.T) string {
+	t.Helper()
+	var all strings.Builder
+	for _, path := range docPaths {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	return all.String()
 }
 
 const (
@@ -165,11 +197,7 @@ func TestReadmeSendPreview(t *testing.T) {
 	}
 	_, asked, _ := strings.Cut(string(preview), "Show them exactly this:\n\n")
 	asked, _, _ = strings.Cut(asked, "\n\nIf they say yes")
-	readme, err := os.ReadFile(readmePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if asked == "" || !strings.Contains(string(readme), "```\n"+asked+"\n```") {
-		t.Errorf("the README does not show, in a code block, what send_message asks:\n%s", asked)
+	if asked == "" || !strings.Contains(readDocs(t), "```\n"+asked+"\n```") {
+		t.Errorf("the docs do not show, in a code block, what send_message asks:\n%s", asked)
 	}
 }
