@@ -163,6 +163,20 @@ func readParticipants(ctx context.Context, a *Account, in any, ids lineIDs) (cli
 	return errs, r.said()
 }
 
+// once keeps each of numbers once, in order, and says which were given
+// more than once, as people read them.
+func once(numbers []string) (kept, repeated []string) {
+	for _, n := range numbers {
+		switch {
+		case !slices.Contains(kept, n):
+			kept = append(kept, n)
+		case !slices.Contains(repeated, spokenNumber(n)):
+			repeated = append(repeated, spokenNumber(n))
+		}
+	}
+	return kept, repeated
+}
+
 // repeatsFound is implemented by the answers of the tools that read some
 // values only as they answer (search_messages' participants, which may be
 // contacts' names): the values given more than once.
