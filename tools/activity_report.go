@@ -15,13 +15,15 @@ const activityReportDescription = `Figures for the team over a window (default t
 type reportInput struct {
 	Since        string   `json:"since,omitempty" jsonschema:"format=date-time,description=Default 7 days before until."`
 	Until        string   `json:"until,omitempty" jsonschema:"format=date-time,description=Default now."`
-	PhoneNumbers []string `json:"phoneNumbers,omitempty" jsonschema:"maxItems=100,description=Only these lines: IDs (PN…)\\, E.164 numbers or names."`
+	PhoneNumbers []string `json:"phoneNumbers,omitempty" jsonschema:"maxItems=100,description=Only these lines: IDs (PN…)\\, numbers or names."`
 	UserID       userID   `json:"userId,omitempty" jsonschema:"description=Only what this user (US…) did or was assigned."`
 	GroupBy      string   `json:"groupBy,omitempty" jsonschema:"enum=line,enum=user,enum=day,enum=hour,default=line"`
 	TimeZone     string   `json:"timeZone,omitempty" jsonschema:"description=IANA zone of days and hours\\, e.g. America/New_York; default UTC."`
 }
 
-func (in reportInput) lines() ([]string, func(string) bool) { return in.PhoneNumbers, client.IsLineRef }
+func (in reportInput) lines() ([]lineArg, func(string) bool) {
+	return listedLines("phoneNumbers", in.PhoneNumbers), lineTaken
+}
 
 func (in reportInput) request(lines lineIDs) reportRequest {
 	return reportRequest{Since: in.Since, Until: in.Until, PhoneNumbers: lines.each(in.PhoneNumbers), UserID: string(in.UserID), GroupBy: in.GroupBy, TimeZone: in.TimeZone}
@@ -67,6 +69,10 @@ type reportResult struct {
 	CoveredSince time.Time      `json:"coveredSince"`
 	Store        storeFreshness `json:"store"`
 	TimeZone     string         `json:"timeZone"`
+}
+
+func (r reportResult) window() (timeWindow, bool) {
+	return timeWindow{since: &r.Report.Since, until: &r.Report.Until, now: r.Report.Now}, true
 }
 
 var activityReport = tool[reportInput, reportRequest, reportResult]{

@@ -121,8 +121,9 @@ func TestLineNamesResolve(t *testing.T) {
 		want map[string][]string // query the fake must receive
 	}{
 		{"name in any case", map[string]any{"phoneNumbers": []any{"sUpPoRt"}}, map[string][]string{"phoneNumbers": {ws.Lines[1].ID}}},
+		// Once the lines are read, a number is sent as its line's ID.
 		{"names beside numbers and IDs", map[string]any{"phoneNumbers": []any{" Front Desk ", ws.Lines[0].Number, ws.Lines[1].ID}},
-			map[string][]string{"phoneNumbers": {ws.Lines[2].ID, ws.Lines[0].Number, ws.Lines[1].ID}}},
+			map[string][]string{"phoneNumbers": {ws.Lines[2].ID, ws.Lines[0].ID, ws.Lines[1].ID}}},
 		{"deprecated phoneNumber", map[string]any{"phoneNumber": "sales"}, map[string][]string{"phoneNumber": {ws.Lines[0].ID}}},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
+	"github.com/openphone-mcp/openphone-mcp/contacts"
 )
 
 // lineIDs maps line values that the model gave by number or name to the
@@ -22,22 +23,27 @@ func (ids lineIDs) id(value string) string {
 	return value
 }
 
-// each applies id to every value, nil staying nil.
+// each applies id to every value, nil staying nil, and keeps each line
+// once (repeatedLines says which were given twice).
 func (ids lineIDs) each(values []string) []string {
 	if values == nil {
 		return nil
 	}
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = ids.id(v)
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		if id := ids.id(v); !slices.Contains(out, id) {
+			out = append(out, id)
+		}
 	}
 	return out
 }
 
 // resolve finds, for each value that the API would not take (taken tells),
-// the ID of the one line it names: by number, or by name (trimmed, in any
-// case). It looks the lines up only when some value is neither taken nor
-// blank, and then returns the lines it looked in, or why it could not look.
+// the ID of the one line it names: by number in any format, or by name
+// (trimmed, in any case); and, once it has read the lines, the ID of each
+// line given by its E.164 number. It looks the lines up only when some
+// value is neither taken nor blank, and then returns the lines it looked
+// in, or why it could not look.
 // Values it cannot resolve are left out, for Validate to report and
 // withLineChoices to explain.
 func (d *directory) resolve(ctx context.Context, values []string, taken func(string) bool) (lineIDs, *names, error) {
@@ -55,9 +61,11 @@ func (d *directory) resolve(ctx context.Context, values []string, taken func(str
 	if fresh, ok := d.refetchLines(ctx, missed); ok {
 		n = fresh
 	}
+	// With the lines at hand, a line's number is read as its ID too, so
+	// that a line given by name and by number is one line.
 	ids := lineIDs{}
 	for _, v := range values {
-		if matches := n.linesNamed(v); needsLookup(v, taken) && len(matches) == 1 {
+		if matches := n.linesNamed(v); (needsLookup(v, taken) || client.IsE164(v)) && len(matches) == 1 {
 			ids[v] = matches[0].ID
 		}
 	}
@@ -90,13 +98,17 @@ func needsLookup(s string, taken func(string) bool) bool {
 	return strings.TrimSpace(s) != "" && !taken(s)
 }
 
-// linesNamed returns the lines that ref names: by their E.164 number, or by
-// their name, trimmed, in any case.
+// linesNamed returns the lines that ref names: by their number, in any
+// format, or by their name, trimmed, in any case.
 func (n *names) linesNamed(ref string) []client.PhoneNumber {
 	ref = strings.TrimSpace(ref)
+	number := ref
+	if p, ok := contacts.Parse(ref, ""); ok && p.Extension == "" {
+		number = p.E164
+	}
 	var lines []client.PhoneNumber
 	for _, l := range n.lines {
-		if ref != "" && (l.Number == ref || strings.EqualFold(strings.TrimSpace(l.Name), ref)) {
+		if ref != "" && (l.Number == number || strings.EqualFold(strings.TrimSpace(l.Name), ref)) {
 			lines = append(lines, l)
 		}
 	}
@@ -120,6 +132,12 @@ func withLineChoices(errs client.ValidationError, n *names, lookupErr error) cli
 		case n != nil && len(n.linesNamed(value)) > 1:
 			errs[i].Problem = "names more than one line"
 			errs[i].Want = "pass the ID of the one meant: " + describeLines(n.linesNamed(value))
+		case n != nil && looksLikeNumber(value):
+			errs[i].Problem = "is not a valid phone number"
+			if _, valid := contacts.Parse(value, ""); valid {
+				errs[i].Problem = "is not a line of this workspace"
+			}
+			errs[i].Want = "give a line's whole number in any format (e.g. +14155550100 or (415) 555-0100), its ID (PN…) or name; the workspace's lines: " + describeLines(n.lines)
 		case n != nil && e.Kind == client.KindNotALineID:
 			errs[i].Problem = "is not a line of this workspace"
 			errs[i].Want = "want a line's phone number ID (PN…), E.164 number or name; the workspace's lines: " + describeLines(n.lines)

@@ -16,7 +16,7 @@ type callsInput struct{ threadInput }
 
 func (callsInput) JSONSchemaExtend(s *jsonschema.Schema) {
 	threadWords{noun: "calls", maxParticipants: client.MaxCallParticipants,
-		participants: "The one outside number.",
+		participants: "The one outside number, any format.",
 		userID:       "Whose view of the calls applies (US…); default the line's owner."}.extend(s)
 }
 

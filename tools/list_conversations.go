@@ -15,7 +15,7 @@ To read a conversation, pass its line and all its participants to list_messages,
 // conversationsInput is the arguments of list_conversations: the query of
 // GET /v1/conversations, parameter for parameter, with lines also by name.
 type conversationsInput struct {
-	PhoneNumbers    []string `json:"phoneNumbers,omitempty" jsonschema:"minItems=1,maxItems=100,description=Only these lines: phone number IDs (PN…)\\, E.164 numbers or line names (any case)."`
+	PhoneNumbers    []string `json:"phoneNumbers,omitempty" jsonschema:"minItems=1,maxItems=100,description=Only these lines: phone number IDs (PN…)\\, numbers or line names (any case)."`
 	PhoneNumber     string   `json:"phoneNumber,omitempty" jsonschema:"description=Deprecated: use phoneNumbers (which wins when both are given)."`
 	UserID          userID   `json:"userId,omitempty" jsonschema:"description=Only this user's conversations (US…)."`
 	CreatedAfter    string   `json:"createdAfter,omitempty" jsonschema:"format=date-time,description=Created after this instant."`
@@ -37,12 +37,12 @@ func (conversationsInput) JSONSchemaExtend(s *jsonschema.Schema) {
 	}
 }
 
-func (in conversationsInput) lines() ([]string, func(string) bool) {
-	values := in.PhoneNumbers
+func (in conversationsInput) lines() ([]lineArg, func(string) bool) {
+	args := listedLines("phoneNumbers", in.PhoneNumbers)
 	if in.PhoneNumber != "" {
-		values = append(values[:len(values):len(values)], in.PhoneNumber)
+		args = append(args, lineArg{"phoneNumber", in.PhoneNumber})
 	}
-	return values, client.IsLineRef
+	return args, lineTaken
 }
 
 func (in conversationsInput) request(lines lineIDs) client.ListConversationsParams {
@@ -51,6 +51,15 @@ func (in conversationsInput) request(lines lineIDs) client.ListConversationsPara
 		CreatedAfter: in.CreatedAfter, CreatedBefore: in.CreatedBefore, ExcludeInactive: in.ExcludeInactive,
 		UpdatedAfter: in.UpdatedAfter, UpdatedBefore: in.UpdatedBefore, MaxResults: in.MaxResults, PageToken: in.PageToken,
 	}
+}
+
+// window is the one a list of recent conversations covers: by update,
+// or else by creation.
+func (in conversationsInput) window() (timeWindow, bool) {
+	if s, ok := dateSpan("updated", in.UpdatedAfter, in.UpdatedBefore); ok {
+		return s, true
+	}
+	return dateSpan("created", in.CreatedAfter, in.CreatedBefore)
 }
 
 // conversationsResult is the answer of list_conversations: the page with

@@ -17,7 +17,7 @@ type messagesInput struct{ threadInput }
 
 func (messagesInput) JSONSchemaExtend(s *jsonschema.Schema) {
 	threadWords{noun: "messages", maxParticipants: client.MaxMessageParticipants,
-		participants: "The conversation's outside numbers: all of a group's.",
+		participants: "The conversation's outside numbers, any format: all of a group's.",
 		userID:       "Only messages sent by this user (US…)."}.extend(s)
 }
 

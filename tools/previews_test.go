@@ -78,9 +78,10 @@ func TestRecipientsResolveStrictly(t *testing.T) {
 		{"a contact with two numbers", "Sales", "Morgan Twonumbers", "", []string{"has 2 numbers", "+1 415-555-0178", "+1 415-555-0100 ext. 23"}},
 		{"a national number in the line's country", "London", "020 7946 0958", "+442079460958", nil},
 		{"a national number of another country", "Sales", "020 7946 0958", "", []string{"is not a valid phone number"}},
+		{"a number given twice, as a number and as a name", "Sales", "(415) 555-0112\x00Priya Raman", "+14155550112", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pl, err := sendMessage.prepare(t.Context(), a, sendInput{From: tc.from, To: []string{tc.to}, Content: "hello"})
+			pl, err := sendMessage.prepare(t.Context(), a, sendInput{From: tc.from, To: strings.Split(tc.to, "\x00"), Content: "hello"})
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -90,6 +91,9 @@ func TestRecipientsResolveStrictly(t *testing.T) {
 				}
 				if len(pl.request.To) != 1 || !strings.HasPrefix(pl.request.To[0], "+") {
 					t.Errorf("to %v, want one E.164 number", pl.request.To)
+				}
+				if twice := strings.Contains(tc.to, "\x00"); twice != strings.Contains(pl.preview, "(given more than once, texted once: +1 415-555-0112)") {
+					t.Errorf("the preview does not say the number was given twice: %s", pl.preview)
 				}
 				return
 			}

@@ -27,14 +27,16 @@ const (
 type recentInput struct {
 	Since            string   `json:"since,omitempty" jsonschema:"format=date-time,description=From this instant; default 24 hours ago."`
 	Until            string   `json:"until,omitempty" jsonschema:"format=date-time,description=Up to this instant; default now."`
-	PhoneNumbers     []string `json:"phoneNumbers,omitempty" jsonschema:"maxItems=100,description=Only these lines: IDs (PN…)\\, E.164 numbers or names."`
+	PhoneNumbers     []string `json:"phoneNumbers,omitempty" jsonschema:"maxItems=100,description=Only these lines: IDs (PN…)\\, numbers or names."`
 	UserID           userID   `json:"userId,omitempty" jsonschema:"description=Only this user's conversations (US…)."`
 	Only             string   `json:"only,omitempty" jsonschema:"enum=all,enum=needs-reply,enum=missed-calls,default=all,description=all; needs-reply (the last activity was incoming: a text or a missed call); or missed-calls."`
 	MaxConversations int      `json:"maxConversations,omitempty" jsonschema:"minimum=1,maximum=50,default=20,description=How many conversations at most."`
 	PageToken        string   `json:"pageToken,omitempty" jsonschema:"description=From the previous answer; same other arguments."`
 }
 
-func (in recentInput) lines() ([]string, func(string) bool) { return in.PhoneNumbers, client.IsLineRef }
+func (in recentInput) lines() ([]lineArg, func(string) bool) {
+	return listedLines("phoneNumbers", in.PhoneNumbers), lineTaken
+}
 
 func (in recentInput) request(lines lineIDs) recentRequest {
 	return recentRequest{PhoneNumbers: lines.each(in.PhoneNumbers), UserID: string(in.UserID), Since: in.Since, Until: in.Until,
@@ -119,6 +121,10 @@ type recentResult struct {
 	FromStore *storeFreshness `json:"fromStore,omitempty"`
 	NotShown  int             `json:"notShown,omitempty"`
 	only      string
+}
+
+func (r recentResult) window() (timeWindow, bool) {
+	return timeWindow{since: &r.Since, until: r.Until, now: r.Now}, true
 }
 
 // A recentConversation is one conversation's activity in the window.

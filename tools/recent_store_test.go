@@ -91,16 +91,16 @@ func TestRecentActivityFromStore(t *testing.T) {
 			if extra := notDirectory(storeAPI.Requests())[before:]; len(extra) > 0 {
 				t.Errorf("%s: the store's answer sent %d requests beyond the directory's: %v", name, len(extra), extra)
 			}
-			storeHead, _, _ := strings.Cut(fromStore, "\n")
-			liveHead, _, _ := strings.Cut(fromLive, "\n")
+			storeWindow, storeHead, storeRest := opened(fromStore)
+			liveWindow, liveHead, liveRest := opened(fromLive)
 			if !strings.Contains(storeHead, "From the store, as of 17:00:00 UTC (synced 0 s ago).") {
 				t.Errorf("%s: the header does not say how fresh it is: %s", name, storeHead)
 			}
 			if strings.Contains(liveHead, "From the store") {
 				t.Errorf("%s: the live answer: %s", name, liveHead)
 			}
-			if w := window(storeHead); w == "" || w != window(liveHead) {
-				t.Errorf("%s: headline\nstore: %s\nlive:  %s", name, storeHead, liveHead)
+			if !strings.HasPrefix(storeWindow, "Window: ") || storeWindow != liveWindow {
+				t.Errorf("%s: window\nstore: %s\nlive:  %s", name, storeWindow, liveWindow)
 			}
 			// The store drops a conversation deleted in OpenPhone with its
 			// activity; a live read still lists it.
@@ -111,8 +111,7 @@ func TestRecentActivityFromStore(t *testing.T) {
 			}
 			// Without a deleted conversation in the window, the whole
 			// answer after the headline (legend included) is the same.
-			if _, storeRest, _ := strings.Cut(fromStore, "\n"); len(blocks(fromLive, nil)) == len(liveBlocks) {
-				_, liveRest, _ := strings.Cut(fromLive, "\n")
+			if len(blocks(fromLive, nil)) == len(liveBlocks) {
 				same++
 				if storeRest != liveRest {
 					t.Errorf("%s: the answers differ after the headline\nstore:\n%s\nlive:\n%s", name, storeRest, liveRest)
@@ -166,11 +165,12 @@ func blocks(answer string, skip []string) []string {
 	return bs
 }
 
-// window is the window an answer's headline states.
-func window(headline string) string {
-	_, w, _ := strings.Cut(headline, " from ")
-	w, _, _ = strings.Cut(w, ".")
-	return w
+// opened cuts an answer into its opening line (the window), its headline
+// and the rest.
+func opened(answer string) (window, headline, rest string) {
+	window, rest, _ = strings.Cut(answer, "\n")
+	headline, rest, _ = strings.Cut(rest, "\n")
+	return window, headline, rest
 }
 
 // blockDiff names the blocks of the store's answer and the live one that
@@ -200,12 +200,12 @@ func TestRecentActivityStoreFreshness(t *testing.T) {
 	_, c := testkit.NewAPI(t, openphonetest.DemoWorkspace(), client.WithRateLimit(1000))
 	s := NewServer(Config{Client: c, Version: "test", Context: t.Context(), ContactsWait: time.Minute, Store: st,
 		Now: func() time.Time { return openphonetest.DemoEpoch.Add(time.Hour) }})
-	head, _, _ := strings.Cut(text(call(t, s, "recent_activity", map[string]any{})), "\n")
+	_, head, _ := opened(text(call(t, s, "recent_activity", map[string]any{})))
 	if want := "From the store, as of 17:00:00 UTC (synced 1 h ago); activity after it is not included."; !strings.Contains(head, want) {
 		t.Errorf("header %q, want %q", head, want)
 	}
 	// A window that ended before the store's last sync is whole.
-	head, _, _ = strings.Cut(text(call(t, s, "recent_activity", map[string]any{"since": "2026-11-19T00:00:00Z", "until": "2026-11-20T00:00:00Z"})), "\n")
+	_, head, _ = opened(text(call(t, s, "recent_activity", map[string]any{"since": "2026-11-19T00:00:00Z", "until": "2026-11-20T00:00:00Z"})))
 	if want := "From the store, as of 17:00:00 UTC (synced 1 h ago)."; !strings.Contains(head, want) {
 		t.Errorf("header %q, want %q", head, want)
 	}
@@ -262,7 +262,7 @@ func TestRecentActivityStoreWithoutTheWorkspace(t *testing.T) {
 func TestRecentActivityStoreNotShown(t *testing.T) {
 	_, s := demoServer(t, syncedDemo(t))
 	out := text(call(t, s, "recent_activity", map[string]any{"maxConversations": 5, "since": "2026-11-17T17:00:00Z"}))
-	head, _, _ := strings.Cut(out, "\n")
+	_, head, _ := opened(out)
 	if n := len(blocks(out, nil)); n != 5 || !strings.Contains(head, "Examined: every conversation with activity in the window (43). 38 more are not shown (maxConversations)") {
 		t.Errorf("%d blocks; header %s", n, head)
 	}

@@ -10,16 +10,13 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-// renderRecent writes the workspace's recent activity: a headline with the
-// window, now, what was examined and how to go on, the legend, then a
-// block per conversation with activity in the window.
+// renderRecent writes the workspace's recent activity (after the window,
+// which opening writes): a headline with what was examined and how to go
+// on, the legend, then a block per conversation with activity in the
+// window.
 func renderRecent(p recentRequest, r recentResult, l legend) string {
 	var b strings.Builder
-	since, now := r.Since.UTC().Format(time.RFC3339), r.Now.UTC().Format(time.RFC3339)
-	window := "from " + since + " to now (" + now + ")"
-	if r.Until != nil {
-		window = "from " + since + " to " + r.Until.UTC().Format(time.RFC3339) + " (now is " + now + ")"
-	}
+	since, window := stamp(r.Since), "in the window"
 	kept := map[string]string{onlyAll: "with activity", onlyNeedsReply: "awaiting a reply", onlyMissedCalls: "with missed calls"}[r.only]
 	if r.only != onlyAll {
 		kept += fmt.Sprintf(" (of %d with activity)", r.Active)

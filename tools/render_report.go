@@ -19,17 +19,12 @@ var groupDefinitions = map[string]string{
 	store.GroupByHour: "Each hour: what happened in it, a reply time in the hour it began.",
 }
 
-// renderReport writes activity_report's answer: the window and its
-// coverage, the definitions, the totals, then a line per group.
+// renderReport writes activity_report's answer (after the window, which
+// opening writes): the coverage, the definitions, the totals, then a line per group.
 func renderReport(p reportRequest, r reportResult, l legend) string {
 	rep := r.Report
 	var b strings.Builder
-	fmt.Fprintf(&b, "Activity by %s from %s to %s", rep.GroupBy, rep.Since.UTC().Format(time.RFC3339), rep.Until.UTC().Format(time.RFC3339))
-	if !rep.Until.Before(rep.Now) {
-		b.WriteString(" (now)")
-	} else {
-		b.WriteString(" (now is " + rep.Now.UTC().Format(time.RFC3339) + ")")
-	}
+	fmt.Fprintf(&b, "Activity by %s", rep.GroupBy)
 	if rep.GroupBy == store.GroupByDay || rep.GroupBy == store.GroupByHour {
 		b.WriteString(", days and hours in " + r.TimeZone)
 	}

@@ -22,12 +22,6 @@ func renderSearch(p searchRequest, r searchResult, l legend) string {
 		fmt.Fprintf(&b, "%d matches for ", r.Total)
 	}
 	b.WriteString(strconv.Quote(r.Query) + " in " + joinWords(r.Kinds))
-	if r.Since != nil {
-		b.WriteString(" from " + r.Since.UTC().Format(time.RFC3339))
-	}
-	if r.Until != nil {
-		b.WriteString(" before " + r.Until.UTC().Format(time.RFC3339))
-	}
 	if p.PhoneNumbers != nil {
 		b.WriteString(" on " + joinFields(p.PhoneNumbers))
 	}

@@ -54,24 +54,10 @@ func reflectSchema(v any, without ...string) json.RawMessage {
 type (
 	userID     string // US…
 	activityID string // AC…: a call's or a message's
-	e164       string // a phone number, +15555555555
 )
 
 func (userID) JSONSchemaExtend(s *jsonschema.Schema)     { s.Pattern = client.UserIDPattern }
 func (activityID) JSONSchemaExtend(s *jsonschema.Schema) { s.Pattern = client.ActivityIDPattern }
-func (e164) JSONSchemaExtend(s *jsonschema.Schema)       { s.Pattern = client.E164Pattern }
-
-// strings converts a slice of a string kind.
-func stringsOf[S ~string](values []S) []string {
-	if values == nil {
-		return nil
-	}
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = string(v)
-	}
-	return out
-}
 
 // nextPageToken describes the nextPageToken property of a paged result's
 // schema: a string, or null on the last page.

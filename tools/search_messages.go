@@ -25,7 +25,7 @@ type searchInput struct {
 	Query        string   `json:"query" jsonschema:"required,minLength=1,maxLength=500,description=Words and \"quoted phrases\"; all must match."`
 	Since        string   `json:"since,omitempty" jsonschema:"format=date-time"`
 	Until        string   `json:"until,omitempty" jsonschema:"format=date-time"`
-	PhoneNumbers []string `json:"phoneNumbers,omitempty" jsonschema:"maxItems=100,description=Only these lines: IDs (PN…)\\, E.164 numbers or names."`
+	PhoneNumbers []string `json:"phoneNumbers,omitempty" jsonschema:"maxItems=100,description=Only these lines: IDs (PN…)\\, numbers or names."`
 	Participants []string `json:"participants,omitempty" jsonschema:"maxItems=20,description=Only conversations with one of these: numbers in any format or contacts' whole names."`
 	Direction    string   `json:"direction,omitempty" jsonschema:"enum=incoming,enum=outgoing"`
 	In           []string `json:"in,omitempty" jsonschema:"uniqueItems=true,description=Default all."`
@@ -39,7 +39,9 @@ func (searchInput) JSONSchemaExtend(s *jsonschema.Schema) {
 	}
 }
 
-func (in searchInput) lines() ([]string, func(string) bool) { return in.PhoneNumbers, client.IsLineRef }
+func (in searchInput) lines() ([]lineArg, func(string) bool) {
+	return listedLines("phoneNumbers", in.PhoneNumbers), lineTaken
+}
 
 func (in searchInput) request(lines lineIDs) searchRequest {
 	return searchRequest{Query: in.Query, Since: in.Since, Until: in.Until, PhoneNumbers: lines.each(in.PhoneNumbers), Participants: in.Participants,
@@ -143,7 +145,14 @@ type searchResult struct {
 	Store        storeFreshness `json:"store"`
 	Now          time.Time      `json:"now"`
 	// NextPageToken is set when more hits follow.
-	NextPageToken *string `json:"nextPageToken,omitempty"`
+	NextPageToken *string  `json:"nextPageToken,omitempty"`
+	repeated      []string // the participants given more than once
+}
+
+func (r searchResult) repeatedValues() []string { return r.repeated }
+
+func (r searchResult) window() (timeWindow, bool) {
+	return timeWindow{since: r.Since, until: r.Until, now: r.Now}, r.Since != nil || r.Until != nil
 }
 
 // A searchHit is one text that matched.
@@ -214,14 +223,18 @@ func runSearch(ctx context.Context, a *Account, p searchRequest) (searchResult, 
 	}
 	if p.Participants != nil {
 		region := contacts.DefaultRegion
-		if len(v.names.lines) > 0 {
+		if len(p.PhoneNumbers) > 0 { // the country of the first line given
+			if l, ok := v.names.line(p.PhoneNumbers[0]); ok {
+				region = contacts.RegionOf(l.Number)
+			}
+		} else if len(v.names.lines) > 0 {
 			region = contacts.RegionOf(v.names.lines[0].Number)
 		}
-		numbers, errs := participantNumbers(a.contacts.View(ctx), region, p.Participants)
+		numbers, repeated, errs := participantNumbers(a.contacts.View(ctx), region, p.Participants)
 		if len(errs) > 0 {
 			return searchResult{}, errs
 		}
-		q.Participants, r.Participants = numbers, numbers
+		q.Participants, r.Participants, r.repeated = numbers, numbers, repeated
 	}
 	q.After, _ = decodeSearchToken(p.PageToken)
 	if r.Total, err = v.st.CountMatches(ctx, q); err != nil {
@@ -247,14 +260,17 @@ func runSearch(ctx context.Context, a *Account, p searchRequest) (searchResult, 
 // participantNumbers turns each value into the numbers it stands for: a
 // number in any format (read with the line's region when it has no +),
 // or the whole name of contacts, every number of each. Each number once.
-func participantNumbers(view contacts.View, region string, values []string) ([]string, client.ValidationError) {
+func participantNumbers(view contacts.View, region string, values []string) ([]string, []string, client.ValidationError) {
 	numbers := []string{}
 	var errs client.ValidationError
+	var r repeats
 	for i, v := range values {
 		if n, ok := contacts.Parse(v, region); ok {
+			r.add("participants", n.E164)
 			numbers = appendID(numbers, &n.E164)
 			continue
 		}
+		r.add("participants", v)
 		named := view.Named(v)
 		var found []string
 		for _, ct := range named {
@@ -281,5 +297,5 @@ func participantNumbers(view contacts.View, region string, values []string) ([]s
 			numbers = appendID(numbers, &n)
 		}
 	}
-	return numbers, errs
+	return numbers, r.said(), errs
 }

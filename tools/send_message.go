@@ -41,6 +41,10 @@ var sendMessage = write[sendInput, client.SendMessageParams]{
 		}
 		view := a.contacts.View(ctx)
 		to, toErrs := recipients(view, contacts.RegionOf(line.Number), in.To)
+		var twice []string
+		if len(toErrs) == 0 {
+			to, twice = once(to)
+		}
 		p.From, p.To = line.ID, to
 		if resolveErrs = append(resolveErrs, toErrs...); len(resolveErrs) > 0 {
 			return plan[client.SendMessageParams]{}, combine(resolveErrs, validationErrors(p.Validate()))
@@ -54,6 +58,9 @@ var sendMessage = write[sendInput, client.SendMessageParams]{
 			preview += " as " + a.spokenUser(ctx, p.UserID)
 		}
 		preview += " to " + strings.Join(spoken, ", ")
+		if len(twice) > 0 {
+			preview += " (given more than once, texted once: " + strings.Join(twice, ", ") + ")"
+		}
 		if p.SetInboxStatus == "done" {
 			preview += ", then mark the conversation done"
 		}

@@ -12,25 +12,37 @@ import (
 // number or name. What differs, in the words the model reads, is in each
 // tool's threadWords.
 type threadInput struct {
-	PhoneNumberID string `json:"phoneNumberId" jsonschema:"description=The line: ID (PN…)\\, number or name."`
-	Participants  []e164 `json:"participants" jsonschema:"minItems=1"`
-	UserID        userID `json:"userId,omitempty"`
-	CreatedAfter  string `json:"createdAfter,omitempty" jsonschema:"format=date-time"`
-	CreatedBefore string `json:"createdBefore,omitempty" jsonschema:"format=date-time"`
-	Since         string `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: means createdBefore."`
-	MaxResults    int    `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Page size."`
-	PageToken     string `json:"pageToken,omitempty" jsonschema:"description=From the previous page (same arguments)."`
+	PhoneNumberID string   `json:"phoneNumberId" jsonschema:"description=The line: ID (PN…)\\, number or name."`
+	Participants  []string `json:"participants" jsonschema:"minItems=1"`
+	UserID        userID   `json:"userId,omitempty"`
+	CreatedAfter  string   `json:"createdAfter,omitempty" jsonschema:"format=date-time"`
+	CreatedBefore string   `json:"createdBefore,omitempty" jsonschema:"format=date-time"`
+	Since         string   `json:"since,omitempty" jsonschema:"format=date-time,description=Deprecated: means createdBefore."`
+	MaxResults    int      `json:"maxResults,omitempty" jsonschema:"minimum=1,maximum=100,default=10,description=Page size."`
+	PageToken     string   `json:"pageToken,omitempty" jsonschema:"description=From the previous page (same arguments)."`
 }
 
-func (t threadInput) lines() ([]string, func(string) bool) {
-	return []string{t.PhoneNumberID}, client.IsPhoneNumberID
+func (t threadInput) lines() ([]lineArg, func(string) bool) {
+	return []lineArg{{"phoneNumberId", t.PhoneNumberID}}, client.IsPhoneNumberID
+}
+
+func (t *threadInput) participants() (string, *[]string, string) {
+	return "participants", &t.Participants, t.PhoneNumberID
 }
 
 func (t threadInput) request(lines lineIDs) client.ListMessagesParams {
 	return client.ListMessagesParams{
-		PhoneNumberID: lines.id(t.PhoneNumberID), Participants: stringsOf(t.Participants), UserID: string(t.UserID),
+		PhoneNumberID: lines.id(t.PhoneNumberID), Participants: t.Participants, UserID: string(t.UserID),
 		CreatedAfter: t.CreatedAfter, CreatedBefore: t.CreatedBefore, Since: t.Since, MaxResults: t.MaxResults, PageToken: t.PageToken,
 	}
+}
+
+func (t threadInput) window() (timeWindow, bool) {
+	before := t.CreatedBefore
+	if before == "" {
+		before = t.Since // which means createdBefore
+	}
+	return dateSpan("created", t.CreatedAfter, before)
 }
 
 // threadWords are what list_messages and list_calls say differently of

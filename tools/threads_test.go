@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -48,7 +49,7 @@ func TestThreadToolsGolden(t *testing.T) {
 	}{
 		{"messages_quick_print.txt", "list_messages", map[string]any{"phoneNumberId": quick.PhoneNumberID, "participants": quick.Participants, "maxResults": 20}},
 		{"messages_paged.txt", "list_messages", map[string]any{"phoneNumberId": "support", "participants": quick.Participants, "maxResults": 3}},
-		{"messages_none.txt", "list_messages", map[string]any{"phoneNumberId": quick.PhoneNumberID, "participants": []any{"+15555550100", "+15555550101"}}},
+		{"messages_none.txt", "list_messages", map[string]any{"phoneNumberId": quick.PhoneNumberID, "participants": []any{"+13125550198", "(312) 555-0199"}}},
 		{"calls.txt", "list_calls", map[string]any{"phoneNumberId": completed.PhoneNumberID, "participants": completed.Participants}},
 		{"call_completed.txt", "get_call", map[string]any{"callId": completed.ID}},
 		{"call_in_progress.txt", "get_call", map[string]any{"callId": inProgress.ID}},
@@ -165,7 +166,7 @@ func TestThreadBadArguments(t *testing.T) {
 	line := ws.Lines[0].ID
 	eleven := make([]any, 11)
 	for i := range eleven {
-		eleven[i] = "+14155550100"
+		eleven[i] = fmt.Sprintf("+141555501%02d", 10+i)
 	}
 	for _, tt := range []struct {
 		tool string
@@ -174,7 +175,7 @@ func TestThreadBadArguments(t *testing.T) {
 	}{
 		{"list_messages", nil, []string{"phoneNumberId is required", "participants is required"}},
 		{"list_messages", map[string]any{"phoneNumberId": line, "participants": eleven}, []string{"participants", "1 to 10"}},
-		{"list_messages", map[string]any{"phoneNumberId": line, "participants": []any{"415-555-0100"}}, []string{"participants[0]", "E.164"}},
+		{"list_messages", map[string]any{"phoneNumberId": line, "participants": []any{"+1415555012"}}, []string{"participants[0]", "not a valid phone number"}},
 		{"list_messages", map[string]any{"phoneNumberId": line, "participants": []any{"+14155550100"}, "since": "yesterday"}, []string{"since", "RFC 3339"}},
 		{"list_messages", map[string]any{"phoneNumberId": line, "participants": []any{"+14155550100"}, "conversationId": "CN1"}, []string{"conversationId", "not a parameter"}},
 		{"list_messages", map[string]any{"phoneNumberId": "Marketing", "participants": []any{"+14155550100"}}, []string{"phoneNumberId", "not a line of this workspace", `"Sales"`}},

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -60,7 +61,7 @@ type arguments[P any] interface {
 type namedLines interface {
 	// lines returns the line values given, and which of them the API
 	// takes as they are.
-	lines() (values []string, taken func(string) bool)
+	lines() (args []lineArg, taken func(string) bool)
 }
 
 // mentions are the lines, users and outside numbers an answer names, each
@@ -93,21 +94,25 @@ func (t tool[In, P, Out]) serverTool(s serving) server.ServerTool {
 }
 
 // handle answers one call: it decodes the arguments, resolves line names,
-// validates the request once (the client does, before it sends), calls the
-// client, looks up the names of what the answer mentions, and renders it.
+// reads numbers (readNumbers), validates the request once (the client
+// does, before it sends), calls the client, looks up the names of what the
+// answer mentions, and renders it after its opening (the window, the
+// repeats).
 func (t tool[In, P, Out]) handle(ctx context.Context, s serving, args any) *mcp.CallToolResult {
 	a := s.account(ctx)
 	in := t.defaults
 	decodeErrs := decodeArguments(args, &in)
 	ids, lineNames, lookupErr := resolveLines(ctx, a, in)
+	numberErrs, repeated := readNumbers(ctx, a, &in, ids)
+	refused := append(slices.Clip(decodeErrs), numberErrs...)
 	p := in.request(ids)
 	invalid := func(err error) *mcp.CallToolResult {
-		errs := combine(decodeErrs, validationErrors(err))
+		errs := combine(refused, validationErrors(err))
 		return argumentError(withAdvice(withLineChoices(errs, lineNames, lookupErr), t.advice))
 	}
-	if len(decodeErrs) > 0 || a == nil {
+	if len(refused) > 0 || a == nil {
 		// Nothing will be sent, so the request is validated here.
-		if err := p.Validate(); err != nil || len(decodeErrs) > 0 {
+		if err := p.Validate(); err != nil || len(refused) > 0 {
 			return invalid(err)
 		}
 		return mcp.NewToolResultError(s.missingKeyMessage())
@@ -120,7 +125,7 @@ func (t tool[In, P, Out]) handle(ctx context.Context, s serving, args any) *mcp.
 	if t.mentions != nil {
 		l = a.legend(ctx, t.mentions(p, out))
 	}
-	return s.result(out, t.render(p, out, l))
+	return s.result(out, opening(clockOf(ctx)(), in, out, repeated)+t.render(p, out, l))
 }
 
 // failure is the result of a call that failed with err, nil when it did
@@ -175,6 +180,10 @@ func resolveLines(ctx context.Context, a *Account, in any) (lineIDs, *names, err
 	if !ok || a == nil {
 		return nil, nil, nil
 	}
-	values, taken := named.lines()
+	args, taken := named.lines()
+	values := make([]string, len(args))
+	for i, arg := range args {
+		values[i] = arg.value
+	}
 	return a.dir.resolve(ctx, values, taken)
 }

@@ -223,7 +223,7 @@ func TestBadArguments(t *testing.T) {
 		{"maxResults too big", map[string]any{"maxResults": 1000}, []string{"maxResults", "1 to 100"}},
 		{"phoneNumbers not an array", map[string]any{"phoneNumbers": "+15555555555"}, []string{"phoneNumbers", "array"}},
 		{"phoneNumbers empty", map[string]any{"phoneNumbers": []any{}}, []string{"phoneNumbers", "1 to 100"}},
-		{"phoneNumbers item", map[string]any{"phoneNumbers": []any{"PN1", "(415) 555-0100"}}, []string{"phoneNumbers[1]", `"(415) 555-0100"`, "E.164", "+14155550100"}},
+		{"phoneNumbers item", map[string]any{"phoneNumbers": []any{"PNEAIjRnLh", "415-555"}}, []string{"phoneNumbers[1]", `"415-555"`, "not a valid phone number", "+14155550100"}},
 		{"phoneNumbers item type", map[string]any{"phoneNumbers": []any{15555555555}}, []string{"phoneNumbers", "array of strings"}},
 		{"deprecated phoneNumber", map[string]any{"phoneNumber": "marketing"}, []string{"phoneNumber", "E.164", "line's name", `"Sales"`}},
 		{"userId", map[string]any{"userId": "jordan@example.com"}, []string{"userId", "US"}},

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -280,7 +281,7 @@ func TestBadWritesNeverReachOpenPhone(t *testing.T) {
 	f := newWriteFixture(t, nil)
 	eleven := make([]any, 11)
 	for i := range eleven {
-		eleven[i] = "+1415555010" + string(rune('0'+i%10))
+		eleven[i] = "+141555501" + strconv.Itoa(10+i) // each once: a repeat is sent once
 	}
 	for _, tc := range []struct {
 		tool string
