@@ -59,7 +59,11 @@ type findResult struct {
 	// Loading is set while the contacts are still being read: the matches
 	// may then be incomplete.
 	Loading bool `json:"loading,omitempty"`
-	indexed int
+	// Threads are the conversations of the best matches, by index in
+	// Contacts; ThreadsRead says where they were read and how far.
+	Threads     []contactThreads `json:"threads"`
+	ThreadsRead threadsSource    `json:"threadsRead"`
+	indexed     int
 }
 
 func (findResult) JSONSchemaExtend(s *jsonschema.Schema) {
@@ -83,10 +87,11 @@ var findContacts = tool[findInput, findRequest, findResult]{
 			r.Contacts = append(r.Contacts, m.Contact)
 			r.Matched = append(r.Matched, m.Field)
 		}
+		r.Threads, r.ThreadsRead = a.contactThreads(ctx, r.Contacts)
 		return r, nil
 	},
 	sent: func(findRequest) sentRequest { return sentRequest{noLines: "no line"} },
-	// The lines are named, for reading a contact's threads.
+	// The lines of the conversations are named in their rows.
 	mentions: func(findRequest, findResult) mentions { return mentions{} },
 	render:   renderFound,
 }
