@@ -166,7 +166,7 @@ func writeThreads(b *strings.Builder, ct client.Contact, ts contactThreads, src 
 		}
 	}
 	if ts.More > 0 {
-		fmt.Fprintf(b, "\n   and %d older (list_messages with a line and the contact's number reads them)", ts.More)
+		fmt.Fprintf(b, "\n   and %d more, less recently active", ts.More)
 	}
 }
 
