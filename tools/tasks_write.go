@@ -13,7 +13,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-const createTaskDescription = `Create a task linked to exactly one of a conversation (conversationId, CN…), a call or text (activityId, AC…) or a line (phoneNumberId: ID, number or name): POST /v1/tasks. Each call creates one more task.`
+const createTaskDescription = `Create a task linked to exactly one of conversationId, activityId or phoneNumberId: POST /v1/tasks. Each call creates one more task.`
 
 // createTaskInput is the arguments of create_task: the body of POST
 // /v1/tasks, with the line also by number or name.
@@ -95,7 +95,7 @@ var createTask = write[createTaskInput, client.CreateTaskParams]{
 	},
 }
 
-const updateTaskDescription = `Change a task (TK…, from list_tasks): its title and description, complete or reopen it, assign or unassign a user, change or remove its due date, link or unlink a conversation; each change one request, in that order.`
+const updateTaskDescription = `Change a task (from list_tasks): any of the changes its parameters name, each one request, in their order.`
 
 // updateTaskInput is the arguments of update_task: the changes the task
 // endpoints make, any number at once.
