@@ -27,10 +27,17 @@ func TestLegendsNameOnlyWhatRowsMention(t *testing.T) {
 		{"recent_activity", map[string]any{"only": "needs-reply"}},
 		{"recent_activity", map[string]any{"only": "missed-calls"}},
 		{"list_messages", map[string]any{"phoneNumberId": ws.Conversations[0].PhoneNumberID, "participants": ws.Conversations[0].Participants}},
+		{"list_calls", map[string]any{"phoneNumberId": ws.Calls[0].PhoneNumberID, "participants": ws.Calls[0].Participants}},
+		{"get_call", map[string]any{"callId": ws.Calls[0].ID}},
+		{"list_conversations", map[string]any{"maxResults": 100, "phoneNumbers": []string{ws.Lines[0].ID}}},
 		{"find_contacts", map[string]any{"query": "Kim"}},
 		{"get_contact", map[string]any{"id": ws.Contacts[0].ID}},
 	} {
-		out := text(call(t, s, tt.tool, tt.args))
+		res := call(t, s, tt.tool, tt.args)
+		out := text(res)
+		if res.IsError {
+			t.Fatalf("%s %v: %s", tt.tool, tt.args, out)
+		}
 		var body, legends []string
 		for _, line := range strings.Split(out, "\n") {
 			if legendLine.MatchString(line) {
