@@ -179,7 +179,30 @@ func (s *Store) ActiveConversations(ctx context.Context, p ActivityParams) ([]cl
 			args = append(args, l)
 		}
 	}
-	rows, err := s.db.QueryContext(ctx, query+` ORDER BY last_activity_at DESC, id`, args...)
+	return s.conversations(ctx, query+` ORDER BY last_activity_at DESC, id`, args...)
+}
+
+// ConversationsWith returns the conversations of ws that have one of
+// numbers (E.164) among their participants, most recent activity first,
+// each with its participants in the order the API listed them.
+func (s *Store) ConversationsWith(ctx context.Context, ws string, numbers []string) ([]client.Conversation, error) {
+	if len(numbers) == 0 {
+		return nil, nil
+	}
+	query := `SELECT id, line_id, participants, name, assigned_to, created_at, updated_at, last_activity_at, last_activity_id, muted_until, snoozed_until
+		FROM conversations c WHERE workspace_id = ? AND id IN (SELECT conversation_id FROM conversation_participants
+			WHERE workspace_id = ? AND number IN (?` + strings.Repeat(`, ?`, len(numbers)-1) + `))`
+	args := []any{ws, ws}
+	for _, n := range numbers {
+		args = append(args, n)
+	}
+	return s.conversations(ctx, query+` ORDER BY last_activity_at DESC, id`, args...)
+}
+
+// conversations runs query, which selects the columns of a conversation
+// in ActiveConversations' order, and reads its rows.
+func (s *Store) conversations(ctx context.Context, query string, args ...any) ([]client.Conversation, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

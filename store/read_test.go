@@ -76,6 +76,46 @@ func testActiveConversations(t *testing.T, open opener) {
 	}
 }
 
+func TestConversationsWith(t *testing.T) { forEachEngine(t, testConversationsWith) }
+
+func testConversationsWith(t *testing.T, open opener) {
+	st, _ := open(t)
+	ctx := context.Background()
+	ws := workspace(t, st, "PN1", "US1")
+	hour := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	if err := st.PutConversations(ctx, ws, []client.Conversation{
+		conversation("CNgroup", "PN1", hour(-1), "+14155550199", "+14155550111"),
+		conversation("CNone", "PN2", hour(-2), "+14155550111"),
+		conversation("CNother", "PN1", hour(-3), "+14155550133"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		ws      string
+		numbers []string
+		want    []string
+	}{
+		{"a number in a group and a 1:1, most recent first", ws, []string{"+14155550111"}, []string{"CNgroup", "CNone"}},
+		{"two numbers of one conversation, listed once", ws, []string{"+14155550199", "+14155550111"}, []string{"CNgroup", "CNone"}},
+		{"no number", ws, nil, nil},
+		{"a number in none", ws, []string{"+14155550100"}, nil},
+		{"another workspace", "wsother", []string{"+14155550111"}, nil},
+	} {
+		got, err := st.ConversationsWith(ctx, c.ws, c.numbers)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, cv := range got {
+			ids = append(ids, cv.ID)
+		}
+		if !slices.Equal(ids, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, ids, c.want)
+		}
+	}
+}
+
 func TestFindWorkspace(t *testing.T) { forEachEngine(t, testFindWorkspace) }
 
 func testFindWorkspace(t *testing.T, open opener) {

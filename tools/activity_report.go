@@ -9,7 +9,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/store"
 )
 
-const activityReportDescription = `Figures for the team over a window (default the last 7 days), in one call, grouped by line (default), user, day or hour: texts in and out; calls in (answered, missed, with voicemail) and out; talk time; conversations started; time to first reply (median and 90th percentile); incoming texts and missed calls still unanswered; conversations awaiting a reply now. Every figure is defined in the answer. Reads the server's store, a synced copy: the answer says what it covers and how fresh.`
+const activityReportDescription = `Figures for the team over a window (default the last 7 days), in one call, per line, user, day or hour: texts in and out; calls in (answered, missed, with voicemail) and out; talk time; conversations started; time to first reply (median and 90th percentile); incoming texts and missed calls still unanswered; conversations awaiting a reply now. Every figure is defined in the answer; no rows of texts or calls (recent_activity has them). Reads the server's store, a synced copy: the answer says what it covers and how fresh.`
 
 // reportInput is the arguments of activity_report.
 type reportInput struct {
@@ -17,7 +17,7 @@ type reportInput struct {
 	Until        string   `json:"until,omitempty" jsonschema:"format=date-time,description=Default now."`
 	PhoneNumbers []string `json:"phoneNumbers,omitempty" jsonschema:"maxItems=100,description=Only these lines: IDs (PN…)\\, numbers or names."`
 	UserID       userID   `json:"userId,omitempty" jsonschema:"description=Only what this user (US…) did or was assigned."`
-	GroupBy      string   `json:"groupBy,omitempty" jsonschema:"enum=line,enum=user,enum=day,enum=hour,default=line"`
+	GroupBy      string   `json:"groupBy,omitempty" jsonschema:"enum=line,enum=user,enum=day,enum=hour,default=line,description=How rows are grouped."`
 	TimeZone     string   `json:"timeZone,omitempty" jsonschema:"description=IANA zone of days and hours\\, e.g. America/New_York; default UTC."`
 }
 

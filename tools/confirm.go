@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -142,7 +143,7 @@ func confirmationProblem(p tokenProblem, expiry time.Time, tool string, elicited
 	case tokenOtherArguments:
 		return "Nothing was done: the arguments are not those this " + it + " was issued for, and it confirms exactly what the person saw. " + again
 	case tokenSpent:
-		return "Nothing more was done: this " + it + " was already used, and each confirms one write. If the person wants it done again, " + again
+		return "Nothing more was done: this " + it + " was already used, and each confirms one write. If the person wants it done again, " + strings.ToLower(again[:1]) + again[1:]
 	default:
 		return "Nothing was done: this is not a " + it + " this server issued. " + again
 	}

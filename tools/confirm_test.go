@@ -507,3 +507,16 @@ func TestAClientThatOpensPages(t *testing.T) {
 		t.Fatalf("the client's answer after the page (%d sends): %s", len(f.api.Sends()), text(res))
 	}
 }
+
+// TestConfirmationProblemsReadAsSentences: what follows a comma does not
+// start a new sentence ("…, Call send_message…").
+func TestConfirmationProblemsReadAsSentences(t *testing.T) {
+	for p := tokenOK + 1; p <= tokenSpent; p++ {
+		for _, elicited := range []bool{false, true} {
+			msg := confirmationProblem(p, time.Now(), "send_message", elicited)
+			if regexp.MustCompile(`, [A-Z][a-z]`).MatchString(msg) {
+				t.Errorf("%s (elicited %v): a capital mid-sentence: %s", p, elicited, msg)
+			}
+		}
+	}
+}

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
@@ -90,5 +91,52 @@ func TestWriteToolDefinitionsTokenBudget(t *testing.T) {
 	t.Logf("the tools that write: %d tokens", writes)
 	if writes > writeToolsTokenBudget {
 		t.Errorf("the definitions of the tools that write cost %d tokens, over their budget of %d", writes, writeToolsTokenBudget)
+	}
+}
+
+// TestEveryParameterIsDescribed: a parameter the model reads without a
+// word about it is a guess; every one, of every tool, says what it is.
+func TestEveryParameterIsDescribed(t *testing.T) {
+	list, err := ListTools(context.Background(), NewServer(Config{Version: "test", AllowWrites: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var defs []struct {
+		Name        string `json:"name"`
+		InputSchema struct {
+			Properties map[string]struct {
+				Description string `json:"description"`
+			} `json:"properties"`
+		} `json:"inputSchema"`
+	}
+	if err := json.Unmarshal(list, &defs); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range defs {
+		for name, p := range d.InputSchema.Properties {
+			if strings.TrimSpace(p.Description) == "" {
+				t.Errorf("%s: the parameter %s has no description", d.Name, name)
+			}
+		}
+	}
+}
+
+// TestDescriptionsSayWhatATrippedToolCannotDo: where the model reached
+// for the wrong tool, its description says what it cannot do and names
+// the tool that can.
+func TestDescriptionsSayWhatATrippedToolCannotDo(t *testing.T) {
+	for _, tt := range []struct{ description, says string }{
+		{listConversationsDescription, "cannot filter by participant: find_contacts"},
+		{listMessagesDescription, "cannot search words: search_messages"},
+		{listCallsDescription, "cannot list a group's"},
+		{listContactsDescription, "find_contacts searches them"},
+		{findContactsDescription, "does not search texts: search_messages"},
+		{getContactDescription, "find_contacts finds one by name or number"},
+		{searchMessagesDescription, "find_contacts gives a contact's conversations"},
+		{activityReportDescription, "recent_activity has them"},
+	} {
+		if !strings.Contains(tt.description, tt.says) {
+			t.Errorf("%.40q… does not say %q", tt.description, tt.says)
+		}
 	}
 }

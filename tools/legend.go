@@ -52,7 +52,7 @@ func writeContactsLegend(b *strings.Builder, l legend) {
 	var companies []string // in order of first mention; "" for none
 	named := map[string][]string{}
 	for _, number := range l.numbers {
-		for _, ct := range l.contacts.Of(number) {
+		for _, ct := range distinctContacts(l.contacts.Of(number)) {
 			company := deref(ct.DefaultFields.Company)
 			if _, seen := named[company]; !seen {
 				companies = append(companies, company)

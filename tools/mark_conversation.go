@@ -14,12 +14,12 @@ import (
 // maxMarks bounds the conversations one call marks.
 const maxMarks = 20
 
-const markConversationDescription = `Mark 1 to 20 conversations (CN…, from list_conversations) read, done or open in the team's inbox: POST /v1/conversations/{id}/mark-as-…. Marking again is harmless; open undoes done.`
+const markConversationDescription = `Mark 1 to 20 conversations (CN…, from list_conversations) read, done or open in the team's inbox: POST /v1/conversations/{id}/mark-as-…. Marking again is harmless.`
 
 // markInput is the arguments of mark_conversation.
 type markInput struct {
 	ConversationIDs []string `json:"conversationIds" jsonschema:"minItems=1,maxItems=20,description=The conversations (CN…)."`
-	As              string   `json:"as" jsonschema:"enum=read,enum=done,enum=open"`
+	As              string   `json:"as" jsonschema:"enum=read,enum=done,enum=open,description=read; done (out of the open inbox); open (undoes done)."`
 	confirmInput
 }
 

@@ -289,3 +289,37 @@ func TestAnUnknownUserIsRefusedBeforeAnyQuestion(t *testing.T) {
 		}
 	}
 }
+
+// TestSpokenContactsNameEachOnce: the contacts of one number are each
+// named once, and a company's own entry beside its people is left out.
+func TestSpokenContactsNameEachOnce(t *testing.T) {
+	contact := func(first, last, company string) client.Contact {
+		var ct client.Contact
+		ct.ID = "c" + first + company
+		if first != "" {
+			ct.DefaultFields.FirstName = &first
+		}
+		if last != "" {
+			ct.DefaultFields.LastName = &last
+		}
+		if company != "" {
+			ct.DefaultFields.Company = &company
+		}
+		return ct
+	}
+	for _, tt := range []struct {
+		name string
+		cts  []client.Contact
+		want string
+	}{
+		{"a person and the company's own entry", []client.Contact{contact("Grace", "Kim", "Kim Dental"), contact("", "", "Kim Dental")}, `"Grace Kim" ("Kim Dental")`},
+		{"the company alone", []client.Contact{contact("", "", "Kim Dental")}, `the company "Kim Dental"`},
+		{"two people", []client.Contact{contact("Grace", "Kim", "Kim Dental"), contact("Ana", "Ruiz", "")}, `"Grace Kim" ("Kim Dental") or "Ana Ruiz"`},
+		{"the same name twice", []client.Contact{contact("Ana", "Ruiz", ""), contact("Ana", "Ruiz", "")}, `"Ana Ruiz"`},
+		{"another company's entry is kept", []client.Contact{contact("Grace", "Kim", "Kim Dental"), contact("", "", "Bayview")}, `"Grace Kim" ("Kim Dental") or the company "Bayview"`},
+	} {
+		if got := spokenContacts(tt.cts); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}

@@ -175,12 +175,9 @@ var recentActivity = tool[recentInput, recentRequest, recentResult]{
 		for _, c := range r.Conversations {
 			cs = append(cs, c.Conversation)
 		}
+		// The blocks name no user: the legend names none.
 		m := conversationMentions(cs)
-		for _, c := range r.Conversations {
-			for _, id := range append(messageSenders(c.Messages), callUsers(c.Calls...)...) {
-				m.users = appendID(m.users, &id)
-			}
-		}
+		m.users = nil
 		return m
 	},
 	render: renderRecent,

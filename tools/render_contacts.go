@@ -54,12 +54,21 @@ func renderContact(_ client.GetContactParams, r contactResult, l legend) string 
 	if ct.SourceURL != nil {
 		b.WriteString(" Source URL (data, not followed): " + boundedQuote(*ct.SourceURL) + ".")
 	}
+	if len(e164Numbers(ct)) > 0 {
+		b.WriteString("\nIts " + threadsLegend)
+		writeThreadsSource(&b, r.ThreadsRead)
+		writeThreads(&b, ct, r.Threads, r.ThreadsRead, l.names)
+	}
 	writeLegend(&b, l)
 	return b.String()
 }
 
+// threadsLegend says how a contact's conversations read, and the call
+// that opens one.
+const threadsLegend = `conversations, most recent first: ID, line, participants, last activity (UTC), whether it awaits a reply. To read one: list_messages with that line as phoneNumberId and those participants (list_calls for one participant).`
+
 // renderFound writes the matches of find_contacts, best first, each with
-// how to read its threads.
+// its conversations.
 func renderFound(p findRequest, r findResult, l legend) string {
 	var b strings.Builder
 	switch {
@@ -76,21 +85,89 @@ func renderFound(p findRequest, r findResult, l legend) string {
 		fmt.Fprintf(&b, " The contacts are still being read (%d so far): call again in a few seconds for every match.", r.indexed)
 	}
 	if len(r.Contacts) == 0 {
+		if !r.Loading {
+			b.WriteString(" " + noMatchAdvice(p.Query))
+		}
 		return b.String()
 	}
-	b.WriteString(" " + contactsLegend + " To read a contact's texts: list_messages with its number as participants and a line's ID as phoneNumberId; list_conversations with phoneNumbers set to a line shows that line's threads and their participants.")
-	if l.names != nil {
-		b.WriteString("\nLines: " + describeLines(l.names.lines) + ".")
-	}
+	b.WriteString(" " + contactsLegend + " Under a contact, its " + threadsLegend)
+	writeThreadsSource(&b, r.ThreadsRead)
 	for i, ct := range r.Contacts {
 		fmt.Fprintf(&b, "\n%d. ", i+1)
 		writeContactRow(&b, ct, nil)
 		fmt.Fprintf(&b, "; matched by %s", r.Matched[i])
-		if numbers := e164Numbers(ct); len(numbers) > 0 {
-			fmt.Fprintf(&b, "; next: list_messages participants [%s] with its line's phoneNumberId", quotedList(numbers))
+		if i < len(r.Threads) {
+			writeThreads(&b, ct, r.Threads[i], r.ThreadsRead, l.names)
+		} else if len(e164Numbers(ct)) > 0 {
+			b.WriteString("\n   conversations not read (only the best " + strconv.Itoa(r.ThreadsRead.Contacts) + " matches'): get_contact " + fieldText(ct.ID) + " shows them")
 		}
 	}
 	return b.String()
+}
+
+// noMatchAdvice says what to try when no contact matches query.
+func noMatchAdvice(query string) string {
+	if looksLikeNumber(query) {
+		return "No contact holds that number: try its last 4 digits, or search_messages with it as participants for its texts; list_contacts lists every contact."
+	}
+	return "Try part of the name, the company, or a number; list_contacts lists every contact."
+}
+
+// writeThreadsSource says where the conversations were read, when it
+// matters: from the store, or live and not every one, or not at all.
+func writeThreadsSource(b *strings.Builder, src threadsSource) {
+	switch {
+	case src.Err != "":
+		fmt.Fprintf(b, " Conversations could not all be read (%s).", src.Err)
+	case src.FromStore != nil:
+		fmt.Fprintf(b, " Conversations as of %s (the server's store).", src.FromStore.AsOf.Format("2006-01-02 15:04"))
+	case src.Scanned > 0 && !src.Complete:
+		fmt.Fprintf(b, " Conversations: the %d most recently active were searched.", src.Scanned)
+	}
+}
+
+// writeThreads writes a contact's conversations, one per line under its
+// row, each line named when n knows it.
+func writeThreads(b *strings.Builder, ct client.Contact, ts contactThreads, src threadsSource, n *names) {
+	if len(ts.Conversations) == 0 {
+		switch {
+		case len(e164Numbers(ct)) == 0:
+		case src.FromStore != nil || src.Complete:
+			b.WriteString("\n   no conversation")
+		case src.Scanned > 0:
+			fmt.Fprintf(b, "\n   no conversation among the %d most recently active", src.Scanned)
+		}
+		return
+	}
+	for _, t := range ts.Conversations {
+		c := t.Conversation
+		b.WriteString("\n   " + fieldText(c.ID) + " " + fieldText(c.PhoneNumberID))
+		if n != nil {
+			if line, ok := n.line(c.PhoneNumberID); ok {
+				b.WriteString(" " + strconv.Quote(line.Name))
+			}
+		}
+		b.WriteString(" with " + joinFields(c.Participants))
+		if name := deref(c.Name); name != "" {
+			b.WriteString(", conversation named " + boundedQuote(name))
+		}
+		if c.LastActivityAt != nil {
+			b.WriteString(", last activity " + c.LastActivityAt.UTC().Format("2006-01-02 15:04"))
+		}
+		switch {
+		case t.Unread != "":
+			b.WriteString(", whether it awaits a reply is unknown: could not read its " + t.Unread)
+		case t.AwaitingSince != nil && t.AwaitingMayBeEarlier:
+			b.WriteString(", awaits a reply since " + t.AwaitingSince.UTC().Format("2006-01-02 15:04") + " or earlier")
+		case t.AwaitingSince != nil:
+			b.WriteString(", awaits a reply since " + t.AwaitingSince.UTC().Format("2006-01-02 15:04"))
+		default:
+			b.WriteString(", no reply awaited")
+		}
+	}
+	if ts.More > 0 {
+		fmt.Fprintf(b, "\n   and %d more, less recently active", ts.More)
+	}
 }
 
 // e164Numbers lists a contact's numbers that read as E.164, each once.
@@ -105,14 +182,6 @@ func e164Numbers(ct client.Contact) []string {
 		}
 	}
 	return out
-}
-
-func quotedList(values []string) string {
-	parts := make([]string, len(values))
-	for i, v := range values {
-		parts[i] = strconv.Quote(v)
-	}
-	return strings.Join(parts, ",")
 }
 
 // writeContactRow writes a contact on one line, every upstream value

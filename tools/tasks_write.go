@@ -13,17 +13,17 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-const createTaskDescription = `Create a task linked to exactly one of a conversation (conversationId, CN…), a call or text (activityId, AC…) or a line (phoneNumberId: ID, number or name): POST /v1/tasks. Each call creates one more task.`
+const createTaskDescription = `Create a task linked to exactly one of conversationId, activityId or phoneNumberId: POST /v1/tasks. Each call creates one more task.`
 
 // createTaskInput is the arguments of create_task: the body of POST
 // /v1/tasks, with the line also by number or name.
 type createTaskInput struct {
 	Title          string `json:"title" jsonschema:"minLength=1,description=What to do."`
-	Description    string `json:"description,omitempty"`
+	Description    string `json:"description,omitempty" jsonschema:"description=More detail."`
 	DueDate        string `json:"dueDate,omitempty" jsonschema:"format=date-time,description=When it is due\\, e.g. 2026-12-04T17:00:00Z."`
 	AssignedTo     userID `json:"assignedTo,omitempty" jsonschema:"description=The user (US…) who should do it."`
-	ConversationID string `json:"conversationId,omitempty" jsonschema:"pattern=^CN(.*)$"`
-	ActivityID     string `json:"activityId,omitempty" jsonschema:"pattern=^AC(.*)$"`
+	ConversationID string `json:"conversationId,omitempty" jsonschema:"pattern=^CN(.*)$,description=Link this conversation (CN…)."`
+	ActivityID     string `json:"activityId,omitempty" jsonschema:"pattern=^AC(.*)$,description=Link this call or text (AC…)."`
 	PhoneNumberID  string `json:"phoneNumberId,omitempty" jsonschema:"description=A line: ID (PN…)\\, number or name."`
 	confirmInput
 }
@@ -95,21 +95,21 @@ var createTask = write[createTaskInput, client.CreateTaskParams]{
 	},
 }
 
-const updateTaskDescription = `Change a task (TK…, from list_tasks): its title and description, complete or reopen it, assign or unassign a user, change or remove its due date, link or unlink a conversation; each change one request, in that order.`
+const updateTaskDescription = `Change a task (from list_tasks): any of the changes its parameters name, each one request, in their order.`
 
 // updateTaskInput is the arguments of update_task: the changes the task
 // endpoints make, any number at once.
 type updateTaskInput struct {
-	TaskID             string  `json:"taskId" jsonschema:"pattern=^TK(.*)$"`
+	TaskID             string  `json:"taskId" jsonschema:"pattern=^TK(.*)$,description=The task (TK…)."`
 	Title              *string `json:"title,omitempty" jsonschema:"description=A new title."`
 	Description        *string `json:"description,omitempty" jsonschema:"description=A new description."`
 	Completed          *bool   `json:"completed,omitempty" jsonschema:"description=true completes it; false reopens it."`
 	Assign             userID  `json:"assign,omitempty" jsonschema:"description=Assign this user (US…)."`
 	Unassign           userID  `json:"unassign,omitempty" jsonschema:"description=Unassign this user (US…)."`
 	DueDate            string  `json:"dueDate,omitempty" jsonschema:"format=date-time,description=A new due date."`
-	RemoveDueDate      bool    `json:"removeDueDate,omitempty"`
-	LinkConversation   string  `json:"linkConversation,omitempty" jsonschema:"pattern=^CN(.*)$"`
-	UnlinkConversation string  `json:"unlinkConversation,omitempty" jsonschema:"pattern=^CN(.*)$"`
+	RemoveDueDate      bool    `json:"removeDueDate,omitempty" jsonschema:"description=true removes the due date."`
+	LinkConversation   string  `json:"linkConversation,omitempty" jsonschema:"pattern=^CN(.*)$,description=Link this conversation (CN…)."`
+	UnlinkConversation string  `json:"unlinkConversation,omitempty" jsonschema:"pattern=^CN(.*)$,description=Unlink this conversation (CN…)."`
 	confirmInput
 }
 

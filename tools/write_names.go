@@ -207,14 +207,19 @@ func spokenLine(l client.PhoneNumber) string {
 }
 
 // spokenContact names a contact for a person, as its row does: "first
-// last" ("company"), either left out when unset.
+// last" ("company"), either left out when unset; a contact with only a
+// company is the company "name".
 func spokenContact(ct client.Contact) string {
 	f := ct.DefaultFields
 	var parts []string
 	if name := strings.TrimSpace(deref(f.FirstName) + " " + deref(f.LastName)); name != "" {
 		parts = append(parts, spokenQuote(name, maxNameRunes))
 	}
-	if company := deref(f.Company); company != "" {
+	company := deref(f.Company)
+	switch {
+	case len(parts) == 0 && company != "":
+		return "the company " + spokenQuote(company, maxNameRunes)
+	case company != "":
 		parts = append(parts, "("+spokenQuote(company, maxNameRunes)+")")
 	}
 	if len(parts) == 0 {
@@ -229,11 +234,36 @@ func spokenRecipient(view contacts.View, number string) string {
 	if len(cts) == 0 {
 		return spokenNumber(number)
 	}
-	names := make([]string, len(cts))
-	for i, ct := range cts {
-		names[i] = spokenContact(ct)
+	return spokenContacts(cts) + " (" + spokenNumber(number) + ")"
+}
+
+// spokenContacts names the contacts of one number for a person, each
+// once: "Grace Kim" ("Kim Family Dentistry") or "Ana Ruiz".
+func spokenContacts(cts []client.Contact) string {
+	var names []string
+	for _, ct := range distinctContacts(cts) {
+		if name := spokenContact(ct); !slices.Contains(names, name) {
+			names = append(names, name)
+		}
 	}
-	return strings.Join(names, " or ") + " (" + spokenNumber(number) + ")"
+	return strings.Join(names, " or ")
+}
+
+// distinctContacts leaves out of the contacts of one number those that
+// name no one and only repeat the company of another: the company's own
+// entry beside its people says nothing more.
+func distinctContacts(cts []client.Contact) []client.Contact {
+	return slices.DeleteFunc(slices.Clone(cts), func(ct client.Contact) bool {
+		company := deref(ct.DefaultFields.Company)
+		return personOf(ct) == "" && company != "" && slices.ContainsFunc(cts, func(o client.Contact) bool {
+			return personOf(o) != "" && deref(o.DefaultFields.Company) == company
+		})
+	})
+}
+
+// personOf is a contact's "first last", or "".
+func personOf(ct client.Contact) string {
+	return strings.TrimSpace(deref(ct.DefaultFields.FirstName) + " " + deref(ct.DefaultFields.LastName))
 }
 
 // spokenUser names a user for a person: "Avery Chen" (US…); by ID alone
