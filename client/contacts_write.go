@@ -179,7 +179,7 @@ func (ps *problems) contactWrite(w ContactWrite) {
 			}
 			kept++
 			switch {
-			case !list.ok(*v.Value):
+			case v.ID == "" && !list.ok(*v.Value): // an item the contact has goes back as it is stored
 				ps.add(KindMalformed, param+".value", *v.Value, "is not valid", list.want)
 			case seen[strings.ToLower(*v.Value)]:
 				ps.add(KindConflict, param+".value", *v.Value, "is given twice", "give each once")

@@ -14,6 +14,8 @@ func TestContactWritesValidate(t *testing.T) {
 	ok := ContactWrite{DefaultFields: ContactFieldsWrite{FirstName: s("Ana"),
 		PhoneNumbers: []ContactValueWrite{{Name: "mobile", Value: s("+14155550177")}, {Name: "work", Value: s("+14155550178 ext. 12")}, {ID: "ph1", Name: "old", Value: nil}},
 		Emails:       []ContactValueWrite{{Name: "work", Value: s("ana@example.com")}}}}
+	// Items the contact has go back as stored, in any format.
+	ok.DefaultFields.PhoneNumbers = append(ok.DefaultFields.PhoneNumbers, ContactValueWrite{ID: "ph2", Name: "desk", Value: s("(415) 555-0133")})
 	if err := (CreateContactParams{ok}).Validate(); err != nil {
 		t.Errorf("a valid contact: %v", err)
 	}

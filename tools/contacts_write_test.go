@@ -120,6 +120,16 @@ func TestContactWrites(t *testing.T) {
 	if got := values(f.contact(t, priya.ID).DefaultFields.PhoneNumbers); !slices.Equal(got, values(priya.DefaultFields.PhoneNumbers)) {
 		t.Errorf("numbers after removing the added one: %q", got)
 	}
+	// A contact whose numbers are stored as people typed them is changed
+	// with them as they are.
+	now := time.Now()
+	f.api.AddContact(client.Contact{ID: "typed1", DefaultFields: client.ContactFields{FirstName: new("Lee"),
+		PhoneNumbers: []client.ContactValue{{ID: "ph1", Name: "desk", Value: new("(415) 555-0133")}}, Emails: []client.ContactValue{}},
+		CustomFields: []client.ContactCustom{}, CreatedAt: now, UpdatedAt: now, CreatedByUserID: f.ws.Users[0].ID})
+	do("update_contact", map[string]any{"id": "typed1", "addPhoneNumbers": []any{map[string]any{"value": "415-555-0134", "label": "mobile"}}})
+	if got := values(f.contact(t, "typed1").DefaultFields.PhoneNumbers); !slices.Equal(got, []string{"desk (415) 555-0133", "mobile +14155550134"}) {
+		t.Errorf("numbers of the typed contact: %q", got)
+	}
 	golden(t, "contact_previews.txt", []byte(strings.Join(previews, "\n\n---\n\n")))
 }
 
