@@ -213,7 +213,7 @@ func parseConfig(args []string) (*config, int) {
 	callTimeout := flags.Duration("call-timeout", tools.DefaultCallTimeout, "time limit of one tool call, retries included")
 	contactsRefresh := flags.Duration("contacts-refresh", contacts.DefaultRefresh, "age at which an API key's contact index is read again, in the background")
 	structured := flags.Bool("structured-output", false, "publish outputSchemas and answer with structuredContent beside the text, for programmatic clients (several assistants then show the model the JSON instead of the summary)")
-	allowWrites := flags.Bool("allow-writes", false, "publish send_message, mark_conversation, create_task and update_task; a person confirms each write (default with --demo, unless set to false)")
+	allowWrites := flags.Bool("allow-writes", false, "publish the tools that write (send_message, send_private_texts, mark_conversation, create_task, update_task, create_contact, update_contact); a person confirms each write (default with --demo, unless set to false)")
 	confirmation := flags.String("write-confirmation", "ask", "ask: a person confirms every write, in the client's form or on the server's page; code: the model relays a one-time code (trusts the model to ask); off: writes are sent without asking, for unattended agents")
 	stateDir := flags.String("state-dir", "", "where the write ledger (without --redis-url) and the store are kept (default: the per-user state directory)")
 	storeSetting := flags.String("store", "sqlite", "a copy of the workspace on disk, kept current by a background sync: sqlite (store.db in the state directory), sqlite:PATH, a PostgreSQL URL shared by replicas (postgres://user:password@host:5432/db), or off (with --demo: a temporary one, deleted at exit)")

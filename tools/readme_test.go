@@ -2,6 +2,7 @@ package tools
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -39,7 +40,7 @@ func parameterTable(schema *jsonschema.Schema) string {
 			typ = "string"
 		}
 		if p.Items != nil {
-			typ += " of strings"
+			typ += " of " + cmp.Or(p.Items.Type, "value") + "s"
 		}
 		if p.Format != "" {
 			typ += " (" + p.Format + ")"

@@ -45,7 +45,7 @@ Find the line, user or contact first, then the conversation, then what was said 
 
 // writeToolsText is what the instructions say of the tools that write.
 const writeToolsText = `
-- send_message (texts a customer; a text cannot be unsent), mark_conversation (read, done or open), create_task, update_task: `
+- send_message (texts a customer, or one group; a text cannot be unsent), send_private_texts (the same text to 2 to 40 people, each privately), mark_conversation (read, done or open), create_task, update_task, create_contact, update_contact: `
 
 // confirmationText says, in the instructions and in each write's
 // description, who confirms a write and how.
@@ -183,7 +183,7 @@ var allTools = []servedTool{listConversations, listMessages, listCalls, getCall,
 
 // writeTools are the tools that change the workspace, published with
 // Config.AllowWrites.
-var writeTools = []servedTool{sendMessage, markConversation, createTask, updateTask}
+var writeTools = []servedTool{sendMessage, sendPrivateTexts, markConversation, createTask, updateTask, createContact, updateContact}
 
 // NewServer returns the MCP server with every tool that reads, and, with
 // cfg.AllowWrites, those that write.

@@ -92,10 +92,13 @@ var text = ResultText
 // change can be undone, and making it again changes nothing; each
 // create_task makes one more task.
 var writeAnnotations = map[string][4]bool{
-	"send_message":      {false, true, false, true},
-	"mark_conversation": {false, false, true, true},
-	"create_task":       {false, false, false, true},
-	"update_task":       {false, false, true, true},
+	"send_message":       {false, true, false, true},
+	"mark_conversation":  {false, false, true, true},
+	"create_task":        {false, false, false, true},
+	"update_task":        {false, false, true, true},
+	"send_private_texts": {false, true, false, true},
+	"create_contact":     {false, false, false, true},
+	"update_contact":     {false, false, true, true},
 }
 
 func TestPublishedTools(t *testing.T) {

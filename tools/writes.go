@@ -36,6 +36,10 @@ type write[In confirmable, P request] struct {
 	// do performs the request, and returns what the model reads and the
 	// ID of what it made or changed.
 	do func(ctx context.Context, a *Account, p P) (text, id string, err error)
+	// send, for a write of separate texts (send_private_texts), does it
+	// instead of do: each text through once, which guards it against
+	// repeats as carryOut guards a single send.
+	send func(ctx context.Context, a *Account, p P, once textOnce) (text, id string, err error)
 }
 
 // A plan is what a write will do, once confirmed.
@@ -54,7 +58,15 @@ type plan[P request] struct {
 	// check says how to find out whether a write whose outcome is unclear
 	// was done.
 	check string
+	// each, for a write of separate texts, are its texts' repeat keys and
+	// their recipients as the person reads them: a text is sent to no
+	// recipient who got it within repeatWindow.
+	each []eachText
 }
+
+// An eachText is one of the separate texts of a write: its repeat key (as
+// send_message's of a text to that recipient alone) and its recipient.
+type eachText struct{ repeatKey, recipient string }
 
 // confirmable is implemented by a write's arguments: confirm is the
 // confirmation code of a previous call, "" for none.
@@ -194,11 +206,30 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 	if repeated {
 		c.preview = repeat.warning(g.now()) + " " + pl.preview
 	}
+	var sentEach string
+	allSent := false
+	if len(pl.each) > 0 {
+		var got []string
+		for _, e := range pl.each {
+			prev, repeated, err := g.lastSend(ctx, c.caller, e.repeatKey)
+			if err != nil {
+				return c.refuse(ctx, "", err)
+			}
+			if repeated {
+				got = append(got, e.recipient)
+				sentEach += prev.marker() + ";"
+			}
+		}
+		allSent = len(got) == len(pl.each)
+		if len(got) > 0 {
+			c.preview += fmt.Sprintf("\n\nNot sent again (they got this text, or may have, within the last 10 minutes): %s.", strings.Join(got, "; "))
+		}
+	}
 	// A confirmation is bound to the request and to the identical send it
 	// knew of: one issued before a send (unaware of it) does not confirm
 	// its repeat.
 	c.unaware = w.name + "\n" + canonical(pl.request) + "\n"
-	c.bound = c.unaware + repeat.marker()
+	c.bound = c.unaware + repeat.marker() + sentEach
 
 	answer := server.ElicitationResponse(req.Params.InputResponses, "confirm")
 	if p := g.pages.find(c.caller, c.unaware); p != nil && g.mode == ConfirmAsk {
@@ -206,6 +237,12 @@ func (w write[In, P]) handle(ctx context.Context, s serving, req mcp.CallToolReq
 			answer = nil // only a client that opened the page for the person answers for it
 		}
 		return p.status(ctx, g.pages, answer)
+	}
+	if allSent {
+		// Every one of the separate texts went within repeatWindow (a page
+		// that sent them says so above, to the call that reads it).
+		c.audit(ctx, "refused: repeat", "")
+		return mcp.NewToolResultError("Nothing was sent: every recipient got this text from this line within the last 10 minutes (or may have, where OpenPhone's answer was unclear). list_messages shows each conversation. A text is not sent twice to anyone by " + w.name + "; if one must go again, send_message sends it to that person alone, asking the person first.")
 	}
 	switch {
 	case g.mode == ConfirmOff:
@@ -300,7 +337,13 @@ func (w write[In, P]) carryOut(ctx context.Context, s serving, c *writeCall[P], 
 			return w.ask(ctx, s, c)
 		}
 	}
-	text, id, err := w.do(ctx, c.a, pl.request)
+	var text, id string
+	var err error
+	if w.send != nil {
+		text, id, err = w.send(ctx, c.a, pl.request, textOnce{g: g, caller: c.caller})
+	} else {
+		text, id, err = w.do(ctx, c.a, pl.request)
+	}
 	var maybe *client.MaybeSentError
 	switch {
 	case errors.As(err, &maybe):
@@ -398,7 +441,12 @@ func (c *writeCall[P]) audit(ctx context.Context, outcome, confirmedBy string, a
 
 // ledgerKey is the ledger's key of kind for this call's identical sends.
 func (c *writeCall[P]) ledgerKey(kind string) string {
-	sum := sha256.Sum256([]byte(c.caller + "\n" + c.plan.repeatKey))
+	return sendKey(kind, c.caller, c.plan.repeatKey)
+}
+
+// sendKey is the ledger's key of kind for caller's sends of repeatKey.
+func sendKey(kind, caller, repeatKey string) string {
+	sum := sha256.Sum256([]byte(caller + "\n" + repeatKey))
 	return kind + ":" + hex.EncodeToString(sum[:16])
 }
 
@@ -408,28 +456,88 @@ func (c *writeCall[P]) lastSend(ctx context.Context) (recentSend, bool, error) {
 	if c.plan.repeatKey == "" {
 		return recentSend{}, false, nil
 	}
-	raw, ok, err := c.g.ledger.Get(ctx, c.ledgerKey("sent"))
+	return c.g.lastSend(ctx, c.caller, c.plan.repeatKey)
+}
+
+// lastSend returns caller's send of repeatKey within repeatWindow, if any.
+func (g *writeGuard) lastSend(ctx context.Context, caller, repeatKey string) (recentSend, bool, error) {
+	raw, ok, err := g.ledger.Get(ctx, sendKey("sent", caller, repeatKey))
 	if err != nil || !ok {
 		return recentSend{}, false, err
 	}
 	var s recentSend
-	if json.Unmarshal(raw, &s) != nil || c.g.now().Sub(s.At) >= repeatWindow {
+	if json.Unmarshal(raw, &s) != nil || g.now().Sub(s.At) >= repeatWindow {
 		return recentSend{}, false, nil
 	}
 	return s, true, nil
 }
 
-// noteSend records a send of this call's text, for repeatWindow. A
-// failure to record it is logged: the text has gone, and saying
-// otherwise would be false.
+// noteSend records a send of this call's text, for repeatWindow.
 func (c *writeCall[P]) noteSend(ctx context.Context, s recentSend) {
 	if c.plan.repeatKey == "" {
 		return
 	}
+	c.g.noteSend(ctx, c.name, c.caller, c.plan.repeatKey, s)
+}
+
+// noteSend records caller's send of repeatKey, for repeatWindow. A failure
+// to record it is logged: the text has gone, and saying otherwise would be
+// false.
+func (g *writeGuard) noteSend(ctx context.Context, tool, caller, repeatKey string, s recentSend) {
 	raw, _ := json.Marshal(s)
-	if err := c.g.ledger.Put(context.WithoutCancel(ctx), c.ledgerKey("sent"), raw, repeatWindow+time.Minute); err != nil {
-		c.g.audit.Warn("a send could not be recorded in the ledger: an identical one within 10 minutes will not be called a repeat", "tool", c.name, "err", err)
+	if err := g.ledger.Put(context.WithoutCancel(ctx), sendKey("sent", caller, repeatKey), raw, repeatWindow+time.Minute); err != nil {
+		g.audit.Warn("a send could not be recorded in the ledger: an identical one within 10 minutes will not be called a repeat", "tool", tool, "err", err)
 	}
+}
+
+// A textOnce sends one of the separate texts of a confirmed write at most
+// once, under the ledger, as carryOut sends a single one: claimed while in
+// flight, and never to a recipient who got it within repeatWindow.
+type textOnce struct {
+	g      *writeGuard
+	caller string
+}
+
+// A textOutcome is how one of the separate texts ended.
+type textOutcome struct {
+	ID       string      // sent: the message's ID
+	Earlier  *recentSend // not sent: sent (or perhaps sent) within repeatWindow
+	InFlight bool        // not sent: an identical send is being made
+	Unclear  error       // perhaps sent: a *client.MaybeSentError
+	Failed   error       // not sent: OpenPhone refused it, or it could not be tried
+	Ledger   error       // not tried: the ledger could not be read or written
+}
+
+// send sends the text of repeatKey by send, once, and says how it ended.
+func (o textOnce) send(ctx context.Context, tool, repeatKey string, send func() (id string, err error)) textOutcome {
+	g := o.g
+	key := sendKey("sending", o.caller, repeatKey)
+	ok, err := g.ledger.Claim(ctx, key, nil, g.inFlightTTL())
+	switch {
+	case err != nil:
+		return textOutcome{Ledger: err}
+	case !ok:
+		return textOutcome{InFlight: true}
+	}
+	defer g.ledger.Release(context.WithoutCancel(ctx), key)
+	prev, repeated, err := g.lastSend(ctx, o.caller, repeatKey)
+	switch {
+	case err != nil:
+		return textOutcome{Ledger: err}
+	case repeated:
+		return textOutcome{Earlier: &prev}
+	}
+	id, err := send()
+	var maybe *client.MaybeSentError
+	switch {
+	case errors.As(err, &maybe):
+		g.noteSend(ctx, tool, o.caller, repeatKey, recentSend{At: g.now(), Unclear: true})
+		return textOutcome{Unclear: maybe}
+	case err != nil:
+		return textOutcome{Failed: err}
+	}
+	g.noteSend(ctx, tool, o.caller, repeatKey, recentSend{At: g.now(), ID: id})
+	return textOutcome{ID: id}
 }
 
 // redeem checks token, of kind, for this call and spends it in the

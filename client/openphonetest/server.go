@@ -138,6 +138,8 @@ func newServer(ws Workspace, apiKey string) *Server {
 	s.handle("GET /v1/call-recordings/{callId}", s.getCallRecordings)
 	s.handle("GET /v1/contacts", s.listContacts)
 	s.handle("GET /v1/contacts/{id}", s.getContact)
+	s.handle("POST /v1/contacts", s.createContact)
+	s.handle("PATCH /v1/contacts/{id}", s.updateContact)
 	s.handle("GET /v1/contact-custom-fields", s.listCustomFields)
 	s.handle("POST /v1/messages", s.sendMessage)
 	for _, as := range []string{client.MarkRead, client.MarkDone, client.MarkOpen} {

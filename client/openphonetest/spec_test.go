@@ -666,3 +666,63 @@ func TestWebhookEventsAreTheDocuments(t *testing.T) {
 		}
 	}
 }
+
+// TestFakeContactWritesConformToSpec creates and changes contacts, and
+// sends what the document refuses, validating each answer against it; a
+// PATCH replaces the lists it is given and keeps what it is not.
+func TestFakeContactWritesConformToSpec(t *testing.T) {
+	c, ws := newConformance(t)
+	field := ws.CustomFields[0]
+	value := `"note"`
+	switch field.Type {
+	case client.CustomBoolean:
+		value = "true"
+	case client.CustomNumber:
+		value = "3"
+	case client.CustomMultiSelect:
+		value = `["a"]`
+	case client.CustomDate:
+		value = `"2026-12-04T00:00:00.000Z"`
+	}
+	created := c.do(201, "POST", "/v1/contacts", "", fmt.Sprintf(`{"defaultFields":{"firstName":"Ana","lastName":"Ruiz","company":null,
+		"phoneNumbers":[{"name":"mobile","value":"+14155550177"}],"emails":[{"name":"work","value":"ana@example.com"}]},
+		"customFields":[{"key":%q,"value":%s}],"externalId":"crm-1"}`, field.Key, value))["data"].(map[string]any)
+	id := created["id"].(string)
+	if created["source"] != "public-api" || created["createdByUserId"] != ws.Users[0].ID {
+		t.Errorf("created %v", created)
+	}
+	c.do(201, "POST", "/v1/contacts", "", `{"defaultFields":{"firstName":null,"company":"Acme"}}`)
+	for _, refused := range []string{
+		`{}`, `{"defaultFields":{}}`, `{"defaultFields":{"firstName":"A","phoneNumbers":[{"name":"mobile"}]}}`,
+		`{"defaultFields":{"firstName":"A"},"source":"openphone"}`,
+	} {
+		c.do(400, "POST", "/v1/contacts", "", refused)
+	}
+	c.do(400, "POST", "/v1/contacts", "", `{"defaultFields":{"firstName":"A"},"customFields":[{"key":"no-such-field","value":"x"}]}`)
+
+	path := "/v1/contacts/" + id
+	phones := created["defaultFields"].(map[string]any)["phoneNumbers"].([]any)
+	phoneID := phones[0].(map[string]any)["id"].(string)
+	got := c.do(200, "PATCH", path, "", fmt.Sprintf(`{"defaultFields":{"role":"Owner","phoneNumbers":[{"id":%q,"name":"mobile","value":null},{"name":"work","value":"+14155550178"}]}}`, phoneID))["data"].(map[string]any)
+	d := got["defaultFields"].(map[string]any)
+	if d["firstName"] != "Ana" || d["role"] != "Owner" || len(d["emails"].([]any)) != 1 || len(got["customFields"].([]any)) != 1 {
+		t.Errorf("the PATCH dropped what it did not give: %v", got)
+	}
+	if p := d["phoneNumbers"].([]any); len(p) != 1 || p[0].(map[string]any)["value"] != "+14155550178" {
+		t.Errorf("the PATCH's phone numbers: %v", p)
+	}
+	c.do(200, "PATCH", path, "", `{}`)
+	c.do(400, "PATCH", path, "", `{"defaultFields":{"emails":[{"value":"x@example.com"}]}}`)
+	c.do(404, "PATCH", "/v1/contacts/nobody", "", `{"defaultFields":{"role":"x"}}`)
+	c.do(401, "PATCH", path, "", `{}`, "nope")
+	c.do(401, "POST", "/v1/contacts", "", `{"defaultFields":{"firstName":"A"}}`, "nope")
+	for _, want := range []string{
+		"POST /v1/contacts 201", "POST /v1/contacts 400", "POST /v1/contacts 401",
+		"PATCH /v1/contacts/{id} 200", "PATCH /v1/contacts/{id} 400", "PATCH /v1/contacts/{id} 401", "PATCH /v1/contacts/{id} 404",
+	} {
+		if !c.seen[want] {
+			t.Errorf("the walk never got %s", want)
+		}
+	}
+	t.Logf("%d answers validated", c.count)
+}
