@@ -186,7 +186,8 @@ var allTools = []servedTool{listConversations, listMessages, listCalls, getCall,
 var writeTools = []servedTool{sendMessage, markConversation, createTask, updateTask}
 
 // NewServer returns the MCP server with every tool that reads, and, with
-// cfg.AllowWrites, those that write.
+// cfg.AllowWrites, those that write; and the prompts of the daily jobs
+// (prompts.go).
 func NewServer(cfg Config) *server.MCPServer {
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = DefaultCallTimeout
@@ -224,6 +225,7 @@ func NewServer(cfg Config) *server.MCPServer {
 	for _, t := range tools {
 		s.AddTools(t.serverTool(sv))
 	}
+	addPrompts(s, cfg)
 	return s
 }
 
