@@ -581,7 +581,7 @@ func (cfg *config) run() int {
 	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
 		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx,
 		AllowWrites: cfg.allowWrites, Confirmation: cfg.confirmation, ConfirmationSecret: cfg.secret, Metrics: reg}
-	toolsConfig.Now = cfg.clock
+	toolsConfig.Now, toolsConfig.FixedClock = cfg.clock, cfg.demo
 	oneCall := len(cfg.command) > 0 && cfg.command[0] == "call"
 	if oneCall {
 		toolsConfig.ContactsWait = cfg.callTimeout // the one call there is may wait for every name
