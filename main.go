@@ -56,7 +56,13 @@ import (
 const shutdownGrace = 10 * time.Second
 
 // stdout and stderr are where the command line answers; tests replace them.
-var stdout, stderr io.Writer = os.Stdout, os.Stderr
+var stdout, stderr io.Writer = osFile{&os.Stdout}, osFile{&os.Stderr}
+
+// osFile writes to the file *f is when written to, as a test may have
+// replaced os.Stderr after the program started.
+type osFile struct{ f **os.File }
+
+func (w osFile) Write(p []byte) (int, error) { return (*w.f).Write(p) }
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version = ""

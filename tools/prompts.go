@@ -224,8 +224,8 @@ func (p prompt) serverPrompt(cfg Config) server.ServerPrompt {
 			args := map[string]string{}
 			for _, a := range declared {
 				v := strings.TrimSpace(req.Params.Arguments[a.Name])
-				if len(v) > 200 {
-					errs = append(errs, client.InvalidParam{Kind: client.KindLength, Param: a.Name, Value: v[:200] + "…", Problem: "is too long", Want: "want at most 200 characters"})
+				if runes := []rune(v); len(runes) > 200 {
+					errs = append(errs, client.InvalidParam{Kind: client.KindLength, Param: a.Name, Value: string(runes[:40]) + "…", Problem: "is too long", Want: "want at most 200 characters"})
 					continue
 				}
 				args[a.Name] = v
