@@ -18,17 +18,21 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"golang.org/x/term"
 
@@ -51,6 +55,15 @@ import (
 // closes or a signal arrives.
 const shutdownGrace = 10 * time.Second
 
+// stdout and stderr are where the command line answers; tests replace them.
+var stdout, stderr io.Writer = osFile{&os.Stdout}, osFile{&os.Stderr}
+
+// osFile writes to the file *f is when written to, as a test may have
+// replaced os.Stderr after the program started.
+type osFile struct{ f **os.File }
+
+func (w osFile) Write(p []byte) (int, error) { return (*w.f).Write(p) }
+
 // version is set at build time with -ldflags "-X main.version=v1.2.3".
 var version = ""
 
@@ -61,6 +74,7 @@ Commands:
   call TOOL [JSON]        call a tool once and print what an assistant would read
                           (exit status 1 when the result is an error)
   tools                   print the published tools with their schemas, as JSON
+  help                    print this text (as --help does)
   store status            what the store holds of each workspace, and how fresh it is
   store sync              sync the key's workspace into the store now, then exit
   store forget [WS]       delete a workspace's rows (default: the key's workspace)
@@ -206,6 +220,7 @@ var envOf = map[string]string{
 func parseConfig(args []string) (*config, int) {
 	flags := flag.NewFlagSet("openphone-mcp", flag.ContinueOnError)
 	flags.Usage = func() { fmt.Fprint(flags.Output(), usage); flags.PrintDefaults() }
+	flags.SetOutput(stderr)
 	demo := flags.Bool("demo", false, "serve a built-in demo workspace instead of OpenPhone (no API key needed)")
 	logLevel := flags.String("log-level", "info", "log level: debug, info, warn or error (logs go to stderr)")
 	baseURL := flags.String("base-url", client.DefaultBaseURL, "OpenPhone API origin")
@@ -236,25 +251,36 @@ func parseConfig(args []string) (*config, int) {
 	webhookKeys := flags.String("webhook-keys", "", "with --transport http and the store: OpenPhone's webhook signing keys, base64, comma-separated (several while rotating); deliveries are taken at "+serve.WebhookPath+" (prefer OPENPHONE_WEBHOOK_KEYS: flags show in ps)")
 	showVersion := flags.Bool("version", false, "print the version and exit")
 	fail := func(format string, a ...any) (*config, int) {
-		fmt.Fprintf(os.Stderr, "openphone-mcp: "+format+"\n", a...)
+		fmt.Fprintf(stderr, "openphone-mcp: "+format+"\n", a...)
 		return nil, 2
 	}
 	environ := &environment{}
 	for name, env := range envOf {
 		if v := environ.get(env); v != "" {
 			if err := flags.Set(name, v); err != nil {
-				if b, ok := flags.Lookup(name).Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-					err = errors.New("want true, 1, false or 0")
-				}
-				return fail("%s=%q: %v", env, v, err)
+				return fail("%s=%q: %s", env, v, wantedForm(flags.Lookup(name), err))
 			}
 		}
 	}
-	if err := flags.Parse(args); err != nil {
+	flags.SetOutput(io.Discard) // its mistakes are told below, once
+	if err := flags.Parse(args); errors.Is(err, flag.ErrHelp) {
+		flags.SetOutput(stdout)
+		flags.Usage()
+		return nil, 0
+	} else if err != nil {
+		fmt.Fprintf(stderr, "openphone-mcp: %v\n", err)
+		flags.SetOutput(stderr)
+		flags.Usage()
 		return nil, 2
 	}
+	flags.SetOutput(stderr)
+	if flags.Arg(0) == "help" && flags.NArg() == 1 {
+		flags.SetOutput(stdout)
+		flags.Usage()
+		return nil, 0
+	}
 	if err := checkArgs(flags.Args()); err != nil {
-		fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
+		fmt.Fprintf(stderr, "openphone-mcp: %v\n", err)
 		flags.Usage()
 		return nil, 2
 	}
@@ -263,7 +289,7 @@ func parseConfig(args []string) (*config, int) {
 		return nil, 0
 	}
 	if cmd := flags.Arg(0); cmd != "" && cmd != "call" && cmd != "tools" && cmd != "store" && cmd != "webhooks" {
-		fmt.Fprintf(os.Stderr, "openphone-mcp: unknown command %q\n", cmd)
+		fmt.Fprintf(stderr, "openphone-mcp: unknown command %q (the commands are call, tools, store and webhooks; --help tells more)\n", cmd)
 		flags.Usage()
 		return nil, 2
 	}
@@ -449,6 +475,36 @@ func readKeyMap(path string, environ *environment) (map[string]string, error) {
 	return keys, nil
 }
 
+// wantedForm says what form flag f wants, with an example, after err
+// refused a value for it: a value's parse error alone ("parse error")
+// tells nothing of the form.
+func wantedForm(f *flag.Flag, err error) string {
+	example := f.DefValue
+	if example == "0" || example == "" {
+		example = map[string]string{"redis-fallback-rps": "3"}[f.Name]
+	}
+	var want string
+	switch f.Value.(flag.Getter).Get().(type) { // the type alone: a refused value may have been set to zero
+	case bool:
+		return "want true, 1, false or 0"
+	case float64:
+		want = "want a number"
+	case int:
+		want = "want a whole number"
+	case time.Duration:
+		want = "want a duration: a number and a unit, s, m or h"
+		if d, _ := time.ParseDuration(f.DefValue); d > 0 {
+			example = strings.Replace(d.String(), "m0s", "m", 1) // 10m, not 10m0s
+		}
+	default:
+		return err.Error()
+	}
+	if example != "" {
+		want += ", such as " + example
+	}
+	return want
+}
+
 // describeConfigError names the flags, and their variables, of what
 // serve.HTTPConfig refused.
 func describeConfigError(e *serve.ConfigError) string {
@@ -531,7 +587,7 @@ func (cfg *config) run() int {
 	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
 		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx,
 		AllowWrites: cfg.allowWrites, Confirmation: cfg.confirmation, ConfirmationSecret: cfg.secret, Metrics: reg}
-	toolsConfig.Now = cfg.clock
+	toolsConfig.Now, toolsConfig.FixedClock = cfg.clock, cfg.demo
 	oneCall := len(cfg.command) > 0 && cfg.command[0] == "call"
 	if oneCall {
 		toolsConfig.ContactsWait = cfg.callTimeout // the one call there is may wait for every name
@@ -798,26 +854,95 @@ func terminalPerson() func(message string) bool {
 
 func call(ctx context.Context, s *server.MCPServer, name, rawArgs string, person func(string) bool) int {
 	if name == "" {
-		fmt.Fprintln(os.Stderr, "openphone-mcp: call needs a tool name, e.g. call list_conversations '{\"maxResults\":3}'")
+		fmt.Fprintf(stderr, "openphone-mcp: call needs a tool name, e.g. call list_conversations '{\"maxResults\":3}'; the tools are: %s\n", strings.Join(toolNames(s), ", "))
+		return 2
+	}
+	tool := s.GetTool(name)
+	if tool == nil {
+		fmt.Fprintf(stderr, "openphone-mcp: call: there is no tool %q; the tools are: %s\n", name, strings.Join(toolNames(s), ", "))
+		if strings.HasPrefix(name, "send_") || strings.HasPrefix(name, "mark_") || strings.HasPrefix(name, "create_") || strings.HasPrefix(name, "update_") {
+			fmt.Fprintln(stderr, "The tools that change the workspace are published with --allow-writes (OPENPHONE_ALLOW_WRITES=true).")
+		}
 		return 2
 	}
 	var args map[string]any
 	if rawArgs != "" {
-		if err := json.Unmarshal([]byte(rawArgs), &args); err != nil {
-			fmt.Fprintf(os.Stderr, "openphone-mcp: arguments must be a JSON object: %v\n", err)
+		if err := json.Unmarshal([]byte(rawArgs), &args); err != nil || args == nil {
+			fmt.Fprintf(stderr, "openphone-mcp: call %s: the arguments must be one JSON object, in single quotes for the shell, such as\n  openphone-mcp call %s '%s'\n", name, name, exampleArgs(tool.Tool))
+			if json.Valid([]byte(rawArgs)) {
+				fmt.Fprintf(stderr, "%s is JSON, but not an object: {\"name\": value, …}\n", rawArgs)
+			} else {
+				fmt.Fprintf(stderr, "%q is not JSON: %v\n", rawArgs, err)
+			}
 			return 2
 		}
 	}
 	res, err := tools.CallToolAsking(ctx, s, name, args, person)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "openphone-mcp: %v\n", err)
+		fmt.Fprintf(stderr, "openphone-mcp: %v\n", err)
 		return 1
 	}
-	fmt.Println(tools.ResultText(res))
+	fmt.Fprintln(stdout, tools.ResultText(res))
 	if res.IsError {
 		return 1
 	}
 	return 0
+}
+
+// toolNames are the names of the tools s publishes, sorted.
+func toolNames(s *server.MCPServer) []string {
+	return slices.Sorted(maps.Keys(s.ListTools()))
+}
+
+// exampleArgs writes arguments that tool takes, for an example: its
+// required parameters, else its first one, with the value its schema
+// gives as an example or default, or a placeholder.
+func exampleArgs(tool mcp.Tool) string {
+	raw, err := json.Marshal(tool)
+	if err != nil {
+		return "{}"
+	}
+	var t struct {
+		InputSchema struct {
+			Properties map[string]struct {
+				Type     string `json:"type"`
+				Default  any    `json:"default"`
+				Examples []any  `json:"examples"`
+			} `json:"properties"`
+			Required []string `json:"required"`
+		} `json:"inputSchema"`
+	}
+	json.Unmarshal(raw, &t)
+	names := t.InputSchema.Required
+	if len(names) == 0 {
+		for _, name := range []string{"maxResults", "query", "since"} {
+			if _, ok := t.InputSchema.Properties[name]; ok {
+				names = []string{name}
+				break
+			}
+		}
+	}
+	if len(names) == 0 {
+		return "{}"
+	}
+	args := map[string]any{}
+	for _, name := range names {
+		p := t.InputSchema.Properties[name]
+		switch {
+		case len(p.Examples) > 0:
+			args[name] = p.Examples[0]
+		case p.Default != nil:
+			args[name] = p.Default
+		case p.Type == "integer":
+			args[name] = 3
+		case p.Type == "array":
+			args[name] = []string{"…"}
+		default:
+			args[name] = "…"
+		}
+	}
+	b, _ := json.Marshal(args)
+	return string(b)
 }
 
 func buildVersion() string {

@@ -9,8 +9,9 @@ import (
 // conformanceScenarios are the server scenarios of the MCP conformance
 // suite that apply to a stateless server of tools alone: the protocol's
 // core, DNS rebinding, and those that call a tool. Not run: those that
-// test logging, completions, resources or prompts, which this server does
-// not offer, and the SSE session scenarios (server-sse-polling,
+// test logging, completions or resources, which this server does not
+// offer, those that get the reference server's own prompts (ours are the
+// daily jobs, tested in tools/prompts_test.go), and the SSE session scenarios (server-sse-polling,
 // server-sse-multiple-streams), which need the session IDs and GET streams
 // a stateless server does not have (they report a warning and no check).
 // Scenarios that call a tool our server lacks are listed in

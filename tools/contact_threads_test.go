@@ -34,8 +34,8 @@ func TestContactsLeadToConversations(t *testing.T) {
 				`CNMBh7paoQ PNKxsS2wxn "Support" with +14155550112,+15035550120, conversation named "Aisha Mohammed"`}},
 		{"a contact awaiting a reply", "find_contacts", map[string]any{"query": "José Álvarez"},
 			[]string{`CNjbyyhuv9 PNKxsS2wxn "Support" with +13125550112, last activity 2026-11-19 12:09, awaits a reply since 2026-11-19 12:09`}},
-		{"one number, two contacts: one conversation under each", "find_contacts", map[string]any{"query": "(305) 555-0122"},
-			[]string{"CNjlz0GM3I", "CNjlz0GM3I"}},
+		{"a number in any format, in a group named otherwise", "find_contacts", map[string]any{"query": "(305) 555-0122"},
+			[]string{`CNjlz0GM3I PNTmEQnADH "Front Desk" with +14155550137,+13055550122, conversation named "Dr. Kim's office"`}},
 		{"get_contact", "get_contact", map[string]any{"id": ws.Contacts[0].ID},
 			[]string{"CNpZWoyPwX", "CNMBh7paoQ"}},
 	} {

@@ -34,6 +34,7 @@ type callResult struct {
 	TranscriptUnavailable string `json:"transcriptUnavailable,omitempty"`
 	VoicemailUnavailable  string `json:"voicemailUnavailable,omitempty"`
 	RecordingsUnavailable string `json:"recordingsUnavailable,omitempty"`
+	fixedClock            bool   // Config.FixedClock: nothing in progress will finish
 }
 
 func (callResult) JSONSchemaExtend(s *jsonschema.Schema) {
@@ -84,11 +85,24 @@ func readCall(ctx context.Context, a *Account, p client.GetCallParams) (callResu
 		return callResult{}, notACall(ctx, c, p.CallID, callErr)
 	}
 	answered := isAnswered(*call)
-	return callResult{Call: *call, Summary: summary, Transcript: transcript, Voicemail: voicemail, Recordings: recordings,
-		SummaryUnavailable:    insightNote("summary", summaryStatus(summary), sumErr),
-		TranscriptUnavailable: insightNote("transcript", transcriptStatus(transcript), transcriptErr),
+	return callResult{fixedClock: fixedClock(ctx), Call: *call, Summary: summary, Transcript: transcript, Voicemail: voicemail, Recordings: recordings,
+		SummaryUnavailable:    insightNote(ctx, "summary", summaryStatus(summary), sumErr),
+		TranscriptUnavailable: insightNote(ctx, "transcript", transcriptStatus(transcript), transcriptErr),
 		VoicemailUnavailable:  mediaNote("voicemail", !answered, voicemailErr),
 		RecordingsUnavailable: mediaNote("recording", answered, recordingsErr)}, nil
+}
+
+// standingClock is said of what is still being processed, on a server
+// whose clock stands still (Config.FixedClock).
+const standingClock = "This workspace's clock stands still (the demo), so it will not be ready later: do not call again for it."
+
+type fixedClockKey struct{}
+
+// fixedClock reports whether the clock of the call whose context ctx is
+// stands still (Config.FixedClock).
+func fixedClock(ctx context.Context) bool {
+	fixed, _ := ctx.Value(fixedClockKey{}).(bool)
+	return fixed
 }
 
 // mediaNote says in plain words why a call's voicemail or recording is
@@ -143,7 +157,7 @@ func transcriptStatus(t *client.CallTranscript) string {
 
 // insightNote says in plain words why a call's summary or transcript is
 // missing or incomplete, or "" when it is there.
-func insightNote(what, status string, err error) string {
+func insightNote(ctx context.Context, what, status string, err error) string {
 	switch apiStatus(err) {
 	case http.StatusForbidden:
 		return "Not available: OpenPhone makes call " + what + "s only on Business and Scale plans (it answered 403 Forbidden)."
@@ -159,6 +173,9 @@ func insightNote(what, status string, err error) string {
 	case client.InsightAbsent:
 		return "None was made for this call."
 	case client.InsightInProgress:
+		if fixedClock(ctx) {
+			return "Still being made. " + standingClock
+		}
 		return "Still being made: call get_call again in a minute or two."
 	case client.InsightFailed:
 		return "OpenPhone failed to make one."

@@ -121,6 +121,8 @@ type recentResult struct {
 	FromStore *storeFreshness `json:"fromStore,omitempty"`
 	NotShown  int             `json:"notShown,omitempty"`
 	only      string
+	// fixedClock: Config.FixedClock; what is being processed stays so.
+	fixedClock bool
 }
 
 func (r recentResult) window() (timeWindow, bool) {
@@ -214,7 +216,7 @@ func readRecent(ctx context.Context, a *Account, p recentRequest) (recentResult,
 	if err := p.Validate(); err != nil {
 		return recentResult{}, err
 	}
-	r := recentResult{only: p.Only, Now: clockOf(ctx)().UTC()}
+	r := recentResult{only: p.Only, fixedClock: fixedClock(ctx), Now: clockOf(ctx)().UTC()}
 	r.Since = r.Now.Add(-24 * time.Hour)
 	if p.Since != "" {
 		r.Since, _ = time.Parse(time.RFC3339, p.Since)

@@ -178,6 +178,8 @@ func writeVoicemail(b *strings.Builder, r callResult) {
 		fmt.Fprintf(b, ", %s", time.Duration(*v.Duration)*time.Second)
 	}
 	switch {
+	case v.Status == client.VoicemailInProgress && r.fixedClock:
+		b.WriteString(": still being processed, so it has no transcript yet. " + standingClock)
 	case v.Status == client.VoicemailInProgress:
 		b.WriteString(": still being processed; call get_call again in a minute for its transcript.")
 	case v.Status != client.VoicemailCompleted:
@@ -219,7 +221,12 @@ func writeRecordings(b *strings.Builder, r callResult) {
 				b.WriteString(": " + boundedQuote(*rc.URL))
 			}
 		case "in-progress", "processing", "stopping", "paused":
-			b.WriteString(": still being processed (" + fieldText(status) + "); call get_call again later for its URL.")
+			b.WriteString(": still being processed (" + fieldText(status) + ")")
+			if r.fixedClock {
+				b.WriteString(", so it has no URL yet. " + standingClock)
+			} else {
+				b.WriteString("; call get_call again later for its URL.")
+			}
 		case "":
 			b.WriteString(": no status given.")
 		default:

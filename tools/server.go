@@ -92,6 +92,11 @@ type Config struct {
 	// Now is the clock of recent_activity's default window; nil is
 	// time.Now. The demo's data sits at a fixed moment, and its clock with it.
 	Now func() time.Time
+	// FixedClock says that Now stands still, as the demo's does: what
+	// OpenPhone is still processing (a voicemail, a summary) will be so
+	// on every later call, and answers say so instead of suggesting a
+	// retry.
+	FixedClock bool
 	// Context bounds the background work of the server's own account
 	// (indexing its contacts); nil is context.Background().
 	Context context.Context
@@ -186,7 +191,8 @@ var allTools = []servedTool{listConversations, listMessages, listCalls, getCall,
 var writeTools = []servedTool{sendMessage, sendPrivateTexts, markConversation, createTask, updateTask, createContact, updateContact}
 
 // NewServer returns the MCP server with every tool that reads, and, with
-// cfg.AllowWrites, those that write.
+// cfg.AllowWrites, those that write; and the prompts of the daily jobs
+// (prompts.go).
 func NewServer(cfg Config) *server.MCPServer {
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = DefaultCallTimeout
@@ -224,6 +230,7 @@ func NewServer(cfg Config) *server.MCPServer {
 	for _, t := range tools {
 		s.AddTools(t.serverTool(sv))
 	}
+	addPrompts(s, cfg)
 	return s
 }
 
@@ -261,6 +268,9 @@ func callMiddleware(cfg Config) server.ToolHandlerMiddleware {
 			p := newProgress(ctx, req)
 			ctx = context.WithValue(client.WithTrace(ctx, &client.Trace{Wait: p.waiting}), progressKey{}, p)
 			ctx = context.WithValue(ctx, clockKey{}, cfg.Now)
+			if cfg.FixedClock {
+				ctx = context.WithValue(ctx, fixedClockKey{}, true)
+			}
 			if cfg.Store != nil {
 				ctx = context.WithValue(ctx, storeKey{}, cfg.Store)
 			}

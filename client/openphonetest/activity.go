@@ -64,16 +64,50 @@ var HostileTexts = []string{
 	`He said "fine" \ then hung up`,
 }
 
-// messageTexts are ordinary texts, in both directions.
-var messageTexts = []string{
-	"Hi, are you open on Saturday?", "Yes, 9 to 2. Anything we can help with?",
-	"Can I move my appointment to Thursday?", "Thursday at 3pm works. See you then!",
-	"Running 10 min late, sorry", "No problem, thanks for letting us know.",
-	"Is the quote still valid?", "It is, until the end of the month.",
-	"Thanks! 👍", "Could you send the invoice again? I can't find it.",
-	"Sent it just now to your email.", "Got it 🙏", "What's the address again?",
-	"123 Main St, suite 4. Parking is behind the building.", "Perfect, see you tomorrow.",
-	"Can you call me when you have a minute?", "Sure, calling you in 5.",
+// exchanges are what customers ask and how the team answers each.
+var exchanges = [][2]string{
+	{"Hi, are you open on Saturday?", "Yes, 9 to 2. Anything we can help with?"},
+	{"Can I move my appointment to Thursday?", "Thursday at 3pm works. See you then!"},
+	{"Running 10 min late, sorry", "No problem, thanks for letting us know."},
+	{"Is the quote still valid?", "It is, until the end of the month."},
+	{"Could you send the invoice again? I can't find it.", "Sent it just now to your email."},
+	{"What's the address again?", "123 Main St, suite 4. Parking is behind the building."},
+	{"Can you call me when you have a minute?", "Sure, calling you in 5."},
+}
+
+// thanks are what customers say once answered, and notices what the team
+// texts first.
+var (
+	thanks  = []string{"Thanks! 👍", "Got it 🙏", "Perfect, see you tomorrow."}
+	notices = []string{"Your order is ready for pickup.", "Reminder: your appointment is tomorrow at 10. Reply to reschedule.", "Just checking in: did everything work out?"}
+)
+
+// textPicks is how many texts a message's draw chooses among.
+const textPicks = 17
+
+// writeThread gives a conversation's messages, newest first, texts that
+// read in the order and direction they were written: a customer asks, the
+// team answers that question; answered, the customer may thank them (but
+// not last: the newest text in is one to answer); with nothing to answer,
+// the team writes first. picks are each message's
+// draws, below textPicks.
+func writeThread(msgs []*client.Message, picks []int) {
+	pending := "" // the answer to the customer's question not yet answered
+	answered := false
+	for i := len(msgs) - 1; i >= 0; i-- { // oldest first
+		m, pick := msgs[i], picks[i]
+		switch {
+		case m.Direction == "outgoing" && pending != "":
+			m.Text, pending, answered = pending, "", true
+		case m.Direction == "outgoing":
+			m.Text, answered = notices[pick%len(notices)], true
+		case answered && pick%3 == 0 && i > 0: // the newest asks: a thanks awaits no reply
+			m.Text, answered = thanks[pick%len(thanks)], false
+		default:
+			ex := exchanges[pick%len(exchanges)]
+			m.Text, pending, answered = ex[0], ex[1], false
+		}
+	}
 }
 
 // GenerateActivity returns messages and calls for the conversations of ws
@@ -95,6 +129,8 @@ func GenerateActivity(ws Workspace, seed uint64) Activity {
 		}
 		g.rng.Shuffle(len(isCall), func(i, j int) { isCall[i], isCall[j] = isCall[j], isCall[i] })
 		at := *c.LastActivityAt
+		var thread []int // indexes in a.Messages, newest first
+		var picks []int
 		for i, call := range isCall {
 			id := g.id("AC")
 			if i == 0 { // the newest is the conversation's last activity
@@ -103,10 +139,17 @@ func GenerateActivity(ws Workspace, seed uint64) Activity {
 			if call {
 				a.addCall(g, c, line, id, at)
 			} else {
-				a.Messages = append(a.Messages, g.message(c, line, id, at, messageTexts[g.rng.IntN(len(messageTexts))]))
+				picks = append(picks, g.rng.IntN(textPicks))
+				thread = append(thread, len(a.Messages))
+				a.Messages = append(a.Messages, g.message(c, line, id, at, ""))
 			}
 			at = at.Add(-time.Duration(10+g.rng.IntN(24*60)) * time.Minute)
 		}
+		msgs := make([]*client.Message, len(thread))
+		for i, j := range thread {
+			msgs[i] = &a.Messages[j]
+		}
+		writeThread(msgs, picks)
 	}
 	a.Voicemails, a.Recordings = callMedia(a.Calls, seed)
 	return a
@@ -122,14 +165,21 @@ func GenerateThread(seed uint64, n int) Workspace {
 	g := generator{rng: rand.New(rand.NewPCG(seed, 0x7e4d))}
 	a := Activity{Summaries: map[string]client.CallSummary{}, Transcripts: map[string]client.CallTranscript{}}
 	at := *c.LastActivityAt
+	picks := make([]int, n)
 	for i := range n {
 		id := g.id("AC")
 		if i == 0 {
 			id = *c.LastActivityID
 		}
-		a.Messages = append(a.Messages, g.message(*c, line, id, at, messageTexts[g.rng.IntN(len(messageTexts))]))
+		picks[i] = g.rng.IntN(textPicks)
+		a.Messages = append(a.Messages, g.message(*c, line, id, at, ""))
 		at = at.Add(-time.Duration(1+g.rng.IntN(600)) * time.Minute)
 	}
+	msgs := make([]*client.Message, n)
+	for i := range a.Messages {
+		msgs[i] = &a.Messages[i]
+	}
+	writeThread(msgs, picks)
 	ws.Activity = a
 	return ws
 }

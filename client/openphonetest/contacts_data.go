@@ -30,8 +30,10 @@ var HostileContactNames = [][2]string{
 }
 
 // demoContacts gives most of the demo's outside numbers a contact: with
-// numbers stored as people type them, a number two contacts share, a
-// contact with only a company, hostile names and emoji.
+// numbers stored as people type them, a company two contacts share (a
+// dentist's mobile and her practice's front desk, a contact with only a
+// company), hostile names and emoji. No number is any two contacts', nor
+// twice one contact's.
 func demoContacts(ws Workspace) []client.Contact {
 	g := contactGenerator{generator{rand.New(rand.NewPCG(1, 0xc0c0))}}
 	named := map[string]string{} // number -> its conversation's name
@@ -43,7 +45,8 @@ func demoContacts(ws Workspace) []client.Contact {
 		}
 	}
 	var contacts []client.Contact
-	for i, number := range participantsOf(ws) {
+	numbers := participantsOf(ws)
+	for i, number := range numbers {
 		switch {
 		case i == 0:
 			// The office manager of the issue that asked for contacts.
@@ -57,10 +60,11 @@ func demoContacts(ws Workspace) []client.Contact {
 			}
 			contacts = append(contacts, ct)
 		case i == 2:
-			// Two contacts share the front desk's number; one is only a
-			// company.
+			// Two contacts share a company: the dentist, and the front
+			// desk of her practice, which is only a company. The front
+			// desk's number is one that has no contact of its own (i%5 == 4).
 			contacts = append(contacts, g.contact(number, i, "Grace", "Kim", "Kim Family Dentistry", "Dentist"),
-				g.contact(number, 50, "", "", "Kim Family Dentistry", ""))
+				g.contact(numbers[4], 50, "", "", "Kim Family Dentistry", ""))
 		case i == 5:
 			contacts = append(contacts, g.contact(number, i, HostileContactNames[0][0], HostileContactNames[0][1], "", ""))
 		case i == 9:

@@ -46,6 +46,9 @@ type Server struct {
 	ws  Workspace
 	srv *httptest.Server
 	mux *http.ServeMux
+	// now dates what the server writes (a text sent, a task made): the
+	// real clock, or the demo's, which stands still at DemoEpoch.
+	now func() time.Time
 
 	mu        sync.Mutex
 	requests  []Request // a ring of the last MaxRecorded requests
@@ -117,14 +120,17 @@ func NewServer(ws Workspace) *Server {
 // write's confirmation is bound to (the key) lines up across runs.
 const DemoAPIKey = "opk_demo_not_a_secret"
 
-// NewDemoServer starts a fake API serving DemoWorkspace with DemoAPIKey.
-// The caller must Close it.
+// NewDemoServer starts a fake API serving DemoWorkspace with DemoAPIKey,
+// on the demo's clock: what it writes is dated DemoEpoch, the instant its
+// data leads up to. The caller must Close it.
 func NewDemoServer() *Server {
-	return newServer(DemoWorkspace(), DemoAPIKey)
+	s := newServer(DemoWorkspace(), DemoAPIKey)
+	s.now = func() time.Time { return DemoEpoch }
+	return s
 }
 
 func newServer(ws Workspace, apiKey string) *Server {
-	s := &Server{APIKey: apiKey, ws: ws, mux: http.NewServeMux()}
+	s := &Server{APIKey: apiKey, ws: ws, mux: http.NewServeMux(), now: time.Now}
 	s.handle("GET /v1/conversations", s.listConversations)
 	s.handle("GET /v1/phone-numbers", s.listPhoneNumbers)
 	s.handle("GET /v1/users", s.listUsers)

@@ -30,7 +30,7 @@ func (s *Server) AddWebhook(w client.Webhook) client.Webhook {
 	ws := s.workspace()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now().UTC().Truncate(time.Millisecond)
+	now := s.now().UTC().Truncate(time.Millisecond)
 	s.webhookSeq++
 	if w.ID == "" {
 		w.ID = fmt.Sprintf("WHfake%06d", s.webhookSeq)

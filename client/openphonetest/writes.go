@@ -65,7 +65,7 @@ func (s *Server) sendMessage(r *http.Request, c *checks) http.HandlerFunc {
 			writeDomainError(w, r.Pattern, http.StatusForbidden, fmt.Sprintf("User %s is not a user of %s", userID, line.ID))
 			return
 		}
-		now := time.Now().UTC().Truncate(time.Millisecond)
+		now := s.now().UTC().Truncate(time.Millisecond)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		conv := s.conversationWith(line.ID, p.To, now)
@@ -188,7 +188,7 @@ func (s *Server) createTask(r *http.Request, c *checks) http.HandlerFunc {
 			writeError(w, r.Pattern, http.StatusNotFound, fmt.Sprintf("User %s not found", p.AssignedTo))
 			return
 		}
-		now := time.Now().UTC().Truncate(time.Millisecond)
+		now := s.now().UTC().Truncate(time.Millisecond)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		t := client.Task{
