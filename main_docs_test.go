@@ -71,3 +71,20 @@ func printedFlags(t *testing.T) []string {
 	}
 	return names
 }
+
+// TestReadmeStaysShort: the README is read top to bottom by a newcomer;
+// the reference is in docs/, and every doc it links exists.
+func TestReadmeStaysShort(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(readme), "\n"); n >= 400 {
+		t.Errorf("the README has %d lines; keep it under 400 and move reference into docs/", n)
+	}
+	for _, m := range regexp.MustCompile(`\]\((docs/[a-z-]+\.md)`).FindAllStringSubmatch(string(readme), -1) {
+		if _, err := os.Stat(m[1]); err != nil {
+			t.Errorf("the README links %s: %v", m[1], err)
+		}
+	}
+}
