@@ -47,11 +47,15 @@ func (ids lineIDs) each(values []string) []string {
 // Values it cannot resolve are left out, for Validate to report and
 // withLineChoices to explain.
 func (d *directory) resolve(ctx context.Context, values []string, taken func(string) bool) (lineIDs, *names, error) {
-	if !slices.ContainsFunc(values, func(v string) bool { return needsLookup(v, taken) }) {
+	needed := slices.ContainsFunc(values, func(v string) bool { return needsLookup(v, taken) })
+	if !needed && !slices.ContainsFunc(values, isNumber) {
 		return nil, nil, nil
 	}
 	n, err := d.lookup(ctx, nil, nil)
-	if err != nil {
+	switch {
+	case err != nil && !needed: // numbers alone: OpenPhone takes them as they are
+		return nil, nil, nil
+	case err != nil:
 		return nil, nil, err
 	}
 	// A name that matches no line is a miss, as an unknown ID is: the line
@@ -90,6 +94,26 @@ func (d *directory) refetchLines(ctx context.Context, asked bool) (*names, bool)
 		}
 		return r.Val.(*names), true
 	}
+}
+
+// isNumber reports whether a line value is an E.164 number, which
+// OpenPhone takes as it is and answers 404 for when it is no line of the
+// workspace: it is checked against the lines when they can be read.
+func isNumber(s string) bool { return client.IsE164(strings.TrimSpace(s)) }
+
+// notLines are the errors of the line values that are E.164 numbers of no
+// line of n: refused here, rather than by OpenPhone's bare 404.
+func notLines(args []lineArg, n *names) client.ValidationError {
+	if n == nil {
+		return nil
+	}
+	var errs client.ValidationError
+	for _, a := range args {
+		if isNumber(a.value) && len(n.linesNamed(a.value)) == 0 {
+			errs = append(errs, client.InvalidParam{Kind: client.KindNotALine, Param: a.param, Value: a.value, Problem: "is not a line of this workspace"})
+		}
+	}
+	return errs
 }
 
 // needsLookup reports whether a line value can only be resolved by the

@@ -102,9 +102,9 @@ func (t tool[In, P, Out]) handle(ctx context.Context, s serving, args any) *mcp.
 	a := s.account(ctx)
 	in := t.defaults
 	decodeErrs := decodeArguments(args, &in)
-	ids, lineNames, lookupErr := resolveLines(ctx, a, in)
+	ids, lineNames, lineErrs, lookupErr := resolveLines(ctx, a, in)
 	numberErrs, repeated := readNumbers(ctx, a, &in, ids)
-	refused := append(slices.Clip(decodeErrs), numberErrs...)
+	refused := append(append(slices.Clip(decodeErrs), lineErrs...), numberErrs...)
 	p := in.request(ids)
 	invalid := func(err error) *mcp.CallToolResult {
 		errs := combine(refused, validationErrors(err))
@@ -173,17 +173,19 @@ func answer[P, A, Out any](method func(*client.Client, context.Context, P) (A, e
 }
 
 // resolveLines finds the IDs of the lines that in names by number or name,
-// when it may name lines and some value is not one the API takes; it
-// returns what it found, and the lines it looked in or why it could not.
-func resolveLines(ctx context.Context, a *Account, in any) (lineIDs, *names, error) {
+// when it may name lines and some value is not an ID; it returns what it
+// found, the lines it looked in or why it could not, and the numbers that
+// are no line of the workspace.
+func resolveLines(ctx context.Context, a *Account, in any) (lineIDs, *names, client.ValidationError, error) {
 	named, ok := in.(namedLines)
 	if !ok || a == nil {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	args, taken := named.lines()
 	values := make([]string, len(args))
 	for i, arg := range args {
 		values[i] = arg.value
 	}
-	return a.dir.resolve(ctx, values, taken)
+	ids, n, err := a.dir.resolve(ctx, values, taken)
+	return ids, n, notLines(args, n), err
 }
