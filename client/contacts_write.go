@@ -35,6 +35,19 @@ type ContactFieldsWrite struct {
 	PhoneNumbers []ContactValueWrite `json:"phoneNumbers"`
 }
 
+// MarshalJSON writes the fields, with no list as an empty one: the API
+// takes a list there, never null.
+func (f ContactFieldsWrite) MarshalJSON() ([]byte, error) {
+	type plain ContactFieldsWrite
+	if f.Emails == nil {
+		f.Emails = []ContactValueWrite{}
+	}
+	if f.PhoneNumbers == nil {
+		f.PhoneNumbers = []ContactValueWrite{}
+	}
+	return json.Marshal(plain(f))
+}
+
 // A ContactValueWrite is a labelled email or phone number as a write sends
 // it. ID names an item the contact has; a nil Value with an ID removes it.
 type ContactValueWrite struct {

@@ -103,46 +103,61 @@ type updateContactInput struct {
 	confirmInput
 }
 
-var updateContact = write[updateContactInput, client.UpdateContactParams]{
+// A contactPatch is update_contact's request: the PATCH, and the contact
+// as read when the person was shown it (Before). The PATCH replaces the
+// contact's lists, so it is sent only to the contact it was made of: a
+// confirmation on the server's page, minutes later, finds out first
+// whether someone changed the contact since.
+type contactPatch struct {
+	client.UpdateContactParams
+	Before client.ContactWrite `json:"before"`
+}
+
+var updateContact = write[updateContactInput, contactPatch]{
 	name: "update_contact", title: "Change a contact", description: updateContactDescription,
 	annotations: mcp.ToolAnnotation{ReadOnlyHint: new(false), DestructiveHint: new(false), IdempotentHint: new(true), OpenWorldHint: new(true)},
 	advice:      map[string]string{"id": "find_contacts finds a contact's ID by name or number"},
-	prepare: func(ctx context.Context, a *Account, in updateContactInput) (plan[client.UpdateContactParams], error) {
+	prepare: func(ctx context.Context, a *Account, in updateContactInput) (plan[contactPatch], error) {
 		// The arguments are checked on an empty contact before it is read.
 		if _, err := in.apply(client.Contact{ID: in.ID}, a.contacts.Fields(ctx), true); err != nil {
-			return plan[client.UpdateContactParams]{}, err
+			return plan[contactPatch]{}, err
 		}
 		ct, err := a.client.GetContact(ctx, client.GetContactParams{ID: in.ID})
 		if apiStatus(err) == http.StatusNotFound {
-			return plan[client.UpdateContactParams]{}, explained("Nothing was changed: OpenPhone has no contact " + fieldText(in.ID) + " in this workspace (404 Not Found); find_contacts finds a contact's ID by name or number.")
+			return plan[contactPatch]{}, explained("Nothing was changed: OpenPhone has no contact " + fieldText(in.ID) + " in this workspace (404 Not Found); find_contacts finds a contact's ID by name or number.")
 		} else if err != nil {
-			return plan[client.UpdateContactParams]{}, err
+			return plan[contactPatch]{}, err
 		}
 		if owner, kept := keptElsewhere(*ct); kept {
 			where := ""
 			if ct.SourceURL != nil {
 				where = " (" + boundedQuote(*ct.SourceURL) + ")"
 			}
-			return plan[client.UpdateContactParams]{}, explained(fmt.Sprintf("Nothing was changed: %s comes from %s (its source), which keeps it: a change made here would be overwritten there, and the Quo app shows such contacts read-only. Change it in %s%s; or create_contact makes a contact of the workspace's own.",
+			return plan[contactPatch]{}, explained(fmt.Sprintf("Nothing was changed: %s comes from %s (its source), which keeps it: a change made here would be overwritten there, and the Quo app shows such contacts read-only. Change it in %s%s; or create_contact makes a contact of the workspace's own.",
 				spokenContact(*ct), spokenQuote(owner, maxNameRunes), spokenQuote(owner, maxNameRunes), where))
 		}
 		p, err := in.apply(*ct, a.contacts.Fields(ctx), false)
 		if err != nil {
-			return plan[client.UpdateContactParams]{}, err
+			return plan[contactPatch]{}, err
 		}
 		before := ct.Write()
 		lines := contactLines(before, p.ContactWrite, a.contacts.Fields(ctx), true)
 		if len(lines) == 0 {
-			return plan[client.UpdateContactParams]{}, client.ValidationError{{Kind: client.KindMissing, Param: "changes", Problem: "change nothing: the contact is already so", Want: "give at least one change it does not have yet"}}
+			return plan[contactPatch]{}, client.ValidationError{{Kind: client.KindMissing, Param: "changes", Problem: "change nothing: the contact is already so", Want: "give at least one change it does not have yet"}}
 		}
-		return plan[client.UpdateContactParams]{
-			request: p, preview: fmt.Sprintf("Change the contact %s (ID %s)?\n- %s\nEverything else stays as it is.", spokenContact(*ct), spokenID(ct.ID), strings.Join(lines, "\n- ")),
+		return plan[contactPatch]{
+			request: contactPatch{p, before}, preview: fmt.Sprintf("Change the contact %s (ID %s)?\n- %s\nEverything else stays as it is.", spokenContact(*ct), spokenID(ct.ID), strings.Join(lines, "\n- ")),
 			audit: []slog.Attr{slog.String("contact", ct.ID), slog.Int("changes", len(lines))},
 			check: "get_contact shows the contact as it is now.",
 		}, nil
 	},
-	do: func(ctx context.Context, a *Account, p client.UpdateContactParams) (string, string, error) {
-		ct, err := a.client.UpdateContact(ctx, p)
+	do: func(ctx context.Context, a *Account, p contactPatch) (string, string, error) {
+		if now, err := a.client.GetContact(ctx, client.GetContactParams{ID: p.ID}); err != nil {
+			return "", "", err
+		} else if canonical(now.Write()) != canonical(p.Before) {
+			return "", "", explained("Nothing was changed: the contact changed in OpenPhone since the person was shown the change (someone edited it). Call update_contact again for a new preview of it as it is now.")
+		}
+		ct, err := a.client.UpdateContact(ctx, p.UpdateContactParams)
 		if err != nil {
 			return "", "", err
 		}
@@ -396,6 +411,9 @@ func customRaw(typ string, v any) (json.RawMessage, bool) {
 // each field it sets.
 func contactLines(before, after client.ContactWrite, fields []client.CustomField, changes bool) []string {
 	var lines []string
+	// Whether a field changes is told by its values whole; they are shown
+	// whole too, up to maxWrittenRunes, so that no change is hidden by a
+	// cut.
 	say := func(what, was, is string) {
 		switch {
 		case !changes && is != "":
@@ -409,7 +427,7 @@ func contactLines(before, after client.ContactWrite, fields []client.CustomField
 		if deref(s) == "" {
 			return ""
 		}
-		return spokenQuote(*s, maxNameRunes)
+		return spokenQuote(*s, maxWrittenRunes)
 	}
 	say("first name", name(b.FirstName), name(a.FirstName))
 	say("last name", name(b.LastName), name(a.LastName))
@@ -421,38 +439,55 @@ func contactLines(before, after client.ContactWrite, fields []client.CustomField
 			if v.Value == nil {
 				continue
 			}
-			value := spokenQuote(*v.Value, maxNameRunes)
+			value := spokenQuote(*v.Value, maxWrittenRunes)
 			if number, ext, _ := strings.Cut(*v.Value, " ext. "); phone && client.IsE164(number) {
 				value = spokenNumber(number)
 				if ext != "" {
 					value += " ext. " + spokenID(ext)
 				}
 			}
-			out = append(out, spokenQuote(v.Name, maxNameRunes)+" "+value)
+			out = append(out, spokenQuote(v.Name, maxWrittenRunes)+" "+value)
 		}
 		return strings.Join(out, ", ")
 	}
 	say("phone numbers", list(b.PhoneNumbers, true), list(a.PhoneNumbers, true))
 	say("emails", list(b.Emails, false), list(a.Emails, false))
-	custom := func(w client.ContactWrite, key string) string {
+	rawCustom := func(w client.ContactWrite, key string) string {
 		i := slices.IndexFunc(w.CustomFields, func(f client.CustomFieldWrite) bool { return f.Key == key })
 		if i < 0 || string(w.CustomFields[i].Value) == "null" {
 			return ""
 		}
-		return spokenCustom(w.CustomFields[i].Value)
+		return string(w.CustomFields[i].Value)
+	}
+	custom := func(raw string) string {
+		if raw == "" {
+			return ""
+		}
+		return spokenCustom(json.RawMessage(raw))
 	}
 	for _, f := range after.CustomFields {
 		label := f.Key
 		if i := slices.IndexFunc(fields, func(cf client.CustomField) bool { return cf.Key == f.Key }); i >= 0 {
 			label = fields[i].Name
 		}
-		say("custom field "+spokenQuote(label, maxNameRunes), custom(before, f.Key), custom(after, f.Key))
+		was, is := rawCustom(before, f.Key), rawCustom(after, f.Key)
+		shownWas, shownIs := custom(was), custom(is)
+		if was != is && shownWas == shownIs { // alike as far as shown
+			shownIs += fmt.Sprintf(" (changed past its first %d characters)", maxWrittenRunes)
+		}
+		say("custom field "+spokenQuote(label, maxNameRunes), shownWas, shownIs)
 	}
 	if !changes && after.ExternalID != nil {
-		say("external ID", "", spokenQuote(*after.ExternalID, maxNameRunes))
+		say("external ID", "", spokenQuote(*after.ExternalID, maxWrittenRunes))
 	}
 	return lines
 }
+
+// maxWrittenRunes bounds a value a write preview shows: far above what a
+// contact's fields hold (names 200), so that what the person confirms is
+// shown whole; a value longer still (a custom text field) is cut, and its
+// line is shown whenever the value changes at all.
+const maxWrittenRunes = 4000
 
 // keptElsewhere says whether ct is kept by another system that syncs it
 // into OpenPhone, and which: its source names an integration (a CRM, or
@@ -485,22 +520,22 @@ func optional(s string) *string {
 func spokenCustom(raw json.RawMessage) string {
 	var v any
 	if json.Unmarshal(raw, &v) != nil {
-		return spokenQuote(string(raw), maxNameRunes)
+		return spokenQuote(string(raw), maxWrittenRunes)
 	}
 	switch v := v.(type) {
 	case string:
 		if t, err := time.Parse(time.RFC3339, v); err == nil && t.Equal(t.Truncate(24*time.Hour)) {
 			return t.Format(time.DateOnly)
 		}
-		return spokenQuote(v, maxNameRunes)
+		return spokenQuote(v, maxWrittenRunes)
 	case []any:
 		options := make([]string, len(v))
 		for i, o := range v {
-			options[i] = spokenQuote(fmt.Sprint(o), maxNameRunes)
+			options[i] = spokenQuote(fmt.Sprint(o), maxWrittenRunes)
 		}
 		return strings.Join(options, ", ")
 	case bool, float64:
 		return string(raw)
 	}
-	return spokenQuote(string(raw), maxNameRunes)
+	return spokenQuote(string(raw), maxWrittenRunes)
 }

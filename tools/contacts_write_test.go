@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -221,5 +222,48 @@ func TestBadContactWritesNeverReachOpenPhone(t *testing.T) {
 	}
 	if n := f.contactWrites(); n != 0 {
 		t.Errorf("%d contact writes reached OpenPhone", n)
+	}
+}
+
+// TestContactPreviewHidesNoChange: a value longer than a name shows in a
+// row (a company of 83 characters) is shown whole in a change's preview,
+// so that one changed past its 80th character is not hidden.
+func TestContactPreviewHidesNoChange(t *testing.T) {
+	f := newWriteFixture(t, nil)
+	const long = "Kim Family Dentistry and Orthodontics of the Greater San Francisco Bay Area, Inc."
+	args := map[string]any{"firstName": "Ana", "company": long}
+	_, code := f.preview(t, "create_contact", args)
+	created := text(f.confirmed(t, "create_contact", args, code))
+	id := regexp.MustCompile(`contact (\w+)`).FindStringSubmatch(created)[1]
+	preview, _ := f.preview(t, "update_contact", map[string]any{"id": id, "company": strings.TrimSuffix(long, "Inc.") + "LLC",
+		"addPhoneNumbers": []any{map[string]any{"value": "(415) 555-0177"}}})
+	if !strings.Contains(preview, `company: "`+long+`" → "`+strings.TrimSuffix(long, "Inc.")+`LLC"`) {
+		t.Errorf("the preview does not show the company's change whole:\n%s", preview)
+	}
+}
+
+// TestContactPageConfirmsTheContactShown: a change confirmed on the
+// server's page, after someone else edited the contact, is not sent: the
+// PATCH, made of the contact as shown, would undo their edit.
+func TestContactPageConfirmsTheContactShown(t *testing.T) {
+	f := askFixture(t, nil)
+	id := f.ws.Contacts[0].ID
+	link := f.pageLink(t, "update_contact", map[string]any{"id": id, "role": "Practice manager"})
+	// Meanwhile, someone adds an email in OpenPhone.
+	ct := f.contact(t, id)
+	edit := client.UpdateContactParams{ID: id, ContactWrite: ct.Write()}
+	edit.DefaultFields.Emails = append(edit.DefaultFields.Emails, client.ContactValueWrite{Name: "work", Value: new("added@example.com")})
+	if _, err := f.client.UpdateContact(t.Context(), edit); err != nil {
+		t.Fatal(err)
+	}
+	before := f.contactWrites()
+	if status, page := press(t, link, "yes", originOf(link)); status != http.StatusOK || !strings.Contains(page, "the contact changed in OpenPhone since") {
+		t.Fatalf("the page's button: %d:\n%s", status, page)
+	}
+	if n := f.contactWrites() - before; n != 0 {
+		t.Errorf("%d writes after the contact changed", n)
+	}
+	if got := values(f.contact(t, id).DefaultFields.Emails); !slices.Contains(got, "work added@example.com") {
+		t.Errorf("the other edit was undone: %v", got)
 	}
 }

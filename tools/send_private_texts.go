@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -135,6 +136,9 @@ var sendPrivateTexts = write[privateTextsInput, privateTexts]{
 		stopped := ""
 		for i, number := range p.To {
 			who := spokenRecipient(view, number)
+			if stopped == "" && ctx.Err() != nil { // never begin a send that cannot end
+				stopped = "the call was cancelled or ran out of time before it"
+			}
 			if stopped != "" {
 				lines[i] = who + ": not tried (" + stopped + ")"
 				failed = append(failed, number)
@@ -158,9 +162,9 @@ var sendPrivateTexts = write[privateTextsInput, privateTexts]{
 			case o.Earlier != nil:
 				outcome = "not sent again: they got it less than 10 minutes ago (message " + fieldText(o.Earlier.ID) + ")"
 				earlier = append(earlier, number)
-			case o.InFlight:
-				outcome = "not sent: the same text to them is being sent right now by another call"
-				earlier = append(earlier, number)
+			case o.InFlight: // whether the other call's send went is not known yet
+				outcome = "unclear: the same text to them is being sent right now by another call; not tried here"
+				unclear = append(unclear, number)
 			case o.Unclear != nil:
 				var maybe *client.MaybeSentError
 				errors.As(o.Unclear, &maybe)
@@ -186,7 +190,8 @@ var sendPrivateTexts = write[privateTextsInput, privateTexts]{
 			report += fmt.Sprintf("\nWhere it is unclear, check with list_messages (phoneNumberId %s, that recipient as participants) before anything else; it is never sent again to them by this tool within 10 minutes.", p.From)
 		}
 		if len(failed) > 0 {
-			report += "\nCalling send_private_texts again with the same arguments sends only to those it did not reach: those who got it are skipped. Fix what failed first."
+			to, _ := json.Marshal(failed)
+			report += fmt.Sprintf("\nTo send it to those it did not reach, fix what failed, then call send_private_texts again with only them as to: %s.", to)
 		}
 		report += "\nEach text is queued, then delivered: list_messages shows its status."
 		if len(failed)+len(unclear) > 0 {

@@ -98,6 +98,12 @@ func TestPrivateTextsOnceAcrossARetry(t *testing.T) {
 	if n := sendsTo(f); n["+14155550112"] != 0 || n["+14155550170"] != 1 || n["+14155550171"] != 1 {
 		t.Fatalf("sends after the first call: %v", n)
 	}
+	// The retry it advises names the one it did not reach, whatever the
+	// time: not "the same arguments", which skip the others only within
+	// the ledger's window.
+	if !strings.Contains(out, `again with only them as to: ["+14155550112"]`) {
+		t.Errorf("the partial send does not name whom to send to again:\n%s", out)
+	}
 
 	preview, code := f.preview(t, "send_private_texts", privateArgs())
 	if !strings.Contains(preview, "Not sent again") || !strings.Contains(preview, "+1 415-555-0170") || !strings.Contains(preview, "+1 415-555-0171") {
