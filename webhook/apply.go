@@ -110,14 +110,10 @@ func (h *Handler) message(r *http.Request, e *event) (bool, error) {
 	if o.ID == "" || o.PhoneNumberID == "" {
 		return false, invalid("the message has no id or no phoneNumberId")
 	}
-	ws, err := h.cfg.Store.WorkspaceOfLine(r.Context(), o.PhoneNumberID)
-	if err == nil {
-		err = h.own(ws)
-	}
+	ws, err := h.claim(e, func() (string, error) { return h.cfg.Store.WorkspaceOfLine(r.Context(), o.PhoneNumberID) })
 	if err != nil {
 		return false, err
 	}
-	e.workspace = ws
 	m := client.Message{ID: o.ID, From: o.From, To: o.To, PhoneNumberID: &o.PhoneNumberID, Direction: o.Direction,
 		UserID: o.UserID, Status: o.Status, CreatedAt: o.CreatedAt.or(e.CreatedAt.or(h.cfg.Now())), UpdatedAt: o.UpdatedAt.ptr()}
 	switch {
@@ -173,14 +169,10 @@ func (h *Handler) call(r *http.Request, e *event) (bool, error) {
 	if o.ID == "" || o.PhoneNumberID == "" {
 		return false, invalid("the call has no id or no phoneNumberId")
 	}
-	ws, err := h.cfg.Store.WorkspaceOfLine(r.Context(), o.PhoneNumberID)
-	if err == nil {
-		err = h.own(ws)
-	}
+	ws, err := h.claim(e, func() (string, error) { return h.cfg.Store.WorkspaceOfLine(r.Context(), o.PhoneNumberID) })
 	if err != nil {
 		return false, err
 	}
-	e.workspace = ws
 	participants := []string(o.Participants)
 	if len(participants) == 0 { // a delivery that names the two ends instead
 		switch o.Direction {
@@ -217,14 +209,10 @@ func (h *Handler) callTexts(r *http.Request, e *event) (bool, error) {
 	if o.CallID == "" {
 		return false, invalid("the summary or transcript has no callId")
 	}
-	ws, err := h.cfg.Store.WorkspaceOfCall(r.Context(), o.CallID)
-	if err == nil {
-		err = h.own(ws)
-	}
+	ws, err := h.claim(e, func() (string, error) { return h.cfg.Store.WorkspaceOfCall(r.Context(), o.CallID) })
 	if err != nil {
 		return false, err
 	}
-	e.workspace = ws
 	// The event says it is completed; a status, when the object has one,
 	// says better.
 	state := store.TextDone
@@ -251,18 +239,28 @@ func (h *Handler) contact(r *http.Request, e *event) (bool, error) {
 	if c.ID == "" {
 		return false, invalid("the contact has no id")
 	}
-	ws, err := h.contactWorkspace(r, c.ID)
-	if err == nil {
-		err = h.own(ws)
-	}
+	ws, err := h.claim(e, func() (string, error) { return h.contactWorkspace(r, c.ID) })
 	if err != nil {
 		return false, err
 	}
-	e.workspace = ws
 	if e.Type == ContactDeleted {
 		return h.cfg.Store.ApplyContactDeleted(r.Context(), e.ID, ws, c.ID)
 	}
 	return h.cfg.Store.ApplyContact(r.Context(), e.ID, ws, c)
+}
+
+// claim finds the event's workspace with find, and holds it to the
+// server's own (own).
+func (h *Handler) claim(e *event, find func() (string, error)) (string, error) {
+	ws, err := find()
+	if err == nil {
+		err = h.own(ws)
+	}
+	if err != nil {
+		return "", err
+	}
+	e.workspace = ws
+	return ws, nil
 }
 
 // own says whether deliveries may change ws: any workspace the store
