@@ -27,7 +27,7 @@ func TestE2ECommandLineAnswers(t *testing.T) {
 		{"a bad rate", []string{"tools"}, []string{"OPENPHONE_MAX_RPS=fast"}, 2, "", `OPENPHONE_MAX_RPS="fast": want a number, such as 10`},
 		{"arguments that are not JSON", []string{"--demo", "call", "list_conversations", "maxResults=3"}, nil, 2, "", `such as
   openphone-mcp call list_conversations '{"maxResults":10}'`},
-		{"an unknown tool", []string{"--demo", "call", "list_conversation"}, nil, 2, "", "the tools are: activity_report, create_task,"},
+		{"an unknown tool", []string{"--demo", "call", "list_conversation"}, nil, 2, "", "the tools are: activity_report, create_contact, create_task,"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(binary, tt.args...)
