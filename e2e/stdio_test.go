@@ -219,7 +219,8 @@ func TestE2ECallWithEveryParameter(t *testing.T) {
 	}
 	q := reqs[1].Query
 	want := map[string][]string{
-		"phoneNumbers": {ws.Lines[0].Number, ws.Lines[1].ID}, "phoneNumber": {ws.Lines[2].Number},
+		// A line given by its number goes to OpenPhone as its ID, once checked.
+		"phoneNumbers": {ws.Lines[0].ID, ws.Lines[1].ID}, "phoneNumber": {ws.Lines[2].ID},
 		"userId": {ws.Users[1].ID}, "createdAfter": {"2026-01-01T00:00:00Z"}, "createdBefore": {"2026-12-01T00:00:00-05:00"},
 		"updatedAfter": {"2026-11-01T00:00:00Z"}, "updatedBefore": {"2026-12-01T00:00:00Z"}, "excludeInactive": {"true"},
 		"maxResults": {"3"}, "pageToken": {*next},
