@@ -27,6 +27,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	_ "github.com/openphone-mcp/openphone-mcp/client/openphonetest/schemacheck" // the fakes check requests against the document
 	"github.com/openphone-mcp/openphone-mcp/contacts"
 	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 	"github.com/openphone-mcp/openphone-mcp/tools"

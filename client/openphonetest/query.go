@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // checkParams adds to c what the document refuses in r, a request for op:
@@ -46,8 +44,8 @@ func checkParams(r *http.Request, op operation, c *checks) {
 			c.add(p.in, name, p.typ, "Expected "+p.typ, value)
 			continue
 		}
-		if err := p.schema.Validate(v); err != nil {
-			c.add(p.in, name, p.typ, leafReason(err), value)
+		if reason, ok := p.schema.reason(v); !ok {
+			c.add(p.in, name, p.typ, reason, value)
 		}
 	}
 	checkQuery(q, op, c)
@@ -91,23 +89,26 @@ func checkQuery(q url.Values, op operation, c *checks) {
 			c.add("query", key, "array", fmt.Sprintf("Expected array with at least %d items", p.minItems), len(values))
 		default:
 			for i, v := range values {
-				if err := p.items.Validate(v); err != nil {
-					c.add("query", fmt.Sprintf("%s/%d", key, i), "string", "Invalid item: "+leafReason(err), v)
+				if reason, ok := p.items.reason(v); !ok {
+					c.add("query", fmt.Sprintf("%s/%d", key, i), "string", "Invalid item: "+reason, v)
 				}
 			}
 		}
 	}
 }
 
-// leafReason is the last line of a schema validation error: its most
-// specific cause, such as "'Sales' does not match pattern '^PN(.*)$'".
-func leafReason(err error) string {
-	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
-	last := strings.TrimSpace(lines[len(lines)-1])
-	if _, reason, ok := strings.Cut(last, "': "); ok {
-		return reason
+// reason is why v breaks the schema, its most specific cause, such as
+// "'Sales' does not match pattern '^PN(.*)$'"; ok when v conforms or
+// there is no check.
+func (check schemaCheck) reason(v any) (reason string, ok bool) {
+	if check == nil {
+		return "", true
 	}
-	return last
+	violations := check(v)
+	if len(violations) == 0 {
+		return "", true
+	}
+	return violations[len(violations)-1].Reason, false
 }
 
 // checkDates reads the date-time parameters among keys that q has. Their
@@ -205,7 +206,7 @@ const maxRequestBody = 64 << 10
 // does not take where the schema says so). It leaves the body readable
 // for the handler.
 func checkBody(r *http.Request, op operation, c *checks) {
-	if op.body == nil {
+	if !op.takesBody {
 		return
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
@@ -214,33 +215,36 @@ func checkBody(r *http.Request, op operation, c *checks) {
 		c.errs = append(c.errs, fieldError{"/body", "Required", nil, fieldSchema{"object"}})
 		return
 	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	v, err := decodeJSON(raw)
 	if err != nil {
 		c.errs = append(c.errs, fieldError{"/body", "Expected a JSON object", string(raw), fieldSchema{"object"}})
 		return
 	}
-	var verr *jsonschema.ValidationError
-	if err := op.body.Validate(v); errors.As(err, &verr) {
-		for _, leaf := range leaves(verr) {
-			path := "/body"
-			for _, token := range leaf.InstanceLocation {
-				path += "/" + token
-			}
-			c.errs = append(c.errs, fieldError{path, leafReason(leaf), nil, fieldSchema{"string"}})
+	if op.body == nil {
+		return
+	}
+	for _, leaf := range op.body(v) {
+		path := "/body"
+		for _, token := range leaf.Location {
+			path += "/" + token
 		}
+		c.errs = append(c.errs, fieldError{path, leaf.Reason, nil, fieldSchema{"string"}})
 	}
 }
 
-// leaves are the most specific causes of a validation error.
-func leaves(e *jsonschema.ValidationError) []*jsonschema.ValidationError {
-	if len(e.Causes) == 0 {
-		return []*jsonschema.ValidationError{e}
+// decodeJSON reads one JSON value, its numbers as json.Number, as a
+// schema check takes it.
+func decodeJSON(raw []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, err
 	}
-	var out []*jsonschema.ValidationError
-	for _, cause := range e.Causes {
-		out = append(out, leaves(cause)...)
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("data after the JSON value")
 	}
-	return out
+	return v, nil
 }
 
 // decodeBody reads the JSON body that checkBody has found valid into v.

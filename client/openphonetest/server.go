@@ -109,8 +109,13 @@ type Fault struct {
 	Header      http.Header
 }
 
-// NewServer starts a fake API serving ws. The caller must Close it.
+// NewServer starts a fake API serving ws, which checks every request
+// against the document: import package schemacheck first (testkit does).
+// The caller must Close it.
 func NewServer(ws Workspace) *Server {
+	if compiler == nil {
+		panic(`openphonetest: the fake checks requests against the document's JSON Schemas: import _ "github.com/openphone-mcp/openphone-mcp/client/openphonetest/schemacheck"`)
+	}
 	key := make([]byte, 16)
 	rand.Read(key)
 	return newServer(ws, "opk_test_"+hex.EncodeToString(key))
@@ -122,7 +127,9 @@ const DemoAPIKey = "opk_demo_not_a_secret"
 
 // NewDemoServer starts a fake API serving DemoWorkspace with DemoAPIKey,
 // on the demo's clock: what it writes is dated DemoEpoch, the instant its
-// data leads up to. The caller must Close it.
+// data leads up to. It checks requests against the document's JSON
+// Schemas only when package schemacheck is imported, as in tests. The
+// caller must Close it.
 func NewDemoServer() *Server {
 	s := newServer(DemoWorkspace(), DemoAPIKey)
 	s.now = func() time.Time { return DemoEpoch }

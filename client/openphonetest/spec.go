@@ -1,7 +1,6 @@
 package openphonetest
 
 import (
-	"bytes"
 	"cmp"
 	_ "embed"
 	"encoding/json"
@@ -10,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 //go:embed spec/quo-public-api-v1.json
@@ -28,9 +25,10 @@ func Spec() []byte { return slices.Clone(specDocument) }
 type operation struct {
 	params map[string]param
 	errors map[int]errorShape
-	// body is the schema of the JSON request body, nil for an operation
-	// that takes none.
-	body *jsonschema.Schema
+	// takesBody: the operation takes a JSON request body, which body
+	// checks (nil without a SchemaCheck).
+	takesBody bool
+	body      schemaCheck
 }
 
 // A param is a parameter of an operation.
@@ -38,11 +36,48 @@ type param struct {
 	in       string // "query" or "path"
 	typ      string // the schema's type; "string" for an anyOf of strings
 	required bool
-	// schema is the parameter's schema; for an array, items is its items'
-	// schema, and minItems and maxItems its bounds (0: none).
-	schema             *jsonschema.Schema
+	// schema checks the parameter's value; for an array, items checks
+	// each item, and minItems and maxItems are its bounds (0: none). The
+	// checks are nil without a SchemaCheck.
+	schema             schemaCheck
 	minItems, maxItems int
-	items              *jsonschema.Schema
+	items              schemaCheck
+}
+
+// A schemaCheck returns how a value breaks one schema of the document.
+type schemaCheck func(v any) []Violation
+
+// A Violation is one way a JSON value breaks a schema of the document.
+type Violation struct {
+	// Location is the path to the offending part of the value, a token per
+	// level; empty for the value itself.
+	Location []string
+	// Reason says what is wrong, such as "'Sales' does not match pattern
+	// '^PN(.*)$'".
+	Reason string
+}
+
+// A SchemaCompiler compiles a JSON Schema of the document (draft 2020-12,
+// formats asserted) into a check that returns how a value, decoded with
+// json.Number for numbers, breaks it: nothing when it conforms.
+type SchemaCompiler func(schema []byte) (func(v any) []Violation, error)
+
+var compiler SchemaCompiler
+
+// CheckSchemasWith makes every fake check each request's parameters and
+// body against the document's JSON Schemas, compiled by c. It must be
+// called before the first fake starts, as importing package schemacheck
+// does (testkit imports it). NewServer requires it; the demo runs without
+// it, its requests checked by the server before they are sent, so that no
+// JSON Schema validator is in the binary.
+func CheckSchemasWith(c SchemaCompiler) { compiler = c }
+
+// compile is compiler's check of raw, nil when there is no compiler.
+func compile(raw json.RawMessage) (schemaCheck, error) {
+	if compiler == nil {
+		return nil, nil
+	}
+	return compiler(raw)
 }
 
 // An errorShape is the fixed part of a documented error body.
@@ -110,14 +145,14 @@ func readOperations(raw []byte) (map[string]operation, error) {
 				if err := json.Unmarshal(p.RawSchema, &p.Schema); err != nil {
 					return nil, err
 				}
-				schema, err := compileSchema(p.RawSchema)
+				schema, err := compile(p.RawSchema)
 				if err != nil {
 					return nil, fmt.Errorf("%s %s: %s: %w", method, path, p.Name, err)
 				}
 				pr := param{in: p.In, typ: cmp.Or(p.Schema.Type, "string"), required: p.Required || p.In == "path", schema: schema,
 					minItems: p.Schema.MinItems, maxItems: p.Schema.MaxItems}
 				if p.Schema.Items != nil {
-					items, err := compileSchema(p.Schema.Items)
+					items, err := compile(p.Schema.Items)
 					if err != nil {
 						return nil, fmt.Errorf("%s %s: items of %s: %w", method, path, p.Name, err)
 					}
@@ -126,11 +161,11 @@ func readOperations(raw []byte) (map[string]operation, error) {
 				op.params[p.Name] = pr
 			}
 			if o.RequestBody != nil {
-				schema, err := compileSchema(o.RequestBody.Content["application/json"].Schema)
+				schema, err := compile(o.RequestBody.Content["application/json"].Schema)
 				if err != nil {
 					return nil, fmt.Errorf("%s %s: request body: %w", method, path, err)
 				}
-				op.body = schema
+				op.takesBody, op.body = true, schema
 			}
 			for status, r := range o.Responses {
 				code, err := strconv.Atoi(status)
@@ -144,18 +179,4 @@ func readOperations(raw []byte) (map[string]operation, error) {
 		}
 	}
 	return ops, nil
-}
-
-func compileSchema(raw json.RawMessage) (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.AssertFormat() // date-time is a rule of the document, not a hint
-	if err := c.AddResource("param.json", doc); err != nil {
-		return nil, err
-	}
-	return c.Compile("param.json")
 }

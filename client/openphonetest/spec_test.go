@@ -726,3 +726,15 @@ func TestFakeContactWritesConformToSpec(t *testing.T) {
 	}
 	t.Logf("%d answers validated", c.count)
 }
+
+func TestNewServerRequiresSchemaChecks(t *testing.T) {
+	saved := compiler
+	compiler = nil
+	defer func() { compiler = saved }()
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "openphonetest/schemacheck") {
+			t.Errorf("NewServer without schema checks: recovered %v, want a panic that names the package to import", r)
+		}
+	}()
+	NewServer(DemoWorkspace()).Close()
+}

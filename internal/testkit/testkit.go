@@ -20,6 +20,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	_ "github.com/openphone-mcp/openphone-mcp/client/openphonetest/schemacheck" // the fakes check requests against the document
 )
 
 // Fake starts a fake OpenPhone API serving ws, closed when the test ends.
