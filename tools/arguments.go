@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
@@ -34,6 +35,13 @@ func decodeArguments(args any, dst any) client.ValidationError {
 		return client.ValidationError{{Kind: kindWrongType, Param: "arguments", Value: compactJSON(args), Problem: "is not an object", Want: `pass the parameters as a JSON object, e.g. {"maxResults": 10}`}}
 	}
 	names := jsonNames(structType(dst))
+	if known(obj, names) {
+		// Most calls are right: one decode of them all, and one at a time
+		// only when it fails, to report every wrong type.
+		if all, err := json.Marshal(obj); err == nil && json.Unmarshal(all, dst) == nil {
+			return nil
+		}
+	}
 	var errs client.ValidationError
 	for key, value := range obj {
 		if !slices.Contains(names, key) {
@@ -57,9 +65,32 @@ func decodeArguments(args any, dst any) client.ValidationError {
 // structType is the struct type a pointer points to.
 func structType(ptr any) reflect.Type { return reflect.TypeOf(ptr).Elem() }
 
+// known reports whether every key of obj is among names.
+func known(obj map[string]any, names []string) bool {
+	for key := range obj {
+		if !slices.Contains(names, key) {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldNames caches jsonNames by type: it runs on every call.
+var fieldNames sync.Map // reflect.Type → []string
+
 // jsonNames lists the JSON names of a struct type's fields, those of
 // embedded structs included.
 func jsonNames(t reflect.Type) []string {
+	if names, ok := fieldNames.Load(t); ok {
+		return names.([]string)
+	}
+	names := fieldJSONNames(t)
+	fieldNames.Store(t, names)
+	return names
+}
+
+// fieldJSONNames is jsonNames, uncached.
+func fieldJSONNames(t reflect.Type) []string {
 	var names []string
 	for _, f := range reflect.VisibleFields(t) {
 		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
