@@ -243,8 +243,22 @@ func (b *bench) overhead() error {
 		b.addGoal(fmt.Sprintf("per-call overhead, page of %d, p90", n), fmt.Sprintf("%s vs %s baseline (%.2f×)", us(percentile(ours, 0.9)), us(percentile(naive, 0.9)), p90),
 			atMost(p90, 1.2, "%.1f×"), "")
 	}
+	rss, err := testkit.PeakRSS(s.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	baseRSS, err := testkit.PeakRSS(base.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	ratio := float64(rss) / float64(baseRSS)
+	b.addGoal("peak RSS over a session of calls", fmt.Sprintf("%s vs %s baseline (%.2f×)", mib(rss), mib(baseRSS), ratio),
+		atMost(ratio, 1.25, "%.2f×"), "VmHWM of each process after the 1,100 calls above (pages of 10 and of 100)")
 	return nil
 }
+
+// mib writes n bytes in MiB.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 // httpAgainstStdio: the same call over HTTP and over stdio, interleaved.
 func (b *bench) httpAgainstStdio() error {
@@ -455,7 +469,7 @@ func (b *bench) concurrentCalls() error {
 	b.addGoal("100 concurrent calls at 10 requests/s", fmt.Sprintf("%.2f s vs a floor of %.2f s (%.2f×)", wall.Seconds(), floor.Seconds(), float64(wall)/float64(floor)),
 		atMost(float64(wall)/float64(floor), 1.05, "%.2f× the floor"),
 		fmt.Sprintf("%d requests (100 pages, the names and the contact index), 10 per window of 1.05 s", requests))
-	b.add("peak RSS of the server", fmt.Sprintf("%.1f MiB", float64(rss)/(1<<20)), "VmHWM of the process that served the 100 calls")
+	b.add("peak RSS of the server, 100 calls at once", mib(rss), "VmHWM of the process that served the 100 calls")
 	return nil
 }
 
