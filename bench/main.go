@@ -394,6 +394,25 @@ func (b *bench) pageTokens() error {
 		b.addShare(fmt.Sprintf("tokens, page of %d", n), summary, raw, 0.5, "o200k; summary text vs the API's JSON")
 		b.add(fmt.Sprintf("bytes, page of %d", n), fmt.Sprintf("%d vs %d raw (%.1f%%)", len(summary), len(raw), 100*float64(len(summary))/float64(len(raw))), "")
 	}
+	// The demo's whole page, as a client that shows the model the text
+	// (Claude Code does, with structured output off) hands it over.
+	demo := openphonetest.NewDemoServer()
+	defer demo.Close()
+	raw, err := demo.Get("/v1/conversations", client.ListConversationsParams{MaxResults: 100}.Query())
+	if err != nil {
+		return err
+	}
+	d, err := spawn(b.binary, b.env, "--demo")
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	summary, err := d.call(`{"maxResults":100}`)
+	if err != nil {
+		return err
+	}
+	b.addShare("tokens, the demo's whole conversations page, as Claude Code's model reads it", summary, raw, 0.4,
+		fmt.Sprintf("o200k; %d conversations with their names, the text vs the API's JSON", len(openphonetest.DemoWorkspace().Conversations)))
 	return nil
 }
 
@@ -497,8 +516,8 @@ type session struct {
 	wait  map[string]chan json.RawMessage
 }
 
-func spawn(binary string, env []string) (*session, error) {
-	s := &session{cmd: exec.Command(binary), wait: map[string]chan json.RawMessage{}}
+func spawn(binary string, env []string, args ...string) (*session, error) {
+	s := &session{cmd: exec.Command(binary, args...), wait: map[string]chan json.RawMessage{}}
 	s.cmd.Env = append(os.Environ(), env...)
 	s.stdin, _ = s.cmd.StdinPipe()
 	stdout, _ := s.cmd.StdoutPipe()
