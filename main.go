@@ -182,6 +182,7 @@ type config struct {
 	structured      bool
 	allowWrites     bool
 	toolsets        []string // tools.Config.Toolsets: nil serves the default
+	writesLeftOut   bool     // --allow-writes, but --toolsets leaves writes out
 	confirmation    tools.ConfirmationMode
 	secret          []byte // OPENPHONE_CONFIRMATION_SECRET
 	stateDir        string
@@ -325,6 +326,12 @@ func parseConfig(args []string) (*config, int) {
 	if *toolsets == "" {
 		sets = nil // the default, which NewServer knows
 	}
+	// A list without writes serves none: no ledger to open. The operator
+	// who turned writes on is told so; the demo's default gives way quietly.
+	writesLeftOut := writes && sets != nil && !slices.Contains(sets, tools.WritesToolset)
+	if writesLeftOut {
+		writes = false
+	}
 	secret := environ.get("OPENPHONE_CONFIRMATION_SECRET")
 	if secret != "" && len(secret) < 32 {
 		return fail("OPENPHONE_CONFIRMATION_SECRET: %d characters; want at least 32, such as the output of openssl rand -hex 32", len(secret))
@@ -333,7 +340,7 @@ func parseConfig(args []string) (*config, int) {
 		return fail("--contacts-refresh %v: want at least 1m, such as 10m", *contactsRefresh)
 	}
 	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
-		allowWrites: writes, toolsets: sets, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
+		allowWrites: writes, writesLeftOut: writesLeftOut && *allowWrites, toolsets: sets, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
 	switch {
 	case *storeSetting == "off":
@@ -574,6 +581,9 @@ func (cfg *config) run() int {
 			defer os.RemoveAll(dir)
 			cfg.storePath = filepath.Join(dir, store.FileName)
 		}
+	}
+	if cfg.writesLeftOut {
+		logger.Warn("writes are allowed, but --toolsets (OPENPHONE_TOOLSETS) leaves writes out: no tool writes")
 	}
 	if cfg.storeOff != "" {
 		logger.Warn("the store is off: every answer is read live", "why", cfg.storeOff)
@@ -883,6 +893,11 @@ func call(ctx context.Context, s *server.MCPServer, name, rawArgs string, person
 		fmt.Fprintf(stderr, "openphone-mcp: call: there is no tool %q; the tools are: %s\n", name, strings.Join(toolNames(s), ", "))
 		if strings.HasPrefix(name, "send_") || strings.HasPrefix(name, "mark_") || strings.HasPrefix(name, "create_") || strings.HasPrefix(name, "update_") {
 			fmt.Fprintln(stderr, "The tools that change the workspace are published with --allow-writes (OPENPHONE_ALLOW_WRITES=true).")
+		}
+		for _, ts := range tools.Toolsets() {
+			if slices.Contains(ts.Tools(), name) {
+				fmt.Fprintf(stderr, "%s is in the toolset %s, which --toolsets (OPENPHONE_TOOLSETS) does not serve.\n", name, ts.Name)
+			}
 		}
 		return 2
 	}

@@ -30,6 +30,7 @@ func TestToolsetsConfig(t *testing.T) {
 		{"all with writes", []string{"--toolsets=all", "--allow-writes"}, "", []string{"conversations", "calls", "contacts", "tasks", "reports", "writes"}, ""},
 		{"writes", []string{"--toolsets=tasks,writes", "--allow-writes"}, "", []string{"tasks", "writes"}, ""},
 		{"writes in the demo", []string{"--toolsets=writes", "--demo"}, "", []string{"writes"}, ""},
+		{"writes allowed, left out", []string{"--toolsets=contacts", "--allow-writes"}, "", []string{"contacts"}, ""},
 		{"writes without --allow-writes", []string{"--toolsets=tasks,writes"}, "", nil, "--toolsets (OPENPHONE_TOOLSETS) writes: the tools that write are off; turn them on with --allow-writes (OPENPHONE_ALLOW_WRITES=true)"},
 		{"unknown", []string{"--toolsets=contacts,sms"}, "", nil, `--toolsets (OPENPHONE_TOOLSETS) "sms": no such toolset; the toolsets are conversations, calls, contacts, tasks, reports, writes or all`},
 		{"unknown in the environment", nil, "contact", nil, `"contact": no such toolset`},
@@ -44,6 +45,10 @@ func TestToolsetsConfig(t *testing.T) {
 				t.Errorf("status %d, said %q; want it refused, saying %q", status, said, tc.says)
 			case tc.says == "" && (cfg == nil || !slices.Equal(cfg.toolsets, tc.want)):
 				t.Errorf("status %d, said %q; want the toolsets %v", status, said, tc.want)
+			case cfg != nil && cfg.writesLeftOut != (tc.name == "writes allowed, left out"):
+				t.Errorf("writes left out: %v", cfg.writesLeftOut)
+			case cfg != nil && cfg.allowWrites && cfg.toolsets != nil && !slices.Contains(cfg.toolsets, "writes"):
+				t.Errorf("writes on with the toolsets %v, which serve none: a ledger opened for nothing", cfg.toolsets)
 			}
 		})
 	}
