@@ -99,6 +99,9 @@ Environment:
   OPENPHONE_ALLOW_WRITES  true or 1 publishes the tools that text customers, mark conversations
                           and change tasks, each confirmed by a person (default false; --demo:
                           true unless set to false)
+  OPENPHONE_TOOLSETS      the sets of tools served, comma-separated: conversations, calls,
+                          contacts, tasks, reports, writes (needs --allow-writes), or all
+                          (default: every set that reads, and writes with --allow-writes)
   OPENPHONE_WRITE_CONFIRMATION
                           ask (default): a person confirms every write, in the client's form or
                           on the server's confirmation page; code: the model relays a code
@@ -178,6 +181,8 @@ type config struct {
 	contactsRefresh time.Duration
 	structured      bool
 	allowWrites     bool
+	toolsets        []string // tools.Config.Toolsets: nil serves the default
+	writesLeftOut   bool     // --allow-writes, but --toolsets leaves writes out
 	confirmation    tools.ConfirmationMode
 	secret          []byte // OPENPHONE_CONFIRMATION_SECRET
 	stateDir        string
@@ -195,6 +200,15 @@ type config struct {
 	placeholders    []string // variables set to a Claude Desktop placeholder
 }
 
+// toolsetList names each toolset and what its tools do, for the help text.
+func toolsetList() string {
+	var sets []string
+	for _, ts := range tools.Toolsets() {
+		sets = append(sets, ts.Name+" ("+ts.About+")")
+	}
+	return strings.Join(sets, ", ")
+}
+
 // flagOf names the flags that set serve.HTTPConfig's fields, for its errors.
 var flagOf = map[string]string{"Addr": "addr", "AuthToken": "auth-token", "AllowedOrigins": "allowed-origins", "AllowedHosts": "allowed-hosts", "OAuth": "oauth-issuer"}
 
@@ -204,7 +218,7 @@ var envOf = map[string]string{
 	"log-level": "OPENPHONE_LOG_LEVEL", "base-url": "OPENPHONE_BASE_URL",
 	"max-rps": "OPENPHONE_MAX_RPS", "call-timeout": "OPENPHONE_CALL_TIMEOUT", "contacts-refresh": "OPENPHONE_CONTACTS_REFRESH",
 	"structured-output": "OPENPHONE_STRUCTURED_OUTPUT", "transport": "OPENPHONE_MCP_TRANSPORT",
-	"allow-writes": "OPENPHONE_ALLOW_WRITES", "write-confirmation": "OPENPHONE_WRITE_CONFIRMATION",
+	"allow-writes": "OPENPHONE_ALLOW_WRITES", "write-confirmation": "OPENPHONE_WRITE_CONFIRMATION", "toolsets": "OPENPHONE_TOOLSETS",
 	"addr": "OPENPHONE_MCP_ADDR", "allowed-origins": "OPENPHONE_MCP_ALLOWED_ORIGINS", "auth-token": "OPENPHONE_MCP_AUTH_TOKEN",
 	"allowed-hosts": "OPENPHONE_MCP_ALLOWED_HOSTS",
 	"oauth-issuer":  "OPENPHONE_MCP_OAUTH_ISSUER", "oauth-audience": "OPENPHONE_MCP_OAUTH_AUDIENCE", "oauth-scopes": "OPENPHONE_MCP_OAUTH_SCOPES",
@@ -229,6 +243,7 @@ func parseConfig(args []string) (*config, int) {
 	contactsRefresh := flags.Duration("contacts-refresh", contacts.DefaultRefresh, "age at which an API key's contact index is read again, in the background")
 	structured := flags.Bool("structured-output", false, "publish outputSchemas and answer with structuredContent beside the text, for programmatic clients (several assistants then show the model the JSON instead of the summary)")
 	allowWrites := flags.Bool("allow-writes", false, "publish the tools that write (send_message, send_private_texts, mark_conversation, create_task, update_task, create_contact, update_contact); a person confirms each write (default with --demo, unless set to false)")
+	toolsets := flags.String("toolsets", "", "the sets of tools served, comma-separated, or all: "+toolsetList()+"; the model reads only their tools' definitions (default: "+strings.Join(tools.DefaultToolsets, ",")+", and writes with --allow-writes; naming writes without --allow-writes is refused)")
 	confirmation := flags.String("write-confirmation", "ask", "ask: a person confirms every write, in the client's form or on the server's page; code: the model relays a one-time code (trusts the model to ask); off: writes are sent without asking, for unattended agents")
 	stateDir := flags.String("state-dir", "", "where the write ledger (without --redis-url) and the store are kept (default: the per-user state directory)")
 	storeSetting := flags.String("store", "sqlite", "a copy of the workspace on disk, kept current by a background sync: sqlite (store.db in the state directory), sqlite:PATH, a PostgreSQL URL shared by replicas (postgres://user:password@host:5432/db), or off (with --demo: a temporary one, deleted at exit)")
@@ -304,6 +319,19 @@ func parseConfig(args []string) (*config, int) {
 	if mode != tools.ConfirmAsk && !writes {
 		return fail("--write-confirmation %s: writes are off; turn them on with --allow-writes (OPENPHONE_ALLOW_WRITES=true)", *confirmation)
 	}
+	sets, err := tools.ParseToolsets(*toolsets, writes)
+	if err != nil {
+		return fail("--toolsets (OPENPHONE_TOOLSETS) %v", err)
+	}
+	if *toolsets == "" {
+		sets = nil // the default, which NewServer knows
+	}
+	// A list without writes serves none: no ledger to open. The operator
+	// who turned writes on is told so; the demo's default gives way quietly.
+	writesLeftOut := writes && sets != nil && !slices.Contains(sets, tools.WritesToolset)
+	if writesLeftOut {
+		writes = false
+	}
 	secret := environ.get("OPENPHONE_CONFIRMATION_SECRET")
 	if secret != "" && len(secret) < 32 {
 		return fail("OPENPHONE_CONFIRMATION_SECRET: %d characters; want at least 32, such as the output of openssl rand -hex 32", len(secret))
@@ -312,7 +340,7 @@ func parseConfig(args []string) (*config, int) {
 		return fail("--contacts-refresh %v: want at least 1m, such as 10m", *contactsRefresh)
 	}
 	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
-		allowWrites: writes, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
+		allowWrites: writes, writesLeftOut: writesLeftOut && *allowWrites, toolsets: sets, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
 	switch {
 	case *storeSetting == "off":
@@ -554,6 +582,9 @@ func (cfg *config) run() int {
 			cfg.storePath = filepath.Join(dir, store.FileName)
 		}
 	}
+	if cfg.writesLeftOut {
+		logger.Warn("writes are allowed, but --toolsets (OPENPHONE_TOOLSETS) leaves writes out: no tool writes")
+	}
 	if cfg.storeOff != "" {
 		logger.Warn("the store is off: every answer is read live", "why", cfg.storeOff)
 	}
@@ -586,7 +617,7 @@ func (cfg *config) run() int {
 	cfg.http.ServerKey = api != nil
 	toolsConfig := tools.Config{Client: api, CallerKeyHeader: serve.APIKeyHeader, Version: buildVersion(),
 		CallTimeout: cfg.callTimeout, Logger: logger, StructuredOutput: cfg.structured, ContactsRefresh: cfg.contactsRefresh, Context: ctx,
-		AllowWrites: cfg.allowWrites, Confirmation: cfg.confirmation, ConfirmationSecret: cfg.secret, Metrics: reg}
+		AllowWrites: cfg.allowWrites, Toolsets: cfg.toolsets, Confirmation: cfg.confirmation, ConfirmationSecret: cfg.secret, Metrics: reg}
 	toolsConfig.Now, toolsConfig.FixedClock = cfg.clock, cfg.demo
 	oneCall := len(cfg.command) > 0 && cfg.command[0] == "call"
 	if oneCall {
@@ -862,6 +893,11 @@ func call(ctx context.Context, s *server.MCPServer, name, rawArgs string, person
 		fmt.Fprintf(stderr, "openphone-mcp: call: there is no tool %q; the tools are: %s\n", name, strings.Join(toolNames(s), ", "))
 		if strings.HasPrefix(name, "send_") || strings.HasPrefix(name, "mark_") || strings.HasPrefix(name, "create_") || strings.HasPrefix(name, "update_") {
 			fmt.Fprintln(stderr, "The tools that change the workspace are published with --allow-writes (OPENPHONE_ALLOW_WRITES=true).")
+		}
+		for _, ts := range tools.Toolsets() {
+			if slices.Contains(ts.Tools(), name) {
+				fmt.Fprintf(stderr, "%s is in the toolset %s, which --toolsets (OPENPHONE_TOOLSETS) does not serve.\n", name, ts.Name)
+			}
 		}
 		return 2
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/store"
 )
 
-const activityReportDescription = `Figures for the team over a window (default the last 7 days), in one call, per line, user, day or hour: texts in and out; calls in (answered, missed, with voicemail) and out; talk time; conversations started; time to first reply (median and 90th percentile); incoming texts and missed calls still unanswered; conversations awaiting a reply now. Every figure is defined in the answer; no rows of texts or calls (recent_activity has them). Reads the server's store, a synced copy: the answer says what it covers and how fresh.`
+const activityReportDescription = `The team's figures for a window (default the last 7 days), in one call, by line, user, day or hour: texts, calls (answered, missed, voicemails), talk time, conversations started, time to first reply, what is still unanswered, conversations awaiting a reply; each defined in the answer. No rows of texts or calls: recent_activity has them. Reads the server's store, a synced copy: the answer says what it covers and how fresh.`
 
 // reportInput is the arguments of activity_report.
 type reportInput struct {

@@ -18,9 +18,9 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/contacts"
 )
 
-const createContactDescription = `Create one contact: POST /v1/contacts. A name or a company; numbers in any format (no + reads as US), emails, custom fields. Each call creates one more: find_contacts first; update_contact changes an existing one.`
+const createContactDescription = `Create one contact: a name or a company; numbers in any format (no + reads as US), emails, custom fields. Each call creates one more: find_contacts first; update_contact changes an existing one.`
 
-const updateContactDescription = `Change one contact (ID from find_contacts): PATCH /v1/contacts/{id}. Set or clear names, company, role; add or remove numbers and emails; set custom fields. All else is kept. The person sees each change, before and after. A contact kept by an integration (its source: a CRM, Google, a phone) is refused: change it there.`
+const updateContactDescription = `Change one contact (ID from find_contacts): set or clear names, company, role; add or remove numbers and emails; set custom fields. All else is kept. A contact kept by an integration (its source: a CRM, Google, a phone) is refused: change it there.`
 
 // A contactValueInput is a phone number or email with its label.
 type contactValueInput struct {

@@ -8,7 +8,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-const listCallsDescription = `List the calls of a 1:1 conversation (OpenPhone cannot list a group's), one page per call: pass a list_conversations row's line and its one participant. A row per call: time, direction, status, duration, who answered or placed it, call ID; the pageToken for the next page when more exist. get_call reads a call's summary and transcript.`
+const listCallsDescription = `List the calls of a 1:1 conversation (OpenPhone cannot list a group's), one page per call: pass a list_conversations row's line and its one participant. get_call reads a call's summary and transcript.`
 
 // callsInput is the arguments of list_calls: the query of GET /v1/calls,
 // parameter for parameter, with the line also by number or name.

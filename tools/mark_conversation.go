@@ -14,7 +14,7 @@ import (
 // maxMarks bounds the conversations one call marks.
 const maxMarks = 20
 
-const markConversationDescription = `Mark 1 to 20 conversations (CN…, from list_conversations) read, done or open in the team's inbox: POST /v1/conversations/{id}/mark-as-…. Marking again is harmless.`
+const markConversationDescription = `Mark 1 to 20 conversations (CN…, from list_conversations) read, done or open in the team's inbox. Marking again is harmless.`
 
 // markInput is the arguments of mark_conversation.
 type markInput struct {

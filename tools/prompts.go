@@ -24,7 +24,10 @@ import (
 // so that the model makes as few calls as the tools allow.
 type prompt struct {
 	name, title, description string
-	arguments                []mcp.PromptArgument
+	// needs is the toolset whose tools the script calls: the prompt is
+	// published only where it is served.
+	needs     string
+	arguments []mcp.PromptArgument
 	// script writes the job's instructions from arguments already checked
 	// against the declared ones; a mistake in a value is returned as a
 	// client.ValidationError.
@@ -35,6 +38,7 @@ type prompt struct {
 type promptContext struct {
 	now    time.Time
 	writes bool // the tools that write are published
+	calls  bool // and list_calls and get_call
 }
 
 // allPrompts are the prompts NewServer publishes, in order.
@@ -47,7 +51,7 @@ var (
 )
 
 var triagePrompt = prompt{
-	name: "triage", title: "Triage the inbox",
+	name: "triage", title: "Triage the inbox", needs: "conversations",
 	description: "What came in since a time (default the last 24 hours) and what awaits a reply, oldest wait first, in one recent_activity call.",
 	arguments:   []mcp.PromptArgument{sinceArgument, lineArgument},
 	script: func(p promptContext, args map[string]string) (string, error) {
@@ -73,7 +77,7 @@ var triagePrompt = prompt{
 }
 
 var voicemailsPrompt = prompt{
-	name: "follow_up_voicemails", title: "Follow up on voicemails",
+	name: "follow_up_voicemails", title: "Follow up on voicemails", needs: "conversations",
 	description: "Each voicemail left since a time (default the last 24 hours) with a drafted reply text or a task, from one recent_activity call.",
 	arguments:   []mcp.PromptArgument{sinceArgument, lineArgument},
 	script: func(p promptContext, args map[string]string) (string, error) {
@@ -84,7 +88,13 @@ var voicemailsPrompt = prompt{
 		call := recentCall(since, args["line"], onlyMissedCalls)
 		var b strings.Builder
 		fmt.Fprintf(&b, "Follow up on the voicemails left on our OpenPhone lines from %s to now (%s).\n\n", stamp(since), stamp(p.now))
-		fmt.Fprintf(&b, "1. Call recent_activity once with %s. Its answer quotes each missed call's voicemail. Call get_call with a call's ID only for a voicemail the answer says it did not read; one still being processed has no transcript yet: say so, and draft from who called and when.\n", call)
+		fmt.Fprintf(&b, "1. Call recent_activity once with %s. Its answer quotes each missed call's voicemail.", call)
+		if p.calls {
+			b.WriteString(" Call get_call with a call's ID only for a voicemail the answer says it did not read;")
+		} else {
+			b.WriteString(" Of a voicemail the answer says it did not read, say so;")
+		}
+		b.WriteString(" one still being processed has no transcript yet: say so, and draft from who called and when.\n")
 		b.WriteString("2. For each voicemail, newest first: who left it (contact name, else number) on which line, when, and what they want in one line. Then draft one follow-up:\n")
 		b.WriteString("   - a reply text, short and friendly, in the team's voice, when a text answers them;\n")
 		b.WriteString("   - else a task: a title, and a description with the number to call back and the voicemail's gist.\n")
@@ -100,7 +110,7 @@ var voicemailsPrompt = prompt{
 }
 
 var weeklyReportPrompt = prompt{
-	name: "weekly_report", title: "Weekly report",
+	name: "weekly_report", title: "Weekly report", needs: "reports",
 	description: "The team's figures for a week (default the 7 days to now), from one activity_report call, read out as a short report.",
 	arguments: []mcp.PromptArgument{
 		{Name: "since", Description: "From when: a date-time such as 2026-11-13T00:00:00Z, a date such as 2026-11-13, a span back from now such as 7d or 2w, or today or yesterday (UTC days). Default: 7 days ago."},
@@ -202,7 +212,7 @@ func promptWindowStart(now time.Time, since string, def time.Duration) (time.Tim
 }
 
 // serverPrompt is p as the server publishes and answers it.
-func (p prompt) serverPrompt(cfg Config) server.ServerPrompt {
+func (p prompt) serverPrompt(cfg Config, sets map[string]bool) server.ServerPrompt {
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
@@ -228,7 +238,7 @@ func (p prompt) serverPrompt(cfg Config) server.ServerPrompt {
 				args[a.Name] = v
 			}
 			if len(errs) == 0 {
-				text, err := p.script(promptContext{now: now(), writes: cfg.AllowWrites}, args)
+				text, err := p.script(promptContext{now: now(), writes: sets[WritesToolset], calls: sets["calls"]}, args)
 				if err == nil {
 					return mcp.NewGetPromptResult(p.description, []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text))}), nil
 				}
@@ -251,9 +261,12 @@ func promptArgumentNames(args []mcp.PromptArgument) string {
 	return strings.Join(names, ", ")
 }
 
-// addPrompts publishes the daily jobs' prompts on s.
-func addPrompts(s *server.MCPServer, cfg Config) {
+// addPrompts publishes on s the prompts of the daily jobs whose tools
+// are served: those of sets.
+func addPrompts(s *server.MCPServer, cfg Config, sets map[string]bool) {
 	for _, p := range allPrompts {
-		s.AddPrompts(p.serverPrompt(cfg))
+		if sets[p.needs] {
+			s.AddPrompts(p.serverPrompt(cfg, sets))
+		}
 	}
 }

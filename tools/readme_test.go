@@ -175,8 +175,8 @@ func TestReadmeFigures(t *testing.T) {
 		all += counts[name]
 		parts = append(parts, fmt.Sprintf("%s %d", name, counts[name]))
 	}
-	fmt.Fprintf(&b, "\nThe tools' definitions ({name, description, inputSchema} as a client sends them) cost %s tokens in all (budget %s, and %d for any one tool): %s.\n",
-		thousands(all), thousands(allToolsTokenBudget), toolTokenBudget, strings.Join(parts, ", "))
+	fmt.Fprintf(&b, "\nThe definitions of the default toolsets' tools ({name, description, inputSchema} as a client sends them) cost %s tokens in all (budget %s, and %d for any one tool): %s.\n",
+		thousands(all), thousands(defaultToolsTokenBudget), toolTokenBudget, strings.Join(parts, ", "))
 	syncReadme(t, readmeSection{figuresStart, figuresEnd, b.String()})
 }
 

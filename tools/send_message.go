@@ -14,7 +14,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/contacts"
 )
 
-const sendMessageDescription = `Text 1 to 10 numbers from one of the team's lines, as one conversation (a group text when several, all seeing each other): POST /v1/messages. For the same text privately to each of several people, use send_private_texts. The person sees the exact text, line and recipients. A text cannot be unsent and is never sent twice: an identical one within 10 minutes needs a fresh yes that says it repeats. The answer gives the message ID and how to check delivery.`
+const sendMessageDescription = `Text 1 to 10 numbers from one of the team's lines, as one conversation (a group text when several, all seeing each other); the same text privately to each of several people: send_private_texts. The person sees the exact text, line and recipients. A text cannot be unsent and is never sent twice: an identical one within 10 minutes needs a fresh yes that says it repeats. The answer says how to check delivery.`
 
 // sendInput is the arguments of send_message: the body of POST
 // /v1/messages, with the line also by name and recipients also by

@@ -20,7 +20,7 @@ const (
 	maxPrivateTexts = 40
 )
 
-const sendPrivateTextsDescription = `Send one text to 2 to 40 people as separate private texts from a team line: one POST /v1/messages each, so each person gets it in their own 1:1 conversation. For one group conversation (1 to 10 people who see each other), use send_message. Confirmed once, listing everyone. No one gets it twice: whoever got it from this line in the last 10 minutes is skipped, so a retry after a partial failure reaches only the rest. Says per recipient: sent, failed or unclear.`
+const sendPrivateTextsDescription = `Send one text to 2 to 40 people as separate private texts from a team line, each in their own 1:1 conversation; for one group conversation (1 to 10 people who see each other), use send_message. Confirmed once, listing everyone. Whoever got it from this line in the last 10 minutes is skipped, so a retry after a partial failure reaches only the rest. Says per recipient: sent, failed or unclear.`
 
 // privateTextsInput is the arguments of send_private_texts.
 type privateTextsInput struct {

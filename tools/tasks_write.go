@@ -13,7 +13,7 @@ import (
 	"github.com/openphone-mcp/openphone-mcp/client"
 )
 
-const createTaskDescription = `Create a task linked to exactly one of conversationId, activityId or phoneNumberId: POST /v1/tasks. Each call creates one more task.`
+const createTaskDescription = `Create a task linked to exactly one of conversationId, activityId or phoneNumberId. Each call creates one more task.`
 
 // createTaskInput is the arguments of create_task: the body of POST
 // /v1/tasks, with the line also by number or name.
