@@ -181,6 +181,7 @@ type config struct {
 	contactsRefresh time.Duration
 	structured      bool
 	allowWrites     bool
+	writesAllowed   bool     // allowWrites before --toolsets left writes out
 	toolsets        []string // tools.Config.Toolsets: nil serves the default
 	writesLeftOut   bool     // --allow-writes, but --toolsets leaves writes out
 	confirmation    tools.ConfirmationMode
@@ -340,7 +341,7 @@ func parseConfig(args []string) (*config, int) {
 		return fail("--contacts-refresh %v: want at least 1m, such as 10m", *contactsRefresh)
 	}
 	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
-		allowWrites: writes, writesLeftOut: writesLeftOut && *allowWrites, toolsets: sets, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
+		allowWrites: writes, writesAllowed: writes || writesLeftOut, writesLeftOut: writesLeftOut && *allowWrites, toolsets: sets, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
 	switch {
 	case *storeSetting == "off":
@@ -736,7 +737,7 @@ func (cfg *config) run() int {
 		}
 		return serveStdio(ctx, mcpServer, logger)
 	case "call":
-		return call(ctx, mcpServer, cmd[1], cmd[2], terminalPerson())
+		return call(ctx, mcpServer, cmd[1], cmd[2], terminalPerson(), cfg.writesAllowed)
 	case "store":
 		return cfg.storeCommand(ctx, api, cmd[1], cmd[2], logger)
 	case "webhooks":
@@ -883,7 +884,10 @@ func terminalPerson() func(message string) bool {
 	}
 }
 
-func call(ctx context.Context, s *server.MCPServer, name, rawArgs string, person func(string) bool) int {
+// call runs the tool name once with rawArgs, as the command line's call;
+// writesAllowed says whether writes are on, before --toolsets, to say why
+// a write tool is missing.
+func call(ctx context.Context, s *server.MCPServer, name, rawArgs string, person func(string) bool, writesAllowed bool) int {
 	if name == "" {
 		fmt.Fprintf(stderr, "openphone-mcp: call needs a tool name, e.g. call list_conversations '{\"maxResults\":3}'; the tools are: %s\n", strings.Join(toolNames(s), ", "))
 		return 2
@@ -891,11 +895,12 @@ func call(ctx context.Context, s *server.MCPServer, name, rawArgs string, person
 	tool := s.GetTool(name)
 	if tool == nil {
 		fmt.Fprintf(stderr, "openphone-mcp: call: there is no tool %q; the tools are: %s\n", name, strings.Join(toolNames(s), ", "))
-		if strings.HasPrefix(name, "send_") || strings.HasPrefix(name, "mark_") || strings.HasPrefix(name, "create_") || strings.HasPrefix(name, "update_") {
-			fmt.Fprintln(stderr, "The tools that change the workspace are published with --allow-writes (OPENPHONE_ALLOW_WRITES=true).")
-		}
 		for _, ts := range tools.Toolsets() {
-			if slices.Contains(ts.Tools(), name) {
+			switch {
+			case !slices.Contains(ts.Tools(), name):
+			case ts.Name == tools.WritesToolset && !writesAllowed:
+				fmt.Fprintln(stderr, "The tools that change the workspace are published with --allow-writes (OPENPHONE_ALLOW_WRITES=true).")
+			default:
 				fmt.Fprintf(stderr, "%s is in the toolset %s, which --toolsets (OPENPHONE_TOOLSETS) does not serve.\n", name, ts.Name)
 			}
 		}

@@ -63,24 +63,32 @@ func TestCallExplains(t *testing.T) {
 	s := tools.NewServer(tools.Config{Version: "test"})
 	for _, tt := range []struct {
 		name, tool, args string
-		want             []string
+		writesAllowed    bool
+		want, not        []string
 	}{
-		{"an unknown tool", "list_conversation", "", []string{`there is no tool "list_conversation"; the tools are: activity_report, find_contacts,`, "list_conversations", "search_messages"}},
-		{"a write, with writes off", "send_message", "{}", []string{`there is no tool "send_message"`, "--allow-writes"}},
-		{"no tool", "", "", []string{"call needs a tool name", "list_users"}},
-		{"key=value", "list_conversations", "maxResults=3", []string{"the arguments must be one JSON object", `openphone-mcp call list_conversations '{"maxResults":10}'`, `"maxResults=3" is not JSON`}},
-		{"a bare word", "get_call", "ACabc", []string{`openphone-mcp call get_call '{"callId":"…"}'`}},
-		{"an array", "find_contacts", `["Kim"]`, []string{`'{"query":"…"}'`, `["Kim"] is JSON, but not an object`}},
-		{"null", "list_users", `null`, []string{"is JSON, but not an object"}},
+		{name: "an unknown tool", tool: "list_conversation", want: []string{`there is no tool "list_conversation"; the tools are: activity_report, find_contacts,`, "list_conversations", "search_messages"}},
+		{name: "a write, with writes off", tool: "send_message", args: "{}", want: []string{`there is no tool "send_message"`, "--allow-writes"}, not: []string{"toolset"}},
+		{name: "a write, with writes on but left out of --toolsets", tool: "send_message", args: "{}", writesAllowed: true,
+			want: []string{`there is no tool "send_message"`, "send_message is in the toolset writes, which --toolsets (OPENPHONE_TOOLSETS) does not serve"}, not: []string{"--allow-writes"}},
+		{name: "no tool", want: []string{"call needs a tool name", "list_users"}},
+		{name: "key=value", tool: "list_conversations", args: "maxResults=3", want: []string{"the arguments must be one JSON object", `openphone-mcp call list_conversations '{"maxResults":10}'`, `"maxResults=3" is not JSON`}},
+		{name: "a bare word", tool: "get_call", args: "ACabc", want: []string{`openphone-mcp call get_call '{"callId":"…"}'`}},
+		{name: "an array", tool: "find_contacts", args: `["Kim"]`, want: []string{`'{"query":"…"}'`, `["Kim"] is JSON, but not an object`}},
+		{name: "null", tool: "list_users", args: `null`, want: []string{"is JSON, but not an object"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out, errOut := captured(t)
-			if status := call(context.Background(), s, tt.tool, tt.args, nil); status != 2 || out.Len() != 0 {
+			if status := call(context.Background(), s, tt.tool, tt.args, nil, tt.writesAllowed); status != 2 || out.Len() != 0 {
 				t.Errorf("status %d, stdout %q", status, out)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(errOut.String(), w) {
 					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+			for _, w := range tt.not {
+				if strings.Contains(errOut.String(), w) {
+					t.Errorf("stderr says %q:\n%s", w, errOut)
 				}
 			}
 		})
