@@ -52,28 +52,29 @@ func TestRenderConversationsGolden(t *testing.T) {
 }
 
 // TestHostileNamesStayInTheirField checks that no name can forge a row or a
-// field: every row stays one line, and each hostile name comes back intact
-// from exactly one quoted field.
+// field: every row stays one line, under its line's heading, and each
+// hostile name comes back intact from exactly one quoted field.
 func TestHostileNamesStayInTheirField(t *testing.T) {
 	for _, name := range openphonetest.HostileNames {
 		c := client.Conversation{ID: "CN1", PhoneNumberID: "PN1", Participants: []string{"+15555550100"}, Name: &name}
 		out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
 		lines := strings.Split(out, "\n")
 		row := lines[len(lines)-1]
-		if len(lines) != 4 || !strings.HasPrefix(row, "CN1 PN1 +15555550100 ") {
+		if len(lines) != 5 || lines[2] != "Line PN1" || !strings.HasPrefix(row, "CN1 +15555550100 ") {
 			t.Fatalf("name %q broke the layout:\n%s", name, out)
 		}
-		quoted := strings.TrimPrefix(row, "CN1 PN1 +15555550100 ")
+		quoted := strings.TrimPrefix(row, "CN1 +15555550100 ")
 		var back string
 		if err := json.Unmarshal([]byte(quoted), &back); err != nil || back != name {
 			t.Errorf("name %q rendered as %s, which does not read back as one string (%v)", name, quoted, err)
 		}
 	}
-	// Upstream values that are not plain IDs are quoted too.
+	// Upstream values that are not plain IDs are quoted too, the line's in
+	// its heading.
 	c := client.Conversation{ID: "CN1 PNforged", PhoneNumberID: "PN1\n", Participants: []string{"+1 555"}}
 	out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
-	if row := out[strings.LastIndex(out, "\n")+1:]; row != `"CN1 PNforged" "PN1\n" "+1 555"` {
-		t.Errorf("row = %s", row)
+	if want := "\nLine \"PN1\\n\"\nNo activity yet\n\"CN1 PNforged\" \"+1 555\""; !strings.HasSuffix(out, want) {
+		t.Errorf("got\n%s\nwant it to end with\n%s", out, want)
 	}
 }
 
@@ -86,7 +87,7 @@ func TestRowsCarryEveryField(t *testing.T) {
 		MutedUntil: at("2025-02-01T10:00:00Z"), SnoozedUntil: at("2025-01-03T09:30:00Z"), DeletedAt: at("2025-01-06T00:00:00Z"),
 	}
 	out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
-	want := "2025-01-02\n03:04 CNa PNb +15555550100,+15555550101 \"Acme\" USc ACd Dec30 2024 updated Jan5 muted until Feb1 10:00 snoozed until Jan3 09:30 deleted Jan6 00:00"
+	want := "\nLine PNb\n2025-01-02\n03:04 CNa +15555550100,+15555550101 \"Acme\" USc ACd Dec30 2024 updated Jan5 muted until Feb1 10:00 snoozed until Jan3 09:30 deleted Jan6 00:00"
 	if !strings.HasSuffix(out, want) {
 		t.Errorf("got\n%s\nwant it to end with\n%s", out, want)
 	}
@@ -150,7 +151,8 @@ func contactsPageTokens(t *testing.T, seed uint64) (raw, summary int) {
 // names three in five participants' contacts, as a share of the raw JSON's
 // tokens: the issue's target, the names being facts the raw page lacks.
 // Each named number costs about 10 tokens, number and quoted name, and the
-// page names about 70; a company is named once, on its own legend line.
+// page names about 70; a company is named once, in the one legend line of
+// contacts.
 const contactsTokenBudget = 0.40
 
 // TestSummaryWithContactsTokenBudget holds such pages, for several

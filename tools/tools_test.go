@@ -323,7 +323,7 @@ func TestBoundsLetTheModelGoOn(t *testing.T) {
 	if res.IsError {
 		t.Fatalf("updatedBefore %s: %s", m[1], text(res))
 	}
-	rows := regexp.MustCompile(`(?m)^(?:\d\d:\d\d )?(CN[A-Za-z0-9]+) PN`).FindAllStringSubmatch(first, -1)
+	rows := regexp.MustCompile(`(?m)^(?:\d\d:\d\d )?(CN[A-Za-z0-9]+) \+`).FindAllStringSubmatch(first, -1)
 	if len(rows) != 10 {
 		t.Fatalf("first page shows %d conversations, want 10", len(rows))
 	}
