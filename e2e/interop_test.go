@@ -132,7 +132,7 @@ func TestInteropInspectorCLI(t *testing.T) {
 		t.Errorf("tools/call: %v; want text alone, as by default", res)
 	}
 	content, _ := res["content"].([]any)
-	if len(content) != 1 || !strings.HasPrefix(content[0].(map[string]any)["text"].(string), "3 conversations, most recent activity first.") {
+	if len(content) != 1 || !strings.HasPrefix(content[0].(map[string]any)["text"].(string), "3 conversations, by line, most recent activity first in each.") {
 		t.Errorf("content: %v", content)
 	}
 

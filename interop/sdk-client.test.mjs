@@ -96,7 +96,7 @@ test("calls with every parameter match the outputSchema", async () => {
   assert.ok(!first.isError, text(first));
   assert.ok(validateOutput(first.structuredContent), JSON.stringify(validateOutput.errors));
   // A call with a window opens with it (the window, and the server's now), then the count.
-  assert.match(text(first), /^(Window[^\n]*\n)?\d+ conversations?, most recent activity first\./);
+  assert.match(text(first), /^(Window[^\n]*\n)?(1 conversation|\d+ conversations, by line, most recent activity first in each)\./);
   const pageToken = first.structuredContent.nextPageToken;
   assert.ok(pageToken, "the first page has a next page");
   const second = await call({ ...fixture.everyParameter, pageToken });

@@ -56,7 +56,11 @@ func newDirectory(c *client.Client) *directory {
 	return &directory{c: c, now: time.Now, unknown: map[string]bool{}}
 }
 
+// line returns the line of id; a nil n knows none.
 func (n *names) line(id string) (client.PhoneNumber, bool) {
+	if n == nil {
+		return client.PhoneNumber{}, false
+	}
 	i := slices.IndexFunc(n.lines, func(l client.PhoneNumber) bool { return l.ID == id })
 	if i < 0 {
 		return client.PhoneNumber{}, false

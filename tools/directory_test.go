@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -26,8 +27,8 @@ func TestLegendNamesLinesAndUsersOnThePage(t *testing.T) {
 	if res.IsError {
 		t.Fatal(out)
 	}
-	if !strings.Contains(out, "\nLines: "+sales.ID+` "Sales" +14155550100.`+"\n") {
-		t.Errorf("the legend does not name the Sales line, and only it:\n%s", out)
+	if !strings.Contains(out, "\nLine "+sales.ID+` "Sales" +14155550100`+"\n") || strings.Count(out, "\nLine ") != 1 {
+		t.Errorf("the rows are not under the Sales line, named, and it alone:\n%s", out)
 	}
 	for _, u := range ws.Users {
 		named := strings.Contains(out, u.ID+` "`+u.FirstName+" "+u.LastName+`"`)
@@ -103,7 +104,7 @@ func TestNamesLookupFailureFallsBackToIDs(t *testing.T) {
 	if res.IsError {
 		t.Fatalf("a failed look-up failed the listing: %s", out)
 	}
-	if !strings.Contains(out, "\nLine and user names are unavailable (OpenPhone answered 503): rows show bare IDs.\n") || strings.Contains(out, "Lines: ") {
+	if !strings.Contains(out, "\nLine and user names are unavailable (OpenPhone answered 503): rows show bare IDs.\n") || namedLineHeading.MatchString(out) || !regexp.MustCompile(`\nLine PN\w+\n`).MatchString(out) {
 		t.Errorf("no fallback note, or a legend anyway:\n%s", out)
 	}
 	// The failure is remembered briefly: the next call does not ask again.
@@ -443,6 +444,9 @@ func burst(t *testing.T, f fixture, n int, args map[string]any) []string {
 	return texts
 }
 
+// namedLineHeading matches the heading of a line's rows that names it.
+var namedLineHeading = regexp.MustCompile(`\nLine PN\w+ "[^"\n]+" \+\d+\n`)
+
 // TestNamesGoFirstInABurst: the names look-up that every answer's legend
 // needs goes before the burst's own requests in the key's rate limit, so
 // a burst at a low rate still names its lines and users.
@@ -450,7 +454,7 @@ func TestNamesGoFirstInABurst(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, openphonetest.DemoWorkspace(), client.WithRateLimit(2))
 	for i, out := range burst(t, f, 12, map[string]any{"maxResults": 3}) {
-		if strings.Contains(out, "names are unavailable") || !strings.Contains(out, "\nLines: ") {
+		if strings.Contains(out, "names are unavailable") || !namedLineHeading.MatchString(out) {
 			t.Errorf("call %d lost its names:\n%s", i, out)
 		}
 	}

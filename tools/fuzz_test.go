@@ -85,10 +85,12 @@ func FuzzRenderConversations(f *testing.F) {
 			}
 			return
 		}
-		rows := 0
-		for _, l := range lines[2:] { // after the headline and the column legend
-			if !headingLine.MatchString(l) && !strings.HasPrefix(l, "Page bounds, exact") {
-				rows++
+		// After the headline and the column legend: the bounds, a heading
+		// for each line, the date headings and the rows.
+		rows := len(lines) - 2 - len(linesOf(page.Data))
+		for _, l := range lines[2:] {
+			if headingLine.MatchString(l) || strings.HasPrefix(l, "Exact bounds, for date filters: ") {
+				rows--
 			}
 		}
 		if rows != len(page.Data) {

@@ -29,7 +29,7 @@ func writeLegend(b *strings.Builder, l legend) {
 		if name, ok := l.names.userName(id); ok {
 			users = append(users, fieldText(id)+" "+strconv.Quote(name))
 		} else if isSystemUser(id) {
-			users = append(users, fieldText(id)+" (a system user: an AI agent or automation, not a person)")
+			users = append(users, fieldText(id)+" (system user: AI agent or automation)")
 		}
 	}
 	if len(lines) > 0 {
@@ -42,31 +42,40 @@ func writeLegend(b *strings.Builder, l legend) {
 }
 
 // writeContactsLegend names, once, the contacts of each number the answer
-// mentions, those at a company on one line per company (a company is named
-// once, not on each of its people); or says in one line why some or all
-// may be missing. A number shared by several contacts is under each.
+// mentions, on one line: those at no company first, then those at each
+// company after it ("; at "Acme": …"), a company named once, not on each of
+// its people; or says in one line why some or all may be missing. A number
+// shared by several contacts is under each.
 func writeContactsLegend(b *strings.Builder, l legend) {
 	if len(l.numbers) == 0 {
 		return
 	}
-	var companies []string // in order of first mention; "" for none
+	companies := []string{""} // in order of first mention, after those at none
 	named := map[string][]string{}
 	for _, number := range l.numbers {
 		for _, ct := range distinctContacts(l.contacts.Of(number)) {
 			company := deref(ct.DefaultFields.Company)
-			if _, seen := named[company]; !seen {
+			if _, seen := named[company]; !seen && company != "" {
 				companies = append(companies, company)
 			}
 			named[company] = append(named[company], fieldText(number)+" "+personName(ct))
 		}
 	}
-	if people, ok := named[""]; ok {
-		b.WriteString("\nContacts: " + strings.Join(people, ", ") + ".")
-	}
+	sep := "\nContacts"
 	for _, company := range companies {
-		if company != "" {
-			b.WriteString("\nContacts at " + boundedQuote(company) + ": " + strings.Join(named[company], ", ") + ".")
+		people, ok := named[company]
+		if !ok {
+			continue
 		}
+		b.WriteString(sep)
+		if company != "" {
+			b.WriteString(" at " + boundedQuote(company))
+		}
+		b.WriteString(": " + strings.Join(people, ", "))
+		sep = ";"
+	}
+	if sep != "\nContacts" {
+		b.WriteString(".")
 	}
 	switch {
 	case l.contacts.Err != nil:

@@ -17,6 +17,7 @@ import (
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
 // docPaths are the README and the docs it links: the generated sections
@@ -155,7 +156,7 @@ func TestReadmeFigures(t *testing.T) {
 	ws := openphonetest.GenerateWorkspace(1, 100)
 	for _, n := range []int{client.DefaultMaxResults, 100} {
 		raw, _, sum := rawAndSummaryTokens(t, ws, n)
-		budget := "36%"
+		budget := fmt.Sprintf("%.0f%%", 100*summaryTokenBudget)
 		if n != 100 {
 			budget = "none"
 		}
@@ -163,6 +164,9 @@ func TestReadmeFigures(t *testing.T) {
 	}
 	raw, sum := contactsPageTokens(t, 1)
 	fmt.Fprintf(&b, "| 100 conversations, 3 in 5 participants with a contact named, workspace seed 1 | %s tokens | %s tokens | %.1f%% | %.0f%% |\n", thousands(raw), thousands(sum), 100*float64(sum)/float64(raw), 100*contactsTokenBudget)
+	demo, raw, out := demoPage(t, openphonetest.DemoWorkspace())
+	sum = testkit.Tokens(out)
+	fmt.Fprintf(&b, "| %d conversations, the demo workspace (`--demo`), every contact named | %s tokens | %s tokens | %.1f%% | %.0f%% |\n", len(demo.Data), thousands(raw), thousands(sum), 100*float64(sum)/float64(raw), 100*demoTokenBudget)
 	raw, sum = messagesTokens(t, 1)
 	fmt.Fprintf(&b, "| 100 messages, thread seed 1 (`list_messages`) | %s tokens | %s tokens | %.1f%% | 60%% |\n", thousands(raw), thousands(sum), 100*float64(sum)/float64(raw))
 	list, err := ListTools(context.Background(), NewServer(Config{Version: "test"}))

@@ -33,7 +33,7 @@ const Name = "openphone-mcp"
 // toolset that serves them.
 var readTools = []struct{ set, text string }{
 	{"conversations", `
-- list_conversations: conversations, most recent activity first, filtered by line (phoneNumbers), user (userId) and dates. Its summary names the lines and users on the page.
+- list_conversations: conversations by line, most recent activity first, filtered by line (phoneNumbers), user (userId) and dates. Its summary names the lines and users on the page.
 - list_messages: the texts of one conversation (its line as phoneNumberId and all its participants).`},
 	{"calls", `
 - list_calls: the calls of a 1:1 conversation (its line and its one participant); get_call: one call's AI summary and transcript.`},

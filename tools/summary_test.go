@@ -3,12 +3,14 @@ package tools
 import (
 	"encoding/json"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/openphone-mcp/openphone-mcp/client"
 	"github.com/openphone-mcp/openphone-mcp/client/openphonetest"
+	"github.com/openphone-mcp/openphone-mcp/contacts"
 	"github.com/openphone-mcp/openphone-mcp/internal/testkit"
 )
 
@@ -52,28 +54,29 @@ func TestRenderConversationsGolden(t *testing.T) {
 }
 
 // TestHostileNamesStayInTheirField checks that no name can forge a row or a
-// field: every row stays one line, and each hostile name comes back intact
-// from exactly one quoted field.
+// field: every row stays one line, under its line's heading, and each
+// hostile name comes back intact from exactly one quoted field.
 func TestHostileNamesStayInTheirField(t *testing.T) {
 	for _, name := range openphonetest.HostileNames {
 		c := client.Conversation{ID: "CN1", PhoneNumberID: "PN1", Participants: []string{"+15555550100"}, Name: &name}
 		out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
 		lines := strings.Split(out, "\n")
 		row := lines[len(lines)-1]
-		if len(lines) != 4 || !strings.HasPrefix(row, "CN1 PN1 +15555550100 ") {
+		if len(lines) != 5 || lines[2] != "Line PN1" || !strings.HasPrefix(row, "CN1 +15555550100 ") {
 			t.Fatalf("name %q broke the layout:\n%s", name, out)
 		}
-		quoted := strings.TrimPrefix(row, "CN1 PN1 +15555550100 ")
+		quoted := strings.TrimPrefix(row, "CN1 +15555550100 ")
 		var back string
 		if err := json.Unmarshal([]byte(quoted), &back); err != nil || back != name {
 			t.Errorf("name %q rendered as %s, which does not read back as one string (%v)", name, quoted, err)
 		}
 	}
-	// Upstream values that are not plain IDs are quoted too.
+	// Upstream values that are not plain IDs are quoted too, the line's in
+	// its heading.
 	c := client.Conversation{ID: "CN1 PNforged", PhoneNumberID: "PN1\n", Participants: []string{"+1 555"}}
 	out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
-	if row := out[strings.LastIndex(out, "\n")+1:]; row != `"CN1 PNforged" "PN1\n" "+1 555"` {
-		t.Errorf("row = %s", row)
+	if want := "\nLine \"PN1\\n\"\nNo activity yet\n\"CN1 PNforged\" \"+1 555\""; !strings.HasSuffix(out, want) {
+		t.Errorf("got\n%s\nwant it to end with\n%s", out, want)
 	}
 }
 
@@ -86,7 +89,7 @@ func TestRowsCarryEveryField(t *testing.T) {
 		MutedUntil: at("2025-02-01T10:00:00Z"), SnoozedUntil: at("2025-01-03T09:30:00Z"), DeletedAt: at("2025-01-06T00:00:00Z"),
 	}
 	out := render(listConversations, client.ListConversationsParams{MaxResults: 1}, conversationsResult{Conversations: []client.Conversation{c}}, nil)
-	want := "2025-01-02\n03:04 CNa PNb +15555550100,+15555550101 \"Acme\" USc ACd Dec30 2024 updated Jan5 muted until Feb1 10:00 snoozed until Jan3 09:30 deleted Jan6 00:00"
+	want := "\nLine PNb\n2025-01-02\n03:04 CNa +15555550100,+15555550101 \"Acme\" USc ACd Dec30 2024 updated Jan5 muted until Feb1 10:00 snoozed until Jan3 09:30 deleted Jan6 00:00"
 	if !strings.HasSuffix(out, want) {
 		t.Errorf("got\n%s\nwant it to end with\n%s", out, want)
 	}
@@ -113,8 +116,12 @@ func rawAndSummaryTokens(t testing.TB, ws openphonetest.Workspace, maxResults in
 	return testkit.Tokens(string(body)), testkit.Tokens(millis.ReplaceAllString(string(body), `Z"`)), testkit.Tokens(text)
 }
 
-// TestSummaryTokenBudget holds the summary of a page of 100 realistic
-// conversations to at most 36% of the raw JSON's tokens, for several
+// summaryTokenBudget bounds the summary of a page of 100 realistic
+// conversations as a share of the raw JSON's tokens. The pages come to about
+// 30% since a line heads its rows instead of being on each.
+const summaryTokenBudget = 0.32
+
+// TestSummaryTokenBudget holds such pages to summaryTokenBudget, for several
 // workspaces so that no one seed is lucky.
 func TestSummaryTokenBudget(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
@@ -122,8 +129,8 @@ func TestSummaryTokenBudget(t *testing.T) {
 		ratio := float64(sum) / float64(raw)
 		t.Logf("seed %d: raw %d tokens, summary %d tokens, %.1f%% (%.1f%% of the raw JSON with whole-second timestamps)",
 			seed, raw, sum, 100*ratio, 100*float64(sum)/float64(rawSeconds))
-		if ratio > 0.36 {
-			t.Errorf("seed %d: summary is %.1f%% of the raw JSON's tokens, over the 36%% budget", seed, 100*ratio)
+		if ratio > summaryTokenBudget {
+			t.Errorf("seed %d: summary is %.1f%% of the raw JSON's tokens, over the %.0f%% budget", seed, 100*ratio, 100*summaryTokenBudget)
 		}
 	}
 }
@@ -150,8 +157,9 @@ func contactsPageTokens(t *testing.T, seed uint64) (raw, summary int) {
 // names three in five participants' contacts, as a share of the raw JSON's
 // tokens: the issue's target, the names being facts the raw page lacks.
 // Each named number costs about 10 tokens, number and quoted name, and the
-// page names about 70; a company is named once, on its own legend line.
-const contactsTokenBudget = 0.40
+// page names about 70; a company is named once, in the one legend line of
+// contacts. The pages come to about 35%.
+const contactsTokenBudget = 0.37
 
 // TestSummaryWithContactsTokenBudget holds such pages, for several
 // workspaces, to contactsTokenBudget.
@@ -161,6 +169,81 @@ func TestSummaryWithContactsTokenBudget(t *testing.T) {
 		t.Logf("seed %d: raw %d tokens, summary %d tokens, %.1f%%", seed, raw, sum, 100*float64(sum)/float64(raw))
 		if float64(sum) > contactsTokenBudget*float64(raw) {
 			t.Errorf("seed %d: the summary with contacts is %.1f%% of the raw JSON, over %.0f%%", seed, 100*float64(sum)/float64(raw), 100*contactsTokenBudget)
+		}
+	}
+}
+
+// demoTokenBudget bounds the demo workspace's full page of conversations
+// (48 of them, every participant's contact named), as a share of the raw
+// JSON's o200k tokens: what `--demo call list_conversations
+// '{"maxResults":100}'` prints, the text the model reads.
+const demoTokenBudget = 0.40
+
+// demoPage returns the first page of 100 conversations of ws as the API
+// sends it, with its o200k tokens, and list_conversations' answer for it,
+// the lines, users and contacts found as the demo finds them.
+func demoPage(t *testing.T, ws openphonetest.Workspace) (page client.ConversationPage, raw int, summary string) {
+	t.Helper()
+	f := newFixture(t, ws, client.WithRateLimit(1000))
+	body, err := f.api.Get("/v1/conversations", client.ListConversationsParams{MaxResults: 100}.Query())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		t.Fatal(err)
+	}
+	return page, testkit.Tokens(string(body)), text(call(t, f.server, "list_conversations", map[string]any{"maxResults": 100}))
+}
+
+// TestDemoConversationsTokenBudget renders the demo's full conversations
+// page as the demo does, through the fake API and the server, holds it to
+// demoTokenBudget, and checks that the saving lost no name: each line,
+// assignee and participant's contact on the page is named, and each
+// conversation's ID, participants and last activity are there.
+func TestDemoConversationsTokenBudget(t *testing.T) {
+	ws := openphonetest.DemoWorkspace()
+	page, raw, out := demoPage(t, ws)
+	sum := testkit.Tokens(out)
+	t.Logf("%d conversations: raw %d tokens, summary %d tokens, %.3f", len(page.Data), raw, sum, float64(sum)/float64(raw))
+	if len(page.Data) != len(ws.Conversations) || page.NextPageToken != nil {
+		t.Fatalf("the page holds %d of the demo's %d conversations", len(page.Data), len(ws.Conversations))
+	}
+	if float64(sum) > demoTokenBudget*float64(raw) {
+		t.Errorf("the demo's page is %.3f of the raw JSON's tokens, over %.2f", float64(sum)/float64(raw), demoTokenBudget)
+	}
+
+	onPage := map[string]bool{} // numbers, lines and users the page mentions
+	var want []string
+	for _, c := range page.Data {
+		want = append(want, c.ID, strings.Join(c.Participants, ","), deref(c.LastActivityID))
+		onPage[c.PhoneNumberID], onPage[deref(c.AssignedTo)] = true, true
+		for _, p := range c.Participants {
+			onPage[p] = true
+		}
+	}
+	for _, l := range ws.Lines {
+		if onPage[l.ID] {
+			want = append(want, "\nLine "+l.ID+" "+strconv.Quote(l.Name)+" "+l.Number+"\n")
+		}
+	}
+	for _, u := range ws.Users {
+		if onPage[u.ID] {
+			want = append(want, u.ID+" "+strconv.Quote(u.FirstName+" "+u.LastName))
+		}
+	}
+	for _, ct := range ws.Contacts {
+		for _, pn := range ct.DefaultFields.PhoneNumbers {
+			if n, ok := contacts.Normalize(deref(pn.Value)); ok && onPage[n] && personOf(ct) != "" {
+				want = append(want, n+" "+boundedQuote(personOf(ct)))
+			}
+		}
+	}
+	if len(want) < 3*len(page.Data)+40 {
+		t.Fatalf("only %d facts to look for: the demo has changed", len(want))
+	}
+	for _, fact := range want {
+		if fact != "" && !strings.Contains(out, fact) {
+			t.Errorf("the page lost %q:\n%s", fact, out)
 		}
 	}
 }

@@ -98,7 +98,7 @@ func writeSpans(b *strings.Builder, spans ...span) {
 		}
 	}
 	if len(parts) > 0 {
-		b.WriteString("\nPage bounds, exact, for the date filters: " + strings.Join(parts, "; ") + ".")
+		b.WriteString("\nExact bounds, for date filters: " + strings.Join(parts, "; ") + ".")
 	}
 }
 

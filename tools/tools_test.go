@@ -323,7 +323,7 @@ func TestBoundsLetTheModelGoOn(t *testing.T) {
 	if res.IsError {
 		t.Fatalf("updatedBefore %s: %s", m[1], text(res))
 	}
-	rows := regexp.MustCompile(`(?m)^(?:\d\d:\d\d )?(CN[A-Za-z0-9]+) PN`).FindAllStringSubmatch(first, -1)
+	rows := regexp.MustCompile(`(?m)^(?:\d\d:\d\d )?(CN[A-Za-z0-9]+) \+`).FindAllStringSubmatch(first, -1)
 	if len(rows) != 10 {
 		t.Fatalf("first page shows %d conversations, want 10", len(rows))
 	}
@@ -333,7 +333,7 @@ func TestBoundsLetTheModelGoOn(t *testing.T) {
 			t.Errorf("%s, shown on the first page, is listed again before %s", id, m[1])
 		}
 	}
-	if !strings.Contains(text(res), "conversations, most recent activity first") {
+	if !strings.Contains(text(res), "conversations, by line, most recent activity first in each") {
 		t.Errorf("nothing older than the first page:\n%s", text(res))
 	}
 }
