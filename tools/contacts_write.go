@@ -57,12 +57,13 @@ var createContact = write[createContactInput, client.CreateContactParams]{
 		var errs client.ValidationError
 		d.PhoneNumbers, errs = contactPhones("phoneNumbers", in.PhoneNumbers, nil, errs)
 		d.Emails, errs = contactEmails("emails", in.Emails, nil, errs)
-		p.CustomFields, errs = customFieldValues(a.contacts.Fields(ctx), in.CustomFields, errs)
+		fields := a.contacts.Fields(ctx) // the workspace's custom fields: read once per call
+		p.CustomFields, errs = customFieldValues(fields, in.CustomFields, errs)
 		p.ExternalID = optional(in.ExternalID)
 		if err := combine(errs, validationErrors(p.Validate())); err != nil {
 			return plan[client.CreateContactParams]{}, err
 		}
-		lines := contactLines(client.ContactWrite{}, p.ContactWrite, a.contacts.Fields(ctx), false)
+		lines := contactLines(client.ContactWrite{}, p.ContactWrite, fields, false)
 		preview := "Create this contact?\n- " + strings.Join(lines, "\n- ")
 		// The same number on another contact is said: it is perhaps the
 		// same person, whom update_contact would change instead.
@@ -119,7 +120,8 @@ var updateContact = write[updateContactInput, contactPatch]{
 	advice:      map[string]string{"id": "find_contacts finds a contact's ID by name or number"},
 	prepare: func(ctx context.Context, a *Account, in updateContactInput) (plan[contactPatch], error) {
 		// The arguments are checked on an empty contact before it is read.
-		if _, err := in.apply(client.Contact{ID: in.ID}, a.contacts.Fields(ctx), true); err != nil {
+		fields := a.contacts.Fields(ctx) // the workspace's custom fields: read once per call
+		if _, err := in.apply(client.Contact{ID: in.ID}, fields, true); err != nil {
 			return plan[contactPatch]{}, err
 		}
 		ct, err := a.client.GetContact(ctx, client.GetContactParams{ID: in.ID})
@@ -136,12 +138,12 @@ var updateContact = write[updateContactInput, contactPatch]{
 			return plan[contactPatch]{}, explained(fmt.Sprintf("Nothing was changed: %s comes from %s (its source), which keeps it: a change made here would be overwritten there, and the Quo app shows such contacts read-only. Change it in %s%s; or create_contact makes a contact of the workspace's own.",
 				spokenContact(*ct), spokenQuote(owner, maxNameRunes), spokenQuote(owner, maxNameRunes), where))
 		}
-		p, err := in.apply(*ct, a.contacts.Fields(ctx), false)
+		p, err := in.apply(*ct, fields, false)
 		if err != nil {
 			return plan[contactPatch]{}, err
 		}
 		before := ct.Write()
-		lines := contactLines(before, p.ContactWrite, a.contacts.Fields(ctx), true)
+		lines := contactLines(before, p.ContactWrite, fields, true)
 		if len(lines) == 0 {
 			return plan[contactPatch]{}, client.ValidationError{{Kind: client.KindMissing, Param: "changes", Problem: "change nothing: the contact is already so", Want: "give at least one change it does not have yet"}}
 		}
