@@ -68,7 +68,7 @@ var sendMessage = write[sendInput, client.SendMessageParams]{
 		return plan[client.SendMessageParams]{
 			request: p, preview: preview + "?",
 			audit:     []slog.Attr{slog.String("line", p.From), slog.Int("recipients", len(p.To))},
-			repeatKey: canonical([]any{p.From, slices.Sorted(slices.Values(p.To)), p.Content}),
+			repeatKey: textKey(p.From, p.To, p.Content),
 			check:     fmt.Sprintf("Before anything else, check with list_messages (phoneNumberId %s, participants %s): if the text is there, it was sent; do not send it again unless the person asks.", p.From, compactJSON(p.To)),
 		}, nil
 	},
@@ -80,4 +80,11 @@ var sendMessage = write[sendInput, client.SendMessageParams]{
 		return fmt.Sprintf("Sent: message %s from %s to %s, status %s, in conversation %s. OpenPhone queues a text, then delivers it: list_messages with phoneNumberId %s and participants %s shows its status as it goes (queued, sent, delivered, or undelivered).",
 			fieldText(m.ID), p.From, strings.Join(p.To, ", "), fieldText(m.Status), fieldText(deref(m.ConversationID)), p.From, compactJSON(p.To)), m.ID, nil
 	},
+}
+
+// textKey is the write ledger's key of a text: from its line to the
+// recipients, in any order, with its content. send_private_texts keys each
+// of its texts so, as a send_message to that recipient alone.
+func textKey(from string, to []string, content string) string {
+	return canonical([]any{from, slices.Sorted(slices.Values(to)), content})
 }

@@ -118,7 +118,7 @@ var sendPrivateTexts = write[privateTextsInput, privateTexts]{
 		for i, number := range p.To {
 			spoken := spokenRecipient(view, number)
 			preview += fmt.Sprintf("\n%d. %s", i+1, spoken)
-			each[i] = eachText{repeatKey: canonical([]any{p.From, []string{number}, p.Content}), recipient: spoken}
+			each[i] = eachText{repeatKey: textKey(p.From, []string{number}, p.Content), recipient: spoken}
 		}
 		preview += "\nThe text:\n" + spokenText(p.Content) + "?"
 		return plan[privateTexts]{
@@ -144,7 +144,7 @@ var sendPrivateTexts = write[privateTextsInput, privateTexts]{
 				failed = append(failed, number)
 				continue
 			}
-			o := once.send(ctx, "send_private_texts", canonical([]any{p.From, []string{number}, p.Content}), func() (string, error) {
+			o := once.send(ctx, "send_private_texts", textKey(p.From, []string{number}, p.Content), func() (string, error) {
 				m, err := a.client.SendMessage(ctx, p.text(number))
 				if err != nil {
 					return "", err
