@@ -329,6 +329,7 @@ func parseConfig(args []string) (*config, int) {
 	}
 	// A list without writes serves none: no ledger to open. The operator
 	// who turned writes on is told so; the demo's default gives way quietly.
+	writesAllowed := writes
 	writesLeftOut := writes && sets != nil && !slices.Contains(sets, tools.WritesToolset)
 	if writesLeftOut {
 		writes = false
@@ -341,7 +342,7 @@ func parseConfig(args []string) (*config, int) {
 		return fail("--contacts-refresh %v: want at least 1m, such as 10m", *contactsRefresh)
 	}
 	cfg := &config{command: flags.Args(), demo: *demo, baseURL: *baseURL, callTimeout: *callTimeout, contactsRefresh: *contactsRefresh, structured: *structured, transport: *transport,
-		allowWrites: writes, writesAllowed: writes || writesLeftOut, writesLeftOut: writesLeftOut && *allowWrites, toolsets: sets, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
+		allowWrites: writes, writesAllowed: writesAllowed, writesLeftOut: writesLeftOut && *allowWrites, toolsets: sets, confirmation: mode, secret: []byte(secret), metricsAddr: *metricsAddr, stateDir: *stateDir, redisURL: *redisURL,
 		http: serve.HTTPConfig{Addr: *addr, AuthToken: *authToken, AllowedOrigins: splitList(*allowedOrigins), AllowedHosts: splitList(*allowedHosts), Grace: shutdownGrace}}
 	switch {
 	case *storeSetting == "off":
